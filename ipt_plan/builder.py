@@ -1,0 +1,304 @@
+"""Third stage: the parsed lines, in order, assembled into a typed `Plan`.
+
+Keywords give the structure: a goal belongs to the focus above it, an activity to the
+session (or `every session` block) above it. Lines in the wrong place and things defined
+twice are reported here, since only the builder sees the order of lines.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import difflib
+from dataclasses import dataclass, field
+
+from . import parser as p
+from .diagnostics import Diagnostic, Severity
+from .model import Activity, Focus, Goal, Loc, Measure, Phase, Plan, Schedule, Session, Skip, Word
+
+HEADER_KEYWORDS = ("client", "clinician", "protocol", "diagnosis", "schedule", "skip", "measure")
+REPEATABLE = (p.SkipLine, p.MeasureLine)
+
+
+@dataclass
+class _FocusDraft:
+    line: p.FocusLine
+    stage: Word | None = None
+    goals: list[Goal] = field(default_factory=list)
+
+
+@dataclass
+class _SessionDraft:
+    line: p.SessionLine
+    number: int
+    activities: list[Activity] = field(default_factory=list)
+
+
+@dataclass
+class _PhaseDraft:
+    line: p.PhaseLine
+    first: int
+    last: int
+    every: list[Activity] | None = None
+    sessions: list[_SessionDraft] = field(default_factory=list)
+
+
+def _parse_date(word: Word) -> dt.date | str:
+    """The date, or a sentence saying why it is not one."""
+    year, month, day = (int(part) for part in word.text.split("-"))
+    if not 1 <= month <= 12:
+        return f"{word.text} is not a date: there is no month {month}"
+    last = calendar.monthrange(year, month)[1] if year >= 1 else 31
+    if year < 1 or not 1 <= day <= last:
+        return (f"{word.text} is not a date: {calendar.month_name[month]} {year} "
+                f"has {last} days")
+    return dt.date(year, month, day)
+
+
+class _Builder:
+    def __init__(self, path: str):
+        self.path = path
+        self.diagnostics: list[Diagnostic] = []
+        self.header: dict[type, p.Statement] = {}
+        self.skips: list[Skip] = []
+        self.measures: list[Measure] = []
+        self.foci: list[_FocusDraft] = []
+        self.phases: list[_PhaseDraft] = []
+        self.focus: _FocusDraft | None = None
+        self.phase: _PhaseDraft | None = None
+        self.block: list[Activity] | None = None  # where activities go now
+        self.schedule: Schedule | None = None
+        self.first_statement = True
+        self.session_lines: dict[int, p.SessionLine] = {}
+
+    def error(self, code: str, message: str, loc: Loc, hint: str | None = None) -> None:
+        self.diagnostics.append(Diagnostic.at(code, Severity.ERROR, message, self.path, loc, hint))
+
+    def twice(self, what: str, loc: Loc, first: Loc, hint: str | None = None) -> None:
+        self.error("IPT003", f"{what} is already defined on line {first.line}", loc,
+                   hint or "remove one of the two, or merge them")
+
+    # --- dispatch ----------------------------------------------------------------------
+
+    def add(self, st: p.Statement) -> None:
+        handler = getattr(self, f"on_{st.keyword}")
+        if isinstance(st, p.PlanLine):
+            handler(st)
+        else:
+            if self.first_statement:
+                self.error("IPT001", "a plan starts with its title line",
+                           Loc(st.loc.line, st.loc.column, st.loc.column + 1),
+                           'make the first line: plan "Ms. A: caregiving conflict with her sister"')
+            handler(st)
+        self.first_statement = False
+
+    def on_plan(self, st: p.PlanLine) -> None:
+        if p.PlanLine in self.header:
+            self.twice("the plan's title", st.loc, self.header[p.PlanLine].loc)
+            return
+        if not self.first_statement:
+            self.error("IPT001", "the plan line must be the first line of the file", st.loc,
+                       "move it to the top")
+        self.header[p.PlanLine] = st
+
+    def _header_line(self, st: p.Statement) -> bool:
+        """Record a header line; False when it is a duplicate."""
+        if self.foci or self.phases:
+            self.error("IPT001", f"the {st.keyword} line belongs in the header, before the "
+                       "first focus", st.loc, "move it up, under the plan line")
+        if not isinstance(st, REPEATABLE):
+            if type(st) in self.header:
+                self.twice(f"the plan's {st.keyword}", st.loc, self.header[type(st)].loc)
+                return False
+            self.header[type(st)] = st
+        return True
+
+    on_client = on_clinician = on_protocol = on_diagnosis = _header_line
+
+    def on_schedule(self, st: p.ScheduleLine) -> None:
+        if not self._header_line(st):
+            return
+        start = _parse_date(st.date)
+        if isinstance(start, str):
+            self.error("IPT001", start, st.date.loc, "write the first session's date as YYYY-MM-DD")
+            start = None
+        hours, minutes = (int(x) for x in st.time.text.split(":"))
+        time = None
+        if hours > 23 or minutes > 59:
+            self.error("IPT001", f"{st.time.text} is not a time of day", st.time.loc,
+                       "write the time as HH:MM on the 24-hour clock, like 14:30")
+        else:
+            time = dt.time(hours, minutes)
+        length = int(st.minutes.text)
+        if length == 0:
+            self.error("IPT001", "a session cannot last 0 minutes", st.minutes.loc,
+                       "write the session length, like: for 50 min")
+        if st.interval_weeks == 0:
+            self.error("IPT001", "sessions cannot be every 0 weeks", st.loc,
+                       "write: every 2 weeks")
+        self.schedule = Schedule(st.cadence, st.interval_weeks or None, start, time, length, st.loc)
+
+    def on_skip(self, st: p.SkipLine) -> None:
+        self._header_line(st)
+        date = _parse_date(st.date)
+        if isinstance(date, str):
+            self.error("IPT001", date, st.date.loc, "write the skipped date as YYYY-MM-DD")
+            return
+        earlier = next((s for s in self.skips if s.date == date), None)
+        if earlier:
+            self.twice(f"skip {st.date.text}", st.loc, earlier.loc)
+            return
+        self.skips.append(Skip(date, st.loc))
+
+    def on_measure(self, st: p.MeasureLine) -> None:
+        self._header_line(st)
+        every = int(st.every.text) if st.every else 1
+        if every == 0:
+            self.error("IPT001", "a measure cannot be every 0 sessions", st.every.loc,
+                       "write: every session, or every 4 sessions")
+            return
+        earlier = next((m for m in self.measures if m.name.text == st.name.text), None)
+        if earlier:
+            self.twice(f"the measure {st.name.text}", st.loc, earlier.loc)
+            return
+        self.measures.append(Measure(st.name, every, st.loc))
+
+    def on_focus(self, st: p.FocusLine) -> None:
+        if self.phases:
+            self.error("IPT001", "focus lines go before the first phase", st.loc,
+                       "move this focus and its goals above the first phase line")
+        earlier = next((f for f in self.foci if f.line.id.text == st.id.text), None)
+        if earlier:
+            self.twice(f"the focus '{st.id.text}'", st.id.loc, earlier.line.loc,
+                       "give each focus its own name")
+            self.focus = None
+            return
+        self.focus = _FocusDraft(st)
+        self.foci.append(self.focus)
+
+    def _in_focus(self, st: p.Statement) -> _FocusDraft | None:
+        if self.focus is None or self.phases:
+            self.error("IPT001", f"a {st.keyword} line belongs under a focus line", st.loc,
+                       f'put it under its focus, like:\n  {p.LINE_FORMS["focus"]}\n    '
+                       f'{p.LINE_FORMS[st.keyword]}')
+            return None
+        return self.focus
+
+    def on_stage(self, st: p.StageLine) -> None:
+        focus = self._in_focus(st)
+        if focus is None:
+            return
+        if focus.stage is not None:
+            self.twice(f"the stage of '{focus.line.id.text}'", st.loc, focus.stage.loc)
+            return
+        focus.stage = st.stage
+
+    def on_goal(self, st: p.GoalLine) -> None:
+        focus = self._in_focus(st)
+        if focus is not None:
+            focus.goals.append(Goal(st.text, st.loc))
+
+    def on_phase(self, st: p.PhaseLine) -> None:
+        self.focus = None
+        self.block = None
+        first, last = int(st.first.text), int(st.last.text)
+        if first > last:
+            self.error("IPT001", f"the range {first}-{last} runs backwards", st.loc,
+                       f"write the first session first: sessions {last}-{first}")
+            first, last = last, first
+        earlier = next((ph for ph in self.phases if ph.line.name.text == st.name.text), None)
+        if earlier:
+            self.twice(f"the {st.name.text} phase", st.name.loc, earlier.line.loc,
+                       "write each phase once, with all its sessions under it")
+        self.phase = _PhaseDraft(st, first, last)
+        self.phases.append(self.phase)
+
+    def on_every(self, st: p.EveryLine) -> None:
+        if self.phase is None:
+            self.error("IPT001", "an 'every session' block belongs inside a phase", st.loc,
+                       "put it under a phase line, before the phase's first session")
+            self.block = None
+            return
+        if self.phase.every is not None:
+            self.error("IPT003", "this phase already has an 'every session' block", st.loc,
+                       "merge the two blocks into one")
+            self.block = self.phase.every
+            return
+        if self.phase.sessions:
+            self.error("IPT001", "the 'every session' block must come before the phase's "
+                       "first session", st.loc, "move it up, under the phase line")
+        self.phase.every = []
+        self.block = self.phase.every
+
+    def on_session(self, st: p.SessionLine) -> None:
+        number = int(st.number.text)
+        if self.phase is None:
+            self.error("IPT001", "a session belongs inside a phase", st.loc,
+                       f"put a phase line above it, like: {p.LINE_FORMS['phase']}")
+            self.block = None
+            return
+        if number in self.session_lines:
+            self.twice(f"session {number}", st.number.loc, self.session_lines[number].loc,
+                       "write each session once; put all its activities under one session line")
+            self.block = None
+            return
+        self.session_lines[number] = st
+        draft = _SessionDraft(st, number)
+        self.phase.sessions.append(draft)
+        self.block = draft.activities
+
+    def on_activity(self, st: p.ActivityLine) -> None:
+        if self.block is not None:
+            self.block.append(st.activity)
+            return
+        name = st.activity.name.text
+        if not self.phases and st.activity.kind == "technique":
+            close = difflib.get_close_matches(name, HEADER_KEYWORDS + ("focus", "phase"), n=1)
+            hint = (f"did you mean '{close[0]}'? " if close else "") + \
+                "header lines are: " + ", ".join(HEADER_KEYWORDS)
+            self.error("IPT001", f"'{name}' is not a header line", st.activity.name.loc, hint)
+            return
+        self.error("IPT001", f"'{name}' is outside any session", st.loc,
+                   "put it under a session line (session 4) or an 'every session' block")
+
+    # --- result ------------------------------------------------------------------------
+
+    def plan(self) -> Plan:
+        header = self.header
+        title = header.get(p.PlanLine)
+        if title is None and self.first_statement:
+            self.error("IPT001", "this file is empty", Loc(1, 1, 2),
+                       f"a plan starts with its title line: {p.LINE_FORMS['plan']}")
+        elif title is None:
+            self.error("IPT001", "this plan has no title line", Loc(1, 1, 2),
+                       f"start the file with: {p.LINE_FORMS['plan']}")
+        protocol = header.get(p.ProtocolLine)
+        foci = tuple(Focus(f.line.id, f.line.area, f.line.description, f.stage,
+                           tuple(f.goals), f.line.loc) for f in self.foci)
+        phases = tuple(
+            Phase(ph.line.name, ph.first, ph.last, tuple(ph.every or ()),
+                  tuple(Session(s.number, s.line.title, tuple(s.activities), s.line.loc)
+                        for s in ph.sessions), ph.line.loc)
+            for ph in self.phases)
+        return Plan(
+            path=self.path,
+            title=title.title if title else None,
+            client=getattr(header.get(p.ClientLine), "client", None),
+            clinician=getattr(header.get(p.ClinicianLine), "name", None),
+            protocol=protocol.ref if protocol else None,
+            diagnosis=getattr(header.get(p.DiagnosisLine), "text", None),
+            schedule=self.schedule,
+            skips=tuple(self.skips),
+            measures=tuple(self.measures),
+            foci=foci,
+            phases=phases,
+            loc=title.loc if title else None,
+        )
+
+
+def build(statements: list[p.Statement], path: str = "<plan>") -> tuple[Plan, list[Diagnostic]]:
+    builder = _Builder(path)
+    for statement in statements:
+        builder.add(statement)
+    plan = builder.plan()
+    return plan, builder.diagnostics

@@ -1,0 +1,150 @@
+"""The `ipt-plan` command: a thin layer that parses options, calls the library and
+chooses the exit code (0 clean, 1 problems found, 2 usage error)."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from . import __version__
+
+app = typer.Typer(
+    name="ipt-plan",
+    help="Check interpersonal psychotherapy (IPT) treatment plans written as .iptplan files.\n\n"
+         "Start with:  ipt-plan check plans/   (every plan in a folder)\n\n"
+         "Exit codes: 0 clean (warnings allowed), 1 problems found, 2 usage error.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+class OutputFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"ipt-plan {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                      help="Show the version and exit.")) -> None:
+    """Check interpersonal psychotherapy (IPT) treatment plans."""
+
+
+ProtocolDirs = typer.Option(
+    None, "--protocols", metavar="DIR",
+    help="A folder of your clinic's own protocol profiles (*.toml), searched before the "
+         "built-in ones. Repeatable.")
+
+
+@app.command()
+def check(
+    paths: List[str] = typer.Argument(..., metavar="PATH...",
+                                      help="Plan files, folders (searched for *.iptplan) or globs."),
+    output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f",
+                                               help="text for people, json for scripts."),
+    strict: bool = typer.Option(False, "--strict", help="Fail (exit 1) on warnings too."),
+    protocols: Optional[List[Path]] = ProtocolDirs,
+) -> None:
+    """Check plans against IPT's structure and their protocol.
+
+    Prints nothing and exits 0 when every plan is clean. Otherwise each problem is shown as
+    path:line:col: severity[CODE]: message, with the line and a hint.
+
+    Examples:
+
+      ipt-plan check plans/ms-a.iptplan
+
+      ipt-plan check plans/ --strict
+
+      ipt-plan check 'clinic/**/*.iptplan' --format json
+    """
+    from .loader import check as check_paths
+    from .report import exit_code, format_json, format_text
+
+    results = check_paths(paths, protocols or ())
+    missing = any(r.plan is None and r.text is None and any(
+        d.message == "no such file or folder" for d in r.diagnostics) for r in results)
+    out = format_json(results) if output_format is OutputFormat.json else format_text(results)
+    if out:
+        sys.stdout.write(out)
+    raise typer.Exit(exit_code(results, strict=strict, missing=missing))
+
+
+@app.command()
+def rules() -> None:
+    """List every rule: code, default severity and what it checks."""
+    from .rules import RULES
+
+    for r in sorted(RULES.values(), key=lambda r: r.code):
+        typer.echo(f"{r.code}  {r.severity.value:<7}  {r.name:<26} {r.summary}")
+
+
+@app.command()
+def explain(code: str = typer.Argument(..., help="A rule code, such as IPT203.")) -> None:
+    """Explain one rule: why it exists, its source, and a failing and a passing example."""
+    from .rules import RULES
+
+    r = RULES.get(code.upper())
+    if r is None:
+        typer.echo(f"ipt-plan: there is no rule {code}; `ipt-plan rules` lists them", err=True)
+        raise typer.Exit(2)
+    indent = lambda text: "\n".join("    " + line for line in text.splitlines())  # noqa: E731
+    typer.echo(f"{r.code} ({r.name}), {r.severity.value} by default\n\n{r.summary}.\n\n"
+               f"Why:\n{indent(r.rationale)}\n\nSource: {r.source}\n\n"
+               f"Fails:\n{indent(r.bad_example)}\n\nPasses:\n{indent(r.good_example)}")
+
+
+@app.command()
+def protocols(
+    show: Optional[str] = typer.Option(None, "--show", metavar="NAME",
+                                       help="Print one profile's whole file."),
+    dirs: Optional[List[Path]] = ProtocolDirs,
+) -> None:
+    """List the protocol profiles a plan can name with `protocol NAME`."""
+    from .knowledge import ProfileError, available_profiles
+
+    found = available_profiles(tuple(dirs or ()))
+    if show is not None:
+        profile = found.get(show)
+        if profile is None or isinstance(profile, ProfileError):
+            typer.echo(f"ipt-plan: no usable protocol '{show}'; known: {', '.join(found)}", err=True)
+            raise typer.Exit(2)
+        typer.echo(Path(profile.path).read_text(encoding="utf-8"), nl=False)
+        return
+    for name, profile in found.items():
+        if isinstance(profile, ProfileError):
+            typer.echo(f"{name:<10} (cannot be used: {profile})")
+            continue
+        low, high = profile.sessions
+        count = str(low) if low == high else f"{low}-{high}"
+        typer.echo(f"{name:<10} {count:>5} sessions  {profile.title}\n{'':<10} source: {profile.source}")
+
+
+@app.command()
+def techniques() -> None:
+    """List the techniques a session can use, with the phases and problem area of each."""
+    from .knowledge import catalogue
+
+    for t in catalogue().techniques.values():
+        area = f" [{t.area}]" if t.area else ""
+        typer.echo(f"{t.name:<26} {', '.join(t.phases)}{area}\n{'':<26} {t.description}")
+
+
+def run() -> None:
+    """Console entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.stderr.write("ipt-plan: interrupted\n")
+        sys.exit(130)

@@ -1,0 +1,116 @@
+"""Fourth stage: the plan as a networkx graph, which the rules walk.
+
+Nodes (a tuple id, with `kind` and the model object in `obj`):
+  ("plan",)                 the plan
+  ("phase", index)          a phase, in the order written
+  ("session", number)       every session of the course, written out or not
+  ("focus", id)             a problem area the plan works on
+  ("activity", line)        one activity line; an `every session` line is one node
+                            contained by every session of its phase
+Edges (attribute `kind`):
+  contains    plan -> phase, plan -> focus, phase -> session, session -> activity
+  next        session -> the following session of the course
+  addresses   activity -> focus it works on (named with `for`, or implied; see catalogue)
+  requires    activity -> the earlier activity that meets its prerequisite for a focus
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .knowledge import Catalogue, catalogue
+from .model import Activity, Plan
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+PLAN = ("plan",)
+
+
+def activity_node(activity: Activity) -> tuple:
+    return ("activity", activity.loc.line)
+
+
+def _implied_foci(activity: Activity, plan: Plan, cat: Catalogue) -> list[str]:
+    if activity.foci:
+        return [w.text for w in activity.foci if plan.focus(w.text) is not None]
+    technique = cat.techniques.get(activity.name.text)
+    if technique is None:
+        return []
+    if technique.area:
+        return [f.id.text for f in plan.foci if f.area.text == technique.area]
+    if technique.default_focus == "all" or (technique.default_focus == "single"
+                                            and len(plan.foci) == 1):
+        return [f.id.text for f in plan.foci]
+    return []
+
+
+def build_graph(plan: Plan, cat: Catalogue | None = None) -> nx.DiGraph:
+    import networkx as nx  # here, so that listing rules does not pay for importing it
+
+    cat = cat or catalogue()
+    graph = nx.DiGraph()
+    graph.add_node(PLAN, kind="plan", obj=plan)
+    for focus in plan.foci:
+        graph.add_node(("focus", focus.id.text), kind="focus", obj=focus)
+        graph.add_edge(PLAN, ("focus", focus.id.text), kind="contains")
+
+    previous = None
+    order: list[tuple[int, int, Activity]] = []  # (first session, line, activity)
+    for index, phase in enumerate(plan.phases):
+        phase_node = ("phase", index)
+        graph.add_node(phase_node, kind="phase", obj=phase)
+        graph.add_edge(PLAN, phase_node, kind="contains")
+        for activity in phase.every:
+            graph.add_node(activity_node(activity), kind="activity", obj=activity,
+                           phase=phase.kind, every=True, first_session=phase.first)
+            order.append((phase.first, activity.loc.line, activity))
+        for session in phase.course():
+            node = ("session", session.number)
+            if node not in graph:
+                graph.add_node(node, kind="session", obj=session, phase=phase.kind,
+                               number=session.number)
+            graph.add_edge(phase_node, node, kind="contains")
+            if previous is not None and previous != node:
+                graph.add_edge(previous, node, kind="next")
+            previous = node
+            for activity in phase.every:
+                graph.add_edge(node, activity_node(activity), kind="contains", every=True)
+            for activity in session.activities:
+                graph.add_node(activity_node(activity), kind="activity", obj=activity,
+                               phase=phase.kind, every=False, first_session=session.number)
+                graph.add_edge(node, activity_node(activity), kind="contains")
+                order.append((session.number, activity.loc.line, activity))
+
+    for _, _, activity in order:
+        for focus_id in _implied_foci(activity, plan, cat):
+            graph.add_edge(activity_node(activity), ("focus", focus_id), kind="addresses")
+
+    # Prerequisites: link each activity to the first earlier one that satisfies it, per focus.
+    order.sort(key=lambda item: (item[0], item[1]))
+    seen: dict[tuple[str, str | None], tuple] = {}  # (technique, focus) -> first activity node
+    for _, _, activity in order:
+        node = activity_node(activity)
+        foci = [f for _, f in graph.out_edges(node) if graph.edges[node, f]["kind"] == "addresses"]
+        technique = cat.techniques.get(activity.name.text)
+        if technique and technique.after_any:
+            for focus in foci or [None]:
+                key_focus = focus[1] if focus else None
+                for prerequisite in technique.after_any:
+                    earlier = seen.get((prerequisite, key_focus))
+                    if earlier is not None:
+                        graph.add_edge(node, earlier, kind="requires", focus=key_focus)
+                        break
+        for focus in foci:
+            seen.setdefault((activity.name.text, focus[1]), node)
+        seen.setdefault((activity.name.text, None), node)
+    return graph
+
+
+def edges_of(graph: nx.DiGraph, node, kind: str) -> list:
+    """The nodes `node` points to by edges of this kind."""
+    return [target for _, target, k in graph.out_edges(node, data="kind") if k == kind]
+
+
+def nodes_of(graph: nx.DiGraph, kind: str) -> list:
+    return [node for node, k in graph.nodes(data="kind") if k == kind]

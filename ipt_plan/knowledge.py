@@ -1,0 +1,204 @@
+"""Clinical knowledge as data: the technique catalogue and the protocol profiles.
+
+Both are TOML files under `ipt_plan/knowledge/`, each citing its sources. A clinic adds a
+protocol by writing a profile file (see `protocols/ipt.toml`) and naming it in the plan
+(`protocol "our-ipt.toml"`) or putting it in a folder passed with `--protocols`.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from .resources import KNOWLEDGE_DIR
+
+BUILTIN_PROTOCOLS = KNOWLEDGE_DIR / "protocols"
+CADENCES = ("weekly", "twice_weekly", "every_n_weeks", "monthly")
+PHASES = ("pretreatment", "initial", "middle", "termination", "maintenance")
+
+
+@dataclass(frozen=True)
+class Technique:
+    name: str
+    label: str
+    description: str
+    phases: tuple[str, ...]
+    area: str | None
+    after_any: tuple[str, ...]
+    prompts: tuple[str, ...]
+    default_focus: str | None  # "all", "single" or None: see catalogue.toml
+
+
+@dataclass(frozen=True)
+class Area:
+    name: str
+    label: str
+    summary: str
+    goals: tuple[str, ...]
+    stages: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PhaseInfo:
+    name: str
+    label: str
+    purpose: str
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    techniques: dict[str, Technique]
+    areas: dict[str, Area]
+    measures: dict[str, str]
+    phases: dict[str, PhaseInfo]
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> Catalogue:
+    data = tomllib.loads((KNOWLEDGE_DIR / "catalogue.toml").read_text(encoding="utf-8"))
+    techniques = {
+        name: Technique(name, t["label"], t["description"], tuple(t["phases"]), t.get("area"),
+                        tuple(t.get("after_any", ())), tuple(t.get("prompts", ())),
+                        t.get("default_focus"))
+        for name, t in data["techniques"].items()
+    }
+    areas = {
+        name: Area(name, a["label"], a["summary"], tuple(a["goals"]), tuple(a.get("stages", ())))
+        for name, a in data["areas"].items()
+    }
+    measures = {name: m["label"] for name, m in data["measures"].items()}
+    phases = {name: PhaseInfo(name, p["label"], p["purpose"]) for name, p in data["phases"].items()}
+    return Catalogue(techniques, areas, measures, phases)
+
+
+class ProfileError(ValueError):
+    """A protocol profile file that cannot be used; the message says why, for a clinician."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    title: str
+    source: str
+    path: str
+    sessions: tuple[int, int]
+    minutes: tuple[int, int] | None
+    cadences: tuple[str, ...]
+    max_weeks: int | None
+    phases: tuple[str, ...]  # the phases a plan must have
+    optional_phases: tuple[str, ...]  # phases a plan may add
+    initial_sessions: tuple[int, int]
+    termination_sessions: tuple[int, int]
+    ending_notice: int
+    foci: tuple[int, int]
+    areas: tuple[str, ...]
+    initial_tasks: tuple[str, ...]
+    termination_tasks: tuple[str, ...]
+    forbidden: tuple[str, ...]
+
+
+def _range(data: dict, key: str, default=None) -> tuple[int, int] | None:
+    value = data.get(key, default)
+    if value is None:
+        return None
+    if (not isinstance(value, list) or len(value) != 2
+            or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value)
+            or value[0] > value[1]):
+        raise ProfileError(f"'{key}' must be two whole numbers, smallest first, like [12, 16]")
+    return (value[0], value[1])
+
+
+def _names(data: dict, key: str, allowed: tuple[str, ...] | None = None) -> tuple[str, ...]:
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ProfileError(f"'{key}' must be a list of names")
+    if allowed is not None:
+        unknown = [v for v in value if v not in allowed]
+        if unknown:
+            raise ProfileError(f"'{key}' names {', '.join(unknown)}, which ipt-plan does not know "
+                               f"(known: {', '.join(allowed)})")
+    return tuple(value)
+
+
+def profile_from_toml(text: str, path: str) -> Profile:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ProfileError(f"it is not valid TOML ({err})") from None
+    cat = catalogue()
+    for key in ("name", "title", "source"):
+        if not isinstance(data.get(key), str) or not data[key].strip():
+            raise ProfileError(f"it needs a '{key}' line, like {key} = \"...\"")
+    if _range(data, "sessions") is None:
+        raise ProfileError("it needs 'sessions', the allowed number of sessions, like [12, 16]")
+    max_weeks = data.get("max_weeks")
+    if max_weeks is not None and (not isinstance(max_weeks, int) or max_weeks < 1):
+        raise ProfileError("'max_weeks' must be a whole number of weeks")
+    notice = data.get("ending_notice", 2)
+    if not isinstance(notice, int) or notice < 0:
+        raise ProfileError("'ending_notice' must be a whole number of sessions")
+    activities = tuple(cat.techniques) + ("homework", "note")
+    return Profile(
+        name=data["name"], title=data["title"], source=data["source"], path=path,
+        sessions=_range(data, "sessions"),
+        minutes=_range(data, "minutes"),
+        cadences=_names(data, "cadences", CADENCES) or CADENCES,
+        max_weeks=max_weeks,
+        phases=_names(data, "phases", PHASES) or ("initial", "middle", "termination"),
+        optional_phases=_names(data, "optional_phases", PHASES),
+        initial_sessions=_range(data, "initial_sessions", [1, 3]),
+        termination_sessions=_range(data, "termination_sessions", [2, 4]),
+        ending_notice=notice,
+        foci=_range(data, "foci", [1, 2]),
+        areas=_names(data, "areas", tuple(cat.areas)) or tuple(cat.areas),
+        initial_tasks=_names(data, "initial_tasks", tuple(cat.techniques)),
+        termination_tasks=_names(data, "termination_tasks", tuple(cat.techniques)),
+        forbidden=_names(data, "forbidden", activities),
+    )
+
+
+def load_profile_file(path: Path) -> Profile:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ProfileError(f"it cannot be read ({getattr(err, 'strerror', None) or err})") from None
+    return profile_from_toml(text, str(path))
+
+
+def protocol_dirs(extra: tuple[Path, ...] = ()) -> tuple[Path, ...]:
+    """Folders searched for `protocol NAME`: a clinic's own first, then the built-in ones."""
+    return (*extra, BUILTIN_PROTOCOLS)
+
+
+@lru_cache(maxsize=64)
+def _profile_at(path: Path, mtime: float) -> Profile:
+    return load_profile_file(path)
+
+
+def find_profile(name: str, extra: tuple[Path, ...] = ()) -> Profile | None:
+    """The profile called `name` in the protocol folders, or None."""
+    for folder in protocol_dirs(extra):
+        path = folder / f"{name}.toml"
+        if path.is_file():
+            return _profile_at(path, path.stat().st_mtime)
+    return None
+
+
+def profile_file(path: Path) -> Profile:
+    return _profile_at(path, path.stat().st_mtime)
+
+
+def available_profiles(extra: tuple[Path, ...] = ()) -> dict[str, Profile | ProfileError]:
+    """Every profile that `protocol NAME` can name, the first folder winning a name."""
+    found: dict[str, Profile | ProfileError] = {}
+    for folder in protocol_dirs(extra):
+        for path in sorted(folder.glob("*.toml")) if folder.is_dir() else ():
+            if path.stem in found:
+                continue
+            try:
+                found[path.stem] = _profile_at(path, path.stat().st_mtime)
+            except ProfileError as err:
+                found[path.stem] = err
+    return found

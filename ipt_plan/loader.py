@@ -1,0 +1,174 @@
+"""The library's facade: text or files in, plan and diagnostics out, never an exception.
+
+    result = ipt_plan.load_file("plans/caregiver-dispute.iptplan")
+    result.plan.graph          # the networkx graph the rules walked
+    for d in result.diagnostics: print(d.line, d.code, d.message)
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from . import source as source_stage
+from .builder import build
+from .diagnostics import Diagnostic, Severity
+from .knowledge import Profile, ProfileError, available_profiles, catalogue, find_profile, profile_file
+from .model import Plan
+from .parser import parse
+from .rules import Context, run
+
+PLAN_SUFFIX = ".iptplan"
+DEFAULT_PROTOCOL = "ipt"
+
+
+@dataclass(frozen=True)
+class Result:
+    path: str
+    plan: Plan | None  # as much of the plan as could be built; None if unreadable
+    diagnostics: tuple[Diagnostic, ...]
+    text: str | None  # the decoded source, for showing lines under diagnostics
+    profile: Profile | None = None
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity is Severity.WARNING]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _is_profile_file(ref: str) -> bool:
+    return ref.endswith(".toml") or "/" in ref or "\\" in ref
+
+
+def resolve_profile(plan: Plan, protocol_dirs: tuple[Path, ...] = ()
+                    ) -> tuple[Profile | None, list[Diagnostic]]:
+    """The profile the plan names (`ipt` when it names none), or diagnostics saying why not."""
+    word = plan.protocol
+    ref = word.text if word else DEFAULT_PROTOCOL
+    loc = word.loc if word else None
+
+    def problem(code: str, message: str, hint: str | None = None):
+        return None, [Diagnostic.at(code, Severity.ERROR, message, plan.path, loc, hint)]
+
+    if _is_profile_file(ref):
+        base = Path(plan.path).parent if plan.path and not plan.path.startswith("<") else Path.cwd()
+        path = (base / ref).resolve()
+        if not path.is_file():
+            return problem("IPT002", f"there is no protocol profile file at {ref}",
+                           f"the path is read from the plan's folder: {base}")
+        try:
+            return profile_file(path), []
+        except ProfileError as err:
+            return problem("IPT004", f"the protocol profile {ref} cannot be used: {err}",
+                           "compare it with a built-in profile: ipt-plan protocols --show ipt")
+    try:
+        profile = find_profile(ref, protocol_dirs)
+    except ProfileError as err:
+        return problem("IPT004", f"the protocol profile '{ref}' cannot be used: {err}")
+    if profile is None:
+        names = list(available_profiles(protocol_dirs))
+        close = difflib.get_close_matches(ref, names, n=1, cutoff=0.5)
+        return problem("IPT002", f"'{ref}' is not a protocol ipt-plan knows",
+                       (f"did you mean '{close[0]}'? " if close else "")
+                       + "the protocols are: " + ", ".join(names))
+    return profile, []
+
+
+def load_string(text: str, path: str = "<string>", protocol_dirs: Iterable[Path] = ()) -> Result:
+    """Parse, build and check a plan given as text."""
+    try:
+        return _load_text(text, path, protocol_dirs)
+    except Exception as err:  # noqa: BLE001 - the facade reports, it never raises
+        return Result(path, None, (Diagnostic.at(
+            "IPT000", Severity.ERROR,
+            f"ipt-plan failed on this file ({type(err).__name__}: {err})", path, None,
+            "please report this, with the plan if you can share it"),), text)
+
+
+def _load_text(text: str, path: str, protocol_dirs: Iterable[Path]) -> Result:
+    dirs = tuple(Path(d) for d in protocol_dirs)
+    statements, diagnostics = parse(text, path)
+    plan, built = build(statements, path)
+    diagnostics.extend(built)
+    profile, problems = resolve_profile(plan, dirs)
+    diagnostics.extend(problems)
+    context = Context(plan, profile or find_profile(DEFAULT_PROTOCOL), catalogue())
+    diagnostics.extend(run(context, path, profile_usable=profile is not None))
+    diagnostics.sort(key=lambda d: d.sort_key)
+    return Result(path, plan, tuple(diagnostics), text, profile)
+
+
+def load_file(path: str | os.PathLike, protocol_dirs: Iterable[Path] = ()) -> Result:
+    """Read and check one plan file."""
+    src = source_stage.read(path)
+    if src.text is None:
+        return Result(src.path, None, src.diagnostics, None)
+    return load_string(src.text, src.path, protocol_dirs)
+
+
+def load_bytes(data: bytes, path: str = "<bytes>", protocol_dirs: Iterable[Path] = ()) -> Result:
+    src = source_stage.decode(data, path)
+    if src.text is None:
+        return Result(src.path, None, src.diagnostics, None)
+    return load_string(src.text, src.path, protocol_dirs)
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    # os.walk does not follow symlinked folders, so a symlink loop cannot trap it.
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if name.endswith(PLAN_SUFFIX):
+                yield Path(root) / name
+
+
+def expand(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[str]]:
+    """Files, folders (searched for *.iptplan) and globs to plan files, in a stable order;
+    and the arguments that matched nothing."""
+    found: list[Path] = []
+    missing: list[str] = []
+    for raw in paths:
+        arg = os.fspath(raw)
+        path = Path(arg)
+        if path.is_dir():
+            found.extend(_walk(path))
+        elif path.exists() or path.is_symlink():
+            found.append(path)
+        elif any(c in arg for c in "*?["):
+            import glob
+
+            matches = sorted(glob.glob(arg, recursive=True))
+            files = [Path(m) for m in matches if not Path(m).is_dir()]
+            for m in matches:
+                if Path(m).is_dir():
+                    files.extend(_walk(Path(m)))
+            if files:
+                found.extend(files)
+            else:
+                missing.append(arg)
+        else:
+            missing.append(arg)
+    unique = list(dict.fromkeys(found))
+    return unique, missing
+
+
+def check(paths: Iterable[str | os.PathLike], protocol_dirs: Iterable[Path] = ()) -> list[Result]:
+    """Check every plan the paths name; an argument that names nothing is reported as a
+    result with one diagnostic, so a script sees it without catching anything."""
+    files, missing = expand(paths)
+    results = [load_file(f, protocol_dirs) for f in files]
+    for arg in missing:
+        results.append(Result(arg, None, (Diagnostic.at(
+            "IPT000", Severity.ERROR, "no such file or folder", arg, None,
+            "check the path; folders are searched for *.iptplan files"),), None))
+    return results

@@ -1,0 +1,172 @@
+"""Typed, immutable records of a plan; every element knows where it was written.
+
+The builder (``ipt_plan.builder``) makes these from parsed lines. Rules and renderers
+read them and never see Lark trees.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Iterator
+
+if TYPE_CHECKING:  # networkx is imported only when the graph is built
+    import networkx as nx
+
+PHASE_ORDER = ("pretreatment", "initial", "middle", "termination", "maintenance")
+
+
+@dataclass(frozen=True, slots=True)
+class Loc:
+    """A span of source text: 1-based line and column, end column exclusive."""
+
+    line: int
+    column: int
+    end_column: int
+
+    @classmethod
+    def of_line(cls, line: int, text: str) -> Loc:
+        stripped = text.rstrip()
+        first = len(stripped) - len(stripped.lstrip()) + 1
+        return cls(line, first, max(first + 1, len(stripped) + 1))
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """A name as the clinician wrote it (technique, focus id, area...), with its place."""
+
+    text: str
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    cadence: str  # weekly | twice_weekly | every_n_weeks | monthly
+    interval_weeks: int | None  # for every_n_weeks
+    start: dt.date | None  # None when the written date does not exist
+    time: dt.time | None
+    minutes: int
+    loc: Loc
+
+    @property
+    def label(self) -> str:
+        if self.cadence == "every_n_weeks":
+            return f"every {self.interval_weeks} weeks"
+        return self.cadence.replace("_", " ")
+
+
+@dataclass(frozen=True, slots=True)
+class Skip:
+    date: dt.date
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
+class Measure:
+    name: Word
+    every: int  # sessions between ratings; 1 = every session
+    loc: Loc
+
+    def due(self, session_number: int) -> bool:
+        # Counted from session 1: "every 4 sessions" rates at 1, 5, 9...
+        return session_number >= 1 and (session_number - 1) % self.every == 0
+
+
+@dataclass(frozen=True, slots=True)
+class Goal:
+    text: str
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
+class Focus:
+    id: Word
+    area: Word
+    description: str | None
+    stage: Word | None
+    goals: tuple[Goal, ...]
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    """One line inside a session or an `every session` block."""
+
+    kind: str  # technique | homework | note
+    name: Word  # the technique; for homework and note, the keyword itself
+    foci: tuple[Word, ...]
+    detail: str | None
+    loc: Loc
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    number: int
+    title: str | None
+    activities: tuple[Activity, ...]  # written in this session's own block
+    loc: Loc | None  # None for a session of the phase's range that is not written out
+
+
+@dataclass(frozen=True, slots=True)
+class Phase:
+    name: Word
+    first: int
+    last: int
+    every: tuple[Activity, ...]  # the `every session` block
+    sessions: tuple[Session, ...]  # as written, in order
+    loc: Loc
+
+    @property
+    def kind(self) -> str:
+        return self.name.text
+
+    @property
+    def numbers(self) -> range:
+        return range(self.first, self.last + 1)
+
+    def course(self) -> Iterator[Session]:
+        """Every session of the phase's range, written out or not, in order."""
+        written = {s.number: s for s in self.sessions}
+        for number in self.numbers:
+            yield written.get(number) or Session(number, None, (), None)
+
+
+@dataclass(frozen=True)
+class Plan:
+    path: str
+    title: str | None
+    client: str | None
+    clinician: str | None
+    protocol: Word | None
+    diagnosis: str | None
+    schedule: Schedule | None
+    skips: tuple[Skip, ...]
+    measures: tuple[Measure, ...]
+    foci: tuple[Focus, ...]
+    phases: tuple[Phase, ...]
+    loc: Loc | None  # the `plan` line
+    comments: tuple[tuple[int, str], ...] = field(default=(), repr=False)
+
+    @property
+    def protocol_name(self) -> str:
+        return self.protocol.text if self.protocol else "ipt"
+
+    def focus(self, focus_id: str) -> Focus | None:
+        return next((f for f in self.foci if f.id.text == focus_id), None)
+
+    def phase(self, kind: str) -> Phase | None:
+        return next((p for p in self.phases if p.kind == kind), None)
+
+    def sessions(self) -> Iterator[tuple[Phase, Session]]:
+        """Every session of the course with its phase, in the order written."""
+        for phase in self.phases:
+            for session in phase.course():
+                yield phase, session
+
+    @cached_property
+    def graph(self) -> nx.MultiDiGraph:
+        """The plan as a graph: see ``ipt_plan.graph`` for its nodes and edges."""
+        from .graph import build_graph
+
+        return build_graph(self)

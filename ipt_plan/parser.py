@@ -1,0 +1,386 @@
+"""Second stage: text to a list of typed statements, one per line, plus syntax errors.
+
+The whole file is parsed in one pass when it is well formed. When it is not, each line is
+parsed on its own (statements never span lines), so every broken line is reported and
+every good line still reaches the builder and the rules.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+from lark import Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from .diagnostics import Diagnostic, Severity
+from .grammar import parser
+from .model import Activity, Loc, Word
+
+
+# --- statements: one record per kind of line --------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    loc: Loc  # the whole line
+
+    @property
+    def keyword(self) -> str:
+        return KEYWORD_OF[type(self)]
+
+
+@dataclass(frozen=True, slots=True)
+class PlanLine(Statement):
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClientLine(Statement):
+    client: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClinicianLine(Statement):
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProtocolLine(Statement):
+    ref: Word
+    is_path: bool  # written in quotes: a clinic's own profile file
+
+
+@dataclass(frozen=True, slots=True)
+class DiagnosisLine(Statement):
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleLine(Statement):
+    cadence: str
+    interval_weeks: int | None
+    date: Word
+    time: Word
+    minutes: Word
+
+
+@dataclass(frozen=True, slots=True)
+class SkipLine(Statement):
+    date: Word
+
+
+@dataclass(frozen=True, slots=True)
+class MeasureLine(Statement):
+    name: Word
+    every: Word | None  # None: every session
+
+
+@dataclass(frozen=True, slots=True)
+class FocusLine(Statement):
+    id: Word
+    area: Word
+    description: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StageLine(Statement):
+    stage: Word
+
+
+@dataclass(frozen=True, slots=True)
+class GoalLine(Statement):
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseLine(Statement):
+    name: Word
+    first: Word
+    last: Word
+
+
+@dataclass(frozen=True, slots=True)
+class EveryLine(Statement):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class SessionLine(Statement):
+    number: Word
+    title: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityLine(Statement):
+    activity: Activity
+
+
+KEYWORD_OF = {
+    PlanLine: "plan", ClientLine: "client", ClinicianLine: "clinician",
+    ProtocolLine: "protocol", DiagnosisLine: "diagnosis", ScheduleLine: "schedule",
+    SkipLine: "skip", MeasureLine: "measure", FocusLine: "focus", StageLine: "stage",
+    GoalLine: "goal", PhaseLine: "phase", EveryLine: "every", SessionLine: "session",
+    ActivityLine: "activity",
+}
+
+# What a correct line of each kind looks like, shown in hints.
+LINE_FORMS = {
+    "plan": 'plan "Ms. A: caregiving conflict with her sister"',
+    "client": "client A-0142",
+    "clinician": 'clinician "Dr. R. Moreno"',
+    "protocol": "protocol ipt",
+    "diagnosis": 'diagnosis "Major depressive disorder, single episode"',
+    "schedule": "schedule weekly from 2026-12-07 at 10:00 for 50 min",
+    "skip": "skip 2026-12-28",
+    "measure": "measure PHQ-9 every session  (or: measure GAD-7 every 4 sessions)",
+    "focus": 'focus sister: role_dispute "Sister Anna directs the care of their mother"',
+    "stage": "stage renegotiation",
+    "goal": 'goal "Agree a fair rota for appointments"',
+    "phase": "phase middle sessions 4-13",
+    "every": "every session",
+    "session": 'session 4 "The hospital appointment argument"',
+    "homework": 'homework "Visit the volunteer centre"',
+    "note": 'note "Mother moves to a care home in March"',
+    "activity": 'communication_analysis for sister "the argument about the doctor"',
+}
+KEYWORDS = tuple(k for k in LINE_FORMS if k != "activity")
+
+
+# --- tree to statements ---------------------------------------------------------------
+
+def _unquote(token: Token) -> str:
+    body = token.value[1:-1]
+    if "\\" not in body:
+        return body
+    return body.replace('\\"', '"').replace("\\\\", "\\")
+
+
+class _Statements(Transformer):
+    """Turns each line's subtree into its statement record, shifting lines by `offset`
+    when a single line was parsed on its own."""
+
+    def __init__(self, offset: int = 0):
+        super().__init__()
+        self.offset = offset
+
+    def _loc(self, meta) -> Loc:
+        return Loc(meta.line + self.offset, meta.column, meta.end_column)
+
+    def _word(self, token: Token) -> Word:
+        return Word(str(token), Loc(token.line + self.offset, token.column, token.end_column))
+
+    def start(self, children):
+        return children
+
+    def line(self, children):
+        return children
+
+    @v_args(meta=True)
+    def plan_line(self, meta, c):
+        return PlanLine(self._loc(meta), _unquote(c[0]))
+
+    @v_args(meta=True)
+    def client_line(self, meta, c):
+        value = _unquote(c[0]) if c[0].type == "STRING" else str(c[0])
+        return ClientLine(self._loc(meta), value)
+
+    @v_args(meta=True)
+    def clinician_line(self, meta, c):
+        return ClinicianLine(self._loc(meta), _unquote(c[0]))
+
+    @v_args(meta=True)
+    def protocol_line(self, meta, c):
+        token = c[0]
+        is_path = token.type == "STRING"
+        word = self._word(token)
+        if is_path:
+            word = Word(_unquote(token), word.loc)
+        return ProtocolLine(self._loc(meta), word, is_path)
+
+    @v_args(meta=True)
+    def diagnosis_line(self, meta, c):
+        return DiagnosisLine(self._loc(meta), _unquote(c[0]))
+
+    def weekly(self, c):
+        return ("weekly", None)
+
+    def twice_weekly(self, c):
+        return ("twice_weekly", None)
+
+    def monthly(self, c):
+        return ("monthly", None)
+
+    def every_n_weeks(self, c):
+        return ("every_n_weeks", int(c[1]))
+
+    @v_args(meta=True)
+    def schedule_line(self, meta, c):
+        (cadence, interval), date, time, minutes = c
+        return ScheduleLine(self._loc(meta), cadence, interval, self._word(date),
+                            self._word(time), self._word(minutes))
+
+    @v_args(meta=True)
+    def skip_line(self, meta, c):
+        return SkipLine(self._loc(meta), self._word(c[0]))
+
+    @v_args(meta=True)
+    def measure_line(self, meta, c):
+        every = self._word(c[2]) if c[2].type == "INT" else None
+        return MeasureLine(self._loc(meta), self._word(c[0]), every)
+
+    @v_args(meta=True)
+    def focus_line(self, meta, c):
+        description = _unquote(c[2]) if len(c) > 2 else None
+        return FocusLine(self._loc(meta), self._word(c[0]), self._word(c[1]), description)
+
+    @v_args(meta=True)
+    def stage_line(self, meta, c):
+        return StageLine(self._loc(meta), self._word(c[0]))
+
+    @v_args(meta=True)
+    def goal_line(self, meta, c):
+        return GoalLine(self._loc(meta), _unquote(c[0]))
+
+    @v_args(meta=True)
+    def phase_line(self, meta, c):
+        name, keyword, first = c[0], c[1], c[2]
+        last = c[3] if keyword.type == "SESSIONS" else first
+        return PhaseLine(self._loc(meta), self._word(name), self._word(first), self._word(last))
+
+    @v_args(meta=True)
+    def every_line(self, meta, c):
+        return EveryLine(self._loc(meta))
+
+    @v_args(meta=True)
+    def session_line(self, meta, c):
+        title = _unquote(c[2]) if len(c) > 2 else None
+        return SessionLine(self._loc(meta), self._word(c[1]), title)
+
+    @v_args(meta=True)
+    def homework_line(self, meta, c):
+        loc = self._loc(meta)
+        keyword = Word("homework", Loc(loc.line, loc.column, loc.column + 8))
+        return ActivityLine(loc, Activity("homework", keyword, (), _unquote(c[0]), loc))
+
+    @v_args(meta=True)
+    def note_line(self, meta, c):
+        loc = self._loc(meta)
+        keyword = Word("note", Loc(loc.line, loc.column, loc.column + 4))
+        return ActivityLine(loc, Activity("note", keyword, (), _unquote(c[0]), loc))
+
+    @v_args(meta=True)
+    def activity_line(self, meta, c):
+        name = self._word(c[0])
+        foci = tuple(self._word(t) for t in c[1:] if t.type == "NAME")
+        detail = next((_unquote(t) for t in c[1:] if t.type == "STRING"), None)
+        loc = self._loc(meta)
+        return ActivityLine(loc, Activity("technique", name, foci, detail, loc))
+
+
+# --- syntax errors in words -----------------------------------------------------------
+
+TERMINAL_WORDS = {
+    "STRING": 'a text in double quotes, like "Assessment"',
+    "NAME": "a name made of letters, digits and _",
+    "INT": "a whole number",
+    "DATE": "a date written YYYY-MM-DD, like 2026-12-07",
+    "TIME": "a time written HH:MM, like 10:00",
+    "MEASURE": "a rating scale such as PHQ-9",
+    "CLIENT_ID": "a client ID such as A-0142",
+    "_NL": "the end of the line",
+    "$END": "the end of the file",
+}
+
+
+def _describe(terminal: str) -> str:
+    if terminal in TERMINAL_WORDS:
+        return TERMINAL_WORDS[terminal]
+    try:
+        pattern = parser().get_terminal(terminal).pattern
+    except KeyError:
+        return terminal.lower()
+    return f'"{pattern.value}"' if pattern.type == "str" else terminal.lower()
+
+
+def _expected_words(terminals) -> str:
+    words = sorted({_describe(t) for t in terminals if not t.startswith("__")})
+    if not words:
+        return "something else"
+    if len(words) > 6:
+        return "a keyword such as " + ", ".join(w for w in words if w.startswith('"'))[:120]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
+
+
+def _first_word(text: str) -> str:
+    stripped = text.strip()
+    return stripped.split(None, 1)[0].rstrip(":") if stripped else ""
+
+
+def _syntax_error(err: UnexpectedInput, line_text: str, line: int, path: str) -> Diagnostic:
+    first = _first_word(line_text)
+    form_key = first if first in LINE_FORMS else "activity"
+    hint = f"{_article(form_key)} {form_key} line looks like: {LINE_FORMS[form_key]}"
+    column = err.column if isinstance(err.column, int) and err.column > 0 else 1
+
+    if isinstance(err, UnexpectedCharacters):
+        char = line_text[column - 1] if column <= len(line_text) else ""
+        if char == '"':
+            message = "this text has no closing quote"
+            hint = 'end the text with " on the same line'
+            end = len(line_text.rstrip()) + 1
+        else:
+            message = f"unexpected character {char!r}"
+            if err.allowed:
+                message += f"; expected {_expected_words(err.allowed)}"
+            end = column + 1
+        return Diagnostic("IPT001", Severity.ERROR, message, path, line, column, end, hint)
+
+    token = getattr(err, "token", None)
+    expected = getattr(err, "expected", None) or getattr(err, "accepts", None) or set()
+    at_end = token is None or token.type in ("_NL", "$END")
+    if first and first not in LINE_FORMS:
+        close = difflib.get_close_matches(first, KEYWORDS, n=1, cutoff=0.75)
+        if close and not (token is not None and token.column == 1 + line_text.find(first)):
+            start = line_text.find(first) + 1
+            return Diagnostic(
+                "IPT001", Severity.ERROR,
+                f"'{first}' is not a keyword; did you mean '{close[0]}'?", path, line, start,
+                start + len(first), f"a {close[0]} line looks like: {LINE_FORMS[close[0]]}")
+    if at_end:
+        column = len(line_text.rstrip()) + 1
+        message = f"this {form_key} line is incomplete: expected {_expected_words(expected)}"
+        end = column + 1
+    else:
+        message = f"expected {_expected_words(expected)}, found '{token}'"
+        end = token.end_column if token.end_column else column + 1
+        if token.end_line and token.line and token.end_line != token.line:
+            end = column + 1
+    return Diagnostic("IPT001", Severity.ERROR, message, path, line, column, end, hint)
+
+
+# --- entry point ------------------------------------------------------------------------
+
+def parse(text: str, path: str = "<plan>") -> tuple[list[Statement], list[Diagnostic]]:
+    """All statements of a plan in order, and a diagnostic for every line that failed."""
+    lark = parser()
+    try:
+        return _Statements().transform(lark.parse(text, start="start")), []
+    except UnexpectedInput:
+        pass
+    statements: list[Statement] = []
+    diagnostics: list[Diagnostic] = []
+    for index, line_text in enumerate(text.split("\n")):
+        stripped = line_text.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        try:
+            tree = lark.parse(line_text, start="line")
+        except (UnexpectedToken, UnexpectedCharacters, UnexpectedEOF) as err:
+            diagnostics.append(_syntax_error(err, line_text, index + 1, path))
+            continue
+        statements.extend(_Statements(offset=index).transform(tree))
+    return statements, diagnostics
