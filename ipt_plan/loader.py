@@ -102,8 +102,9 @@ def _load_text(text: str, path: str, protocol_dirs: Iterable[Path]) -> Result:
     diagnostics.extend(built)
     profile, problems = resolve_profile(plan, dirs)
     diagnostics.extend(problems)
-    context = Context(plan, profile or find_profile(DEFAULT_PROTOCOL), catalogue())
-    diagnostics.extend(run(context, path, profile_usable=profile is not None))
+    if statements:  # an empty file or one with no readable line has nothing to check yet
+        context = Context(plan, profile or find_profile(DEFAULT_PROTOCOL), catalogue())
+        diagnostics.extend(run(context, path, profile_usable=profile is not None))
     diagnostics.sort(key=lambda d: d.sort_key)
     return Result(path, plan, tuple(diagnostics), text, profile)
 

@@ -287,6 +287,7 @@ TERMINAL_WORDS = {
     "TIME": "a time written HH:MM, like 10:00",
     "MEASURE": "a rating scale such as PHQ-9",
     "CLIENT_ID": "a client ID such as A-0142",
+    "PROTOCOL_NAME": "a protocol name such as ipt or ipt-uk",
     "_NL": "the end of the line",
     "$END": "the end of the file",
 }

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
+PLANS = ROOT / "plans"
+SHARED_EXAMPLES = ROOT.parent / "shared" / "examples"
+REFERENCE = PLANS / "caregiver-dispute.iptplan"
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path_factory, monkeypatch):
+    # Each test session gets its own grammar cache, so tests never touch the user's.
+    monkeypatch.setenv("IPT_PLAN_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
+
+
+@pytest.fixture
+def reference_text() -> str:
+    return REFERENCE.read_text(encoding="utf-8")
+
+
+def update_golden() -> bool:
+    return os.environ.get("UPDATE_GOLDEN") == "1"

@@ -1,0 +1,55 @@
+"""The package works outside the repository: a wheel built from it, installed into a new
+virtual environment, checks plans from another folder, with its grammar and profiles."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import venv
+import zipfile
+
+import pytest
+
+from conftest import REFERENCE, ROOT
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory):
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
+                    "--no-build-isolation", "-w", str(out), str(ROOT)], check=True, timeout=300)
+    (built,) = out.glob("ipt_plan-*.whl")
+    return built
+
+
+def test_wheel_carries_grammar_and_knowledge(wheel):
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "ipt_plan/grammar/iptplan.lark" in names
+    assert "ipt_plan/knowledge/catalogue.toml" in names
+    assert "ipt_plan/knowledge/protocols/ipt.toml" in names
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs a normal Python install")
+def test_installed_wheel_checks_plans_from_another_folder(wheel, tmp_path):
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=True)
+    python = env_dir / "bin" / "python"
+    subprocess.run([python, "-m", "pip", "install", "--quiet", str(wheel)], check=True,
+                   timeout=600)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    plan = elsewhere / "plan.iptplan"
+    plan.write_bytes(REFERENCE.read_bytes())
+    broken = elsewhere / "broken.iptplan"
+    broken.write_text(REFERENCE.read_text().replace("protocol ipt", "protocol ipt-brief"))
+    cli = env_dir / "bin" / "ipt-plan"
+    ok = subprocess.run([cli, "check", "plan.iptplan"], cwd=elsewhere, capture_output=True,
+                        text=True, timeout=120)
+    assert (ok.returncode, ok.stdout, ok.stderr) == (0, "", "")
+    bad = subprocess.run([cli, "check", "broken.iptplan"], cwd=elsewhere, capture_output=True,
+                         text=True, timeout=120)
+    assert bad.returncode == 1
+    assert "error[IPT103]: this plan has 16 sessions; the ipt-brief protocol has 8" in bad.stdout
+    listing = subprocess.run([cli, "protocols"], cwd=elsewhere, capture_output=True, text=True)
+    assert "ipt-ptsd" in listing.stdout
