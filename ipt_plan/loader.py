@@ -86,6 +86,7 @@ def resolve_profile(plan: Plan, protocol_dirs: tuple[Path, ...] = ()
 
 def load_string(text: str, path: str = "<string>", protocol_dirs: Iterable[Path] = ()) -> Result:
     """Parse, build and check a plan given as text."""
+    text = source_stage.normalize(text)
     try:
         return _load_text(text, path, protocol_dirs)
     except Exception as err:  # noqa: BLE001 - the facade reports, it never raises

@@ -55,9 +55,16 @@ def decode(data: bytes, path: str) -> Source:
         return _unreadable(path, "this line has characters that are not UTF-8 text",
                            "save the file as UTF-8 (most editors offer this under 'Encoding')",
                            line, column)
+    return Source(path, normalize(text), ())
+
+
+def normalize(text: str) -> str:
+    """One kind of line ending and no byte-order mark, whatever the editor saved."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return Source(path, text, ())
+    return text
 
 
 def read(path: str | os.PathLike) -> Source:

@@ -1,0 +1,61 @@
+"""Property tests: whatever the input, the library returns diagnostics located inside
+the file and never raises. Example counts are bounded to keep the suite fast."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import REFERENCE
+from ipt_plan import load_bytes, load_string
+
+LINES = REFERENCE.read_text(encoding="utf-8").split("\n")
+SETTINGS = settings(max_examples=150, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow])
+
+
+def assert_well_formed(result, text: str) -> None:
+    line_count = max(1, len(text.split("\n")))
+    for d in result.diagnostics:
+        assert 1 <= d.line <= line_count, d
+        assert d.column >= 1 and d.end_column >= d.column, d
+        assert d.message and d.code.startswith("IPT")
+
+
+@SETTINGS
+@given(st.binary(max_size=2000))
+def test_random_bytes(data):
+    result = load_bytes(data, "random.iptplan")
+    if result.text is not None:
+        assert_well_formed(result, result.text)
+
+
+@SETTINGS
+@given(st.text(max_size=2000))
+def test_random_text(text):
+    assert_well_formed(load_string(text), text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+@st.composite
+def mutated_plans(draw):
+    lines = list(LINES)
+    for _ in range(draw(st.integers(1, 6))):
+        i = draw(st.integers(0, len(lines) - 1))
+        action = draw(st.sampled_from(["delete", "duplicate", "swap", "change"]))
+        if action == "delete" and len(lines) > 1:
+            del lines[i]
+        elif action == "duplicate":
+            lines.insert(i, lines[i])
+        elif action == "swap":
+            j = draw(st.integers(0, len(lines) - 1))
+            lines[i], lines[j] = lines[j], lines[i]
+        elif lines[i]:
+            k = draw(st.integers(0, len(lines[i]) - 1))
+            lines[i] = lines[i][:k] + draw(st.characters()) + lines[i][k + 1:]
+    return "\n".join(lines)
+
+
+@SETTINGS
+@given(mutated_plans())
+def test_mutated_reference_plan(text):
+    assert_well_formed(load_string(text, "mutated.iptplan"), text)
