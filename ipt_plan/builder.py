@@ -253,10 +253,14 @@ class _Builder:
             return
         name = st.activity.name.text
         if not self.phases and st.activity.kind == "technique":
-            close = difflib.get_close_matches(name, HEADER_KEYWORDS + ("focus", "phase"), n=1)
-            hint = (f"did you mean '{close[0]}'? " if close else "") + \
-                "header lines are: " + ", ".join(HEADER_KEYWORDS)
-            self.error("IPT001", f"'{name}' is not a header line", st.activity.name.loc, hint)
+            close = difflib.get_close_matches(name, p.KEYWORDS, n=1, cutoff=0.7)
+            if close:
+                self.error("IPT001", f"'{name}' is not a keyword; did you mean '{close[0]}'?",
+                           st.activity.name.loc,
+                           f"{close[0]} lines look like: {p.LINE_FORMS[close[0]]}")
+            else:
+                self.error("IPT001", f"'{name}' is not a header line", st.activity.name.loc,
+                           "header lines are: " + ", ".join(HEADER_KEYWORDS))
             return
         self.error("IPT001", f"'{name}' is outside any session", st.loc,
                    "put it under a session line (session 4) or an 'every session' block")

@@ -353,6 +353,13 @@ def _syntax_error(err: UnexpectedInput, line_text: str, line: int, path: str) ->
                 start + len(first), f"a {close[0]} line looks like: {LINE_FORMS[close[0]]}")
     if at_end:
         column = len(line_text.rstrip()) + 1
+    if first == "focus" and "COLON" in expected:
+        end = column + 1 if at_end else (token.end_column or column + 1)
+        return Diagnostic("IPT001", Severity.ERROR,
+                          "a focus needs a colon and its problem area after its name", path,
+                          line, column, end,
+                          f"write it like: {LINE_FORMS['focus']}")
+    if at_end:
         message = f"this {form_key} line is incomplete: expected {_expected_words(expected)}"
         end = column + 1
     else:

@@ -97,7 +97,9 @@ def _did_you_mean(word: str, options: Iterable[str]) -> str | None:
 
 
 def _span(low: int, high: int) -> str:
-    return str(low) if low == high else f"{low} to {high}"
+    if low == high:
+        return str(low)
+    return f"{low} or {high}" if high == low + 1 else f"{low} to {high}"
 
 
 def _sessions(n: int) -> str:
@@ -189,6 +191,15 @@ def unknown_names(ctx: Context) -> Iterator[Finding]:
 
 # --- the course ---------------------------------------------------------------------------
 
+PHASE_EXAMPLES = {
+    "pretreatment": "phase pretreatment session 0",
+    "initial": "phase initial sessions 1-3",
+    "middle": "phase middle sessions 4-13",
+    "termination": "phase termination sessions 14-16",
+    "maintenance": "phase maintenance sessions 3-24",
+}
+
+
 @rule("IPT101", "phase-order", E, "phases missing, not allowed, or out of order",
       rationale="IPT runs in three phases, in order: initial, middle and termination "
                 "(with a pre-treatment session before and a maintenance phase after where a "
@@ -201,17 +212,13 @@ def phase_order(ctx: Context) -> Iterator[Finding]:
     profile, plan = ctx.profile, ctx.plan
     allowed = profile.phases + profile.optional_phases
     present = [ph.kind for ph in plan.phases]
-    for kind in profile.phases:
-        if kind not in present:
-            where = plan.phases[-1].loc if plan.phases else plan.loc
-            yield Finding(f"this plan has no {kind} phase; {ctx.protocol} needs "
-                          f"{_and(list(profile.phases))}", where,
-                          "add it, like: " + {"pretreatment": "phase pretreatment session 0",
-                                              "initial": "phase initial sessions 1-3",
-                                              "middle": "phase middle sessions 4-13",
-                                              "termination": "phase termination sessions 14-16",
-                                              "maintenance": "phase maintenance sessions 3-24",
-                                              }[kind])
+    missing = [kind for kind in profile.phases if kind not in present]
+    if missing:
+        where = plan.phases[-1].loc if plan.phases else plan.loc
+        yield Finding(f"this plan has no {_and(missing, 'or')} phase; {ctx.protocol} needs "
+                      f"{_and(list(profile.phases))}", where,
+                      "add " + ("it" if len(missing) == 1 else "them") + ", like: "
+                      + "; ".join(PHASE_EXAMPLES[kind] for kind in missing))
     known = [ph for ph in plan.phases if ph.kind in PHASE_ORDER]
     for phase in known:
         if phase.kind not in allowed:
