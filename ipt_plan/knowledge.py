@@ -89,6 +89,7 @@ class Profile:
     max_weeks: int | None
     phases: tuple[str, ...]  # the phases a plan must have
     optional_phases: tuple[str, ...]  # phases a plan may add
+    phase_order: tuple[str, ...]  # the order phases must come in
     initial_sessions: tuple[int, int]
     termination_sessions: tuple[int, int]
     ending_notice: int
@@ -148,6 +149,7 @@ def profile_from_toml(text: str, path: str) -> Profile:
         max_weeks=max_weeks,
         phases=_names(data, "phases", PHASES) or ("initial", "middle", "termination"),
         optional_phases=_names(data, "optional_phases", PHASES),
+        phase_order=_names(data, "phase_order", PHASES) or PHASES,
         initial_sessions=_range(data, "initial_sessions", [1, 3]),
         termination_sessions=_range(data, "termination_sessions", [2, 4]),
         ending_notice=notice,

@@ -84,6 +84,12 @@ def resolve_profile(plan: Plan, protocol_dirs: tuple[Path, ...] = ()
     return profile, []
 
 
+def _protocol_line_broken(text: str, diagnostics: list[Diagnostic]) -> bool:
+    lines = text.split("\n")
+    return any(d.code == "IPT001" and 0 < d.line <= len(lines)
+               and lines[d.line - 1].lstrip().startswith("protocol") for d in diagnostics)
+
+
 def load_string(text: str, path: str = "<string>", protocol_dirs: Iterable[Path] = ()) -> Result:
     """Parse, build and check a plan given as text."""
     text = source_stage.normalize(text)
@@ -103,6 +109,8 @@ def _load_text(text: str, path: str, protocol_dirs: Iterable[Path]) -> Result:
     diagnostics.extend(built)
     profile, problems = resolve_profile(plan, dirs)
     diagnostics.extend(problems)
+    if plan.protocol is None and _protocol_line_broken(text, diagnostics):
+        profile = None  # the plan names a protocol we could not read: do not assume `ipt`
     if statements:  # an empty file or one with no readable line has nothing to check yet
         context = Context(plan, profile or find_profile(DEFAULT_PROTOCOL), catalogue())
         diagnostics.extend(run(context, path, profile_usable=profile is not None))

@@ -191,13 +191,17 @@ def unknown_names(ctx: Context) -> Iterator[Finding]:
 
 # --- the course ---------------------------------------------------------------------------
 
-PHASE_EXAMPLES = {
-    "pretreatment": "phase pretreatment session 0",
-    "initial": "phase initial sessions 1-3",
-    "middle": "phase middle sessions 4-13",
-    "termination": "phase termination sessions 14-16",
-    "maintenance": "phase maintenance sessions 3-24",
-}
+def _phase_example(kind: str, profile: Profile) -> str:
+    """A phase line that fits the profile, for hints."""
+    last_initial = profile.initial_sessions[1]
+    total, ending = profile.sessions[1], profile.termination_sessions[1]
+    return {
+        "pretreatment": "phase pretreatment session 0",
+        "initial": f"phase initial sessions 1-{last_initial}",
+        "middle": f"phase middle sessions {last_initial + 1}-{total - ending}",
+        "termination": f"phase termination sessions {total - ending + 1}-{total}",
+        "maintenance": f"phase maintenance sessions {last_initial + 1}-{profile.sessions[0]}",
+    }[kind]
 
 
 @rule("IPT101", "phase-order", E, "phases missing, not allowed, or out of order",
@@ -218,18 +222,19 @@ def phase_order(ctx: Context) -> Iterator[Finding]:
         yield Finding(f"this plan has no {_and(missing, 'or')} phase; {ctx.protocol} needs "
                       f"{_and(list(profile.phases))}", where,
                       "add " + ("it" if len(missing) == 1 else "them") + ", like: "
-                      + "; ".join(PHASE_EXAMPLES[kind] for kind in missing))
+                      + "; ".join(_phase_example(kind, profile) for kind in missing))
     known = [ph for ph in plan.phases if ph.kind in PHASE_ORDER]
     for phase in known:
         if phase.kind not in allowed:
             yield Finding(f"{ctx.protocol} has no {phase.kind} phase", phase.name.loc,
                           f"its phases are {_and(list(allowed))}; is `protocol` right?")
+    order = profile.phase_order
     latest = None
-    for phase in known:
-        if latest and PHASE_ORDER.index(phase.kind) < PHASE_ORDER.index(latest.kind):
+    for phase in (ph for ph in known if ph.kind in order):
+        if latest and order.index(phase.kind) < order.index(latest.kind):
             yield Finding(f"the {phase.kind} phase comes after the {latest.kind} phase",
                           phase.name.loc, "phases go in this order: " + ", ".join(
-                              k for k in PHASE_ORDER if k in allowed))
+                              k for k in order if k in allowed))
         else:
             latest = phase
 
@@ -324,15 +329,19 @@ rule("IPT104", "initial-length", E, "initial phase length outside the protocol's
 @rule("IPT105", "termination-phase", E,
       "termination phase length outside the protocol's range, or not last",
       rationale="Termination takes the last 2-4 sessions: time to grieve the ending, "
-                "consolidate gains and plan for relapse. Only a maintenance phase may follow it.",
+                "consolidate gains and plan for relapse. Only a maintenance phase may follow it "
+                "(and in maintenance IPT, the ending comes after maintenance).",
       source="protocol profile (ipt: 2-4, Weissman, Markowitz & Klerman 2000)",
       bad="phase termination sessions 16-16",
       good="phase termination sessions 14-16")
 def termination_phase(ctx: Context) -> Iterator[Finding]:
     yield from _phase_length_rule("termination", lambda p: p.termination_sessions)(ctx)
+    order = ctx.profile.phase_order
+    may_follow = order[order.index("termination") + 1:] if "termination" in order else ()
     known = [ph for ph in ctx.plan.phases if ph.kind in PHASE_ORDER]
     for index, phase in enumerate(known):
-        later = [ph.kind for ph in known[index + 1:] if ph.kind not in ("maintenance", "termination")]
+        later = [ph.kind for ph in known[index + 1:]
+                 if ph.kind not in may_follow and ph.kind != "termination"]
         if phase.kind == "termination" and later:
             yield Finding(f"the termination phase is followed by the {later[0]} phase",
                           phase.name.loc, "make the termination phase the last phase of the course")
@@ -417,7 +426,8 @@ def deficits_with_another(ctx: Context) -> Iterator[Finding]:
         if focus.area.text == "interpersonal_deficits":
             yield Finding("interpersonal deficits is chosen only when no other problem area "
                           "fits, but this plan has another focus", focus.area.loc,
-                          "keep the other focus and drop this one, or explain why in a note")
+                          "keep the other focus and drop this one; if you keep both on purpose, "
+                          "this stays a warning (check passes unless --strict)")
 
 
 @rule("IPT203", "focus-not-worked", E, "a focus that no middle-phase session works on",
