@@ -17,6 +17,8 @@ from .diagnostics import Diagnostic, Severity
 from .model import Activity, Focus, Goal, Loc, Measure, Phase, Plan, Schedule, Session, Skip, Word
 
 HEADER_KEYWORDS = ("client", "clinician", "protocol", "diagnosis", "schedule", "skip", "measure")
+# A mistyped range (4-40000 for 4-40) must not make every later stage walk a huge course.
+MAX_PHASE_SESSIONS = 20_000
 REPEATABLE = (p.SkipLine, p.MeasureLine)
 
 
@@ -46,10 +48,12 @@ class _PhaseDraft:
 def _parse_date(word: Word) -> dt.date | str:
     """The date, or a sentence saying why it is not one."""
     year, month, day = (int(part) for part in word.text.split("-"))
+    if year < 1:
+        return f"{word.text} is not a date: there is no year 0"
     if not 1 <= month <= 12:
         return f"{word.text} is not a date: there is no month {month}"
-    last = calendar.monthrange(year, month)[1] if year >= 1 else 31
-    if year < 1 or not 1 <= day <= last:
+    last = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= last:
         return (f"{word.text} is not a date: {calendar.month_name[month]} {year} "
                 f"has {last} days")
     return dt.date(year, month, day)
@@ -69,7 +73,9 @@ class _Builder:
         self.block: list[Activity] | None = None  # where activities go now
         self.schedule: Schedule | None = None
         self.first_statement = True
-        self.session_lines: dict[int, p.SessionLine] = {}
+        self.session_lines: dict[int, _SessionDraft] = {}
+        self.title_broken = False
+        self.in_broken_focus = False  # goals under a focus line that did not parse
 
     def error(self, code: str, message: str, loc: Loc, hint: str | None = None) -> None:
         self.diagnostics.append(Diagnostic.at(code, Severity.ERROR, message, self.path, loc, hint))
@@ -82,15 +88,34 @@ class _Builder:
 
     def add(self, st: p.Statement) -> None:
         handler = getattr(self, f"on_{st.keyword}")
-        if isinstance(st, p.PlanLine):
+        if isinstance(st, (p.PlanLine, p.BrokenLine)):
             handler(st)
         else:
-            if self.first_statement:
+            if self.first_statement and not self.title_broken:
                 self.error("IPT001", "a plan starts with its title line",
                            Loc(st.loc.line, st.loc.column, st.loc.column + 1),
                            'make the first line: plan "Ms. A: caregiving conflict with her sister"')
             handler(st)
         self.first_statement = False
+
+    def on_broken(self, st: p.BrokenLine) -> None:
+        """Keep the structure around a line that did not parse, so that the lines after
+        it are neither misattributed nor reported a second time."""
+        keyword = st.first_word
+        if keyword not in p.KEYWORDS:
+            close = difflib.get_close_matches(keyword, p.KEYWORDS, n=1, cutoff=0.75)
+            keyword = close[0] if close else keyword
+        if keyword == "plan" or self.first_statement:
+            self.title_broken = True  # the title line is what failed, or what is hidden
+        if keyword == "focus":
+            self.focus, self.in_broken_focus = None, True
+        elif keyword == "phase":
+            self.focus, self.in_broken_focus = None, False
+            self.phase = _PhaseDraft(p.PhaseLine(st.loc, Word("?", st.loc), Word("0", st.loc),
+                                                 Word("0", st.loc)), 0, -1)  # not kept
+            self.block = None
+        elif keyword in ("session", "every"):
+            self.block = []  # not kept: the activities of a session we could not read
 
     def on_plan(self, st: p.PlanLine) -> None:
         if p.PlanLine in self.header:
@@ -136,6 +161,7 @@ class _Builder:
         if st.interval_weeks == 0:
             self.error("IPT001", "sessions cannot be every 0 weeks", st.loc,
                        "write: every 2 weeks")
+            return
         self.schedule = Schedule(st.cadence, st.interval_weeks or None, start, time, length, st.loc)
 
     def on_skip(self, st: p.SkipLine) -> None:
@@ -164,6 +190,7 @@ class _Builder:
         self.measures.append(Measure(st.name, every, st.loc))
 
     def on_focus(self, st: p.FocusLine) -> None:
+        self.in_broken_focus = False
         if self.phases:
             self.error("IPT001", "focus lines go before the first phase", st.loc,
                        "move this focus and its goals above the first phase line")
@@ -177,6 +204,8 @@ class _Builder:
         self.foci.append(self.focus)
 
     def _in_focus(self, st: p.Statement) -> _FocusDraft | None:
+        if self.in_broken_focus:
+            return None
         if self.focus is None or self.phases:
             self.error("IPT001", f"a {st.keyword} line belongs under a focus line", st.loc,
                        f'put it under its focus, like:\n  {p.LINE_FORMS["focus"]}\n    '
@@ -201,11 +230,17 @@ class _Builder:
     def on_phase(self, st: p.PhaseLine) -> None:
         self.focus = None
         self.block = None
+        self.in_broken_focus = False
         first, last = int(st.first.text), int(st.last.text)
         if first > last:
             self.error("IPT001", f"the range {first}-{last} runs backwards", st.loc,
                        f"write the first session first: sessions {last}-{first}")
             first, last = last, first
+        if last - first >= MAX_PHASE_SESSIONS:
+            self.error("IPT001", f"a phase of {last - first + 1} sessions is more than a plan "
+                       f"can hold (at most {MAX_PHASE_SESSIONS:,})", st.last.loc,
+                       "check the range for a typing slip")
+            last = first + MAX_PHASE_SESSIONS - 1
         earlier = next((ph for ph in self.phases if ph.line.name.text == st.name.text), None)
         if earlier:
             self.twice(f"the {st.name.text} phase", st.name.loc, earlier.line.loc,
@@ -238,12 +273,13 @@ class _Builder:
             self.block = None
             return
         if number in self.session_lines:
-            self.twice(f"session {number}", st.number.loc, self.session_lines[number].loc,
+            earlier = self.session_lines[number]
+            self.twice(f"session {number}", st.number.loc, earlier.line.loc,
                        "write each session once; put all its activities under one session line")
-            self.block = None
+            self.block = earlier.activities  # still checked, as part of the first one
             return
-        self.session_lines[number] = st
         draft = _SessionDraft(st, number)
+        self.session_lines[number] = draft
         self.phase.sessions.append(draft)
         self.block = draft.activities
 
@@ -270,12 +306,9 @@ class _Builder:
     def plan(self) -> Plan:
         header = self.header
         title = header.get(p.PlanLine)
-        if title is None and self.first_statement:
+        if self.first_statement:
             self.error("IPT001", "this file is empty", Loc(1, 1, 2),
                        f"a plan starts with its title line: {p.LINE_FORMS['plan']}")
-        elif title is None:
-            self.error("IPT001", "this plan has no title line", Loc(1, 1, 2),
-                       f"start the file with: {p.LINE_FORMS['plan']}")
         protocol = header.get(p.ProtocolLine)
         foci = tuple(Focus(f.line.id, f.line.area, f.line.description, f.stage,
                            tuple(f.goals), f.line.loc) for f in self.foci)

@@ -11,7 +11,8 @@ Edges (attribute `kind`):
   contains    plan -> phase, plan -> focus, phase -> session, session -> activity
   next        session -> the following session of the course
   addresses   activity -> focus it works on (named with `for`, or implied; see catalogue)
-  requires    activity -> the earlier activity that meets its prerequisite for a focus
+  requires    activity -> the earlier activity that meets its prerequisite, with the
+              set of foci (`foci`; None for a line that names none) it meets it for
 """
 
 from __future__ import annotations
@@ -57,6 +58,20 @@ def build_graph(plan: Plan, cat: Catalogue | None = None) -> nx.DiGraph:
 
     previous = None
     order: list[tuple[int, int, Activity]] = []  # (first session, line, activity)
+
+    def add_session(phase_node, phase, session, **extra) -> tuple:
+        node = ("session", session.number)
+        if node not in graph:
+            graph.add_node(node, kind="session", obj=session, phase=phase.kind,
+                           number=session.number, **extra)
+        graph.add_edge(phase_node, node, kind="contains")
+        for activity in session.activities:
+            graph.add_node(activity_node(activity), kind="activity", obj=activity,
+                           phase=phase.kind, every=False, first_session=session.number)
+            graph.add_edge(node, activity_node(activity), kind="contains")
+            order.append((session.number, activity.loc.line, activity))
+        return node
+
     for index, phase in enumerate(plan.phases):
         phase_node = ("phase", index)
         graph.add_node(phase_node, kind="phase", obj=phase)
@@ -66,21 +81,17 @@ def build_graph(plan: Plan, cat: Catalogue | None = None) -> nx.DiGraph:
                            phase=phase.kind, every=True, first_session=phase.first)
             order.append((phase.first, activity.loc.line, activity))
         for session in phase.course():
-            node = ("session", session.number)
-            if node not in graph:
-                graph.add_node(node, kind="session", obj=session, phase=phase.kind,
-                               number=session.number)
-            graph.add_edge(phase_node, node, kind="contains")
+            node = add_session(phase_node, phase, session)
             if previous is not None and previous != node:
                 graph.add_edge(previous, node, kind="next")
             previous = node
             for activity in phase.every:
                 graph.add_edge(node, activity_node(activity), kind="contains", every=True)
-            for activity in session.activities:
-                graph.add_node(activity_node(activity), kind="activity", obj=activity,
-                               phase=phase.kind, every=False, first_session=session.number)
-                graph.add_edge(node, activity_node(activity), kind="contains")
-                order.append((session.number, activity.loc.line, activity))
+        # A session written outside its phase's range (IPT102) is still checked by the
+        # other rules, as part of the phase it was written in, but it is not on the course.
+        for session in phase.sessions:
+            if session.number not in phase.numbers:
+                add_session(phase_node, phase, session, outside=True)
 
     for _, _, activity in order:
         for focus_id in _implied_foci(activity, plan, cat):
@@ -99,7 +110,10 @@ def build_graph(plan: Plan, cat: Catalogue | None = None) -> nx.DiGraph:
                 for prerequisite in technique.after_any:
                     earlier = seen.get((prerequisite, key_focus))
                     if earlier is not None:
-                        graph.add_edge(node, earlier, kind="requires", focus=key_focus)
+                        if graph.has_edge(node, earlier):
+                            graph.edges[node, earlier]["foci"].add(key_focus)
+                        else:
+                            graph.add_edge(node, earlier, kind="requires", foci={key_focus})
                         break
         for focus in foci:
             seen.setdefault((activity.name.text, focus[1]), node)

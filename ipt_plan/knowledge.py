@@ -45,6 +45,7 @@ class PhaseInfo:
     name: str
     label: str
     purpose: str
+    aliases: tuple[str, ...]  # other names clinicians use, offered as "did you mean"
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ def catalogue() -> Catalogue:
         for name, a in data["areas"].items()
     }
     measures = {name: m["label"] for name, m in data["measures"].items()}
-    phases = {name: PhaseInfo(name, p["label"], p["purpose"]) for name, p in data["phases"].items()}
+    phases = {name: PhaseInfo(name, p["label"], p["purpose"], tuple(p.get("aliases", ()))) for name, p in data["phases"].items()}
     return Catalogue(techniques, areas, measures, phases)
 
 

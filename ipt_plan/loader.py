@@ -18,7 +18,7 @@ from .builder import build
 from .diagnostics import Diagnostic, Severity
 from .knowledge import Profile, ProfileError, available_profiles, catalogue, find_profile, profile_file
 from .model import Plan
-from .parser import parse
+from .parser import BrokenLine, parse
 from .rules import Context, run
 
 PLAN_SUFFIX = ".iptplan"
@@ -77,17 +77,11 @@ def resolve_profile(plan: Plan, protocol_dirs: tuple[Path, ...] = ()
         return problem("IPT004", f"the protocol profile '{ref}' cannot be used: {err}")
     if profile is None:
         names = list(available_profiles(protocol_dirs))
-        close = difflib.get_close_matches(ref, names, n=1, cutoff=0.5)
+        close = difflib.get_close_matches(ref.lower(), names, n=1, cutoff=0.5)
         return problem("IPT002", f"'{ref}' is not a protocol ipt-plan knows",
                        (f"did you mean '{close[0]}'? " if close else "")
                        + "the protocols are: " + ", ".join(names))
     return profile, []
-
-
-def _protocol_line_broken(text: str, diagnostics: list[Diagnostic]) -> bool:
-    lines = text.split("\n")
-    return any(d.code == "IPT001" and 0 < d.line <= len(lines)
-               and lines[d.line - 1].lstrip().startswith("protocol") for d in diagnostics)
 
 
 def load_string(text: str, path: str = "<string>", protocol_dirs: Iterable[Path] = ()) -> Result:
@@ -109,9 +103,10 @@ def _load_text(text: str, path: str, protocol_dirs: Iterable[Path]) -> Result:
     diagnostics.extend(built)
     profile, problems = resolve_profile(plan, dirs)
     diagnostics.extend(problems)
-    if plan.protocol is None and _protocol_line_broken(text, diagnostics):
+    if plan.protocol is None and any(isinstance(st, BrokenLine) and st.first_word == "protocol"
+                                     for st in statements):
         profile = None  # the plan names a protocol we could not read: do not assume `ipt`
-    if statements:  # an empty file or one with no readable line has nothing to check yet
+    if any(not isinstance(st, BrokenLine) for st in statements):  # else nothing to check
         context = Context(plan, profile or find_profile(DEFAULT_PROTOCOL), catalogue())
         diagnostics.extend(run(context, path, profile_usable=profile is not None))
     diagnostics.sort(key=lambda d: d.sort_key)

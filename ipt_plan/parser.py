@@ -115,12 +115,20 @@ class ActivityLine(Statement):
     activity: Activity
 
 
+@dataclass(frozen=True, slots=True)
+class BrokenLine(Statement):
+    """A line that did not parse (already reported). It stays in the sequence so that
+    the builder does not hang the lines after it on the wrong focus or session."""
+
+    first_word: str
+
+
 KEYWORD_OF = {
     PlanLine: "plan", ClientLine: "client", ClinicianLine: "clinician",
     ProtocolLine: "protocol", DiagnosisLine: "diagnosis", ScheduleLine: "schedule",
     SkipLine: "skip", MeasureLine: "measure", FocusLine: "focus", StageLine: "stage",
     GoalLine: "goal", PhaseLine: "phase", EveryLine: "every", SessionLine: "session",
-    ActivityLine: "activity",
+    ActivityLine: "activity", BrokenLine: "broken",
 }
 
 # What a correct line of each kind looks like, shown in hints.
@@ -243,8 +251,8 @@ class _Statements(Transformer):
 
     @v_args(meta=True)
     def phase_line(self, meta, c):
-        name, keyword, first = c[0], c[1], c[2]
-        last = c[3] if keyword.type == "SESSIONS" else first
+        name, first = c[0], c[2]
+        last = c[3] if len(c) > 3 else first
         return PhaseLine(self._loc(meta), self._word(name), self._word(first), self._word(last))
 
     @v_args(meta=True)
@@ -389,6 +397,8 @@ def parse(text: str, path: str = "<plan>") -> tuple[list[Statement], list[Diagno
             tree = lark.parse(line_text, start="line")
         except (UnexpectedToken, UnexpectedCharacters, UnexpectedEOF) as err:
             diagnostics.append(_syntax_error(err, line_text, index + 1, path))
+            statements.append(BrokenLine(Loc.of_line(index + 1, line_text),
+                                         _first_word(line_text)))
             continue
         statements.extend(_Statements(offset=index).transform(tree))
     return statements, diagnostics

@@ -92,8 +92,9 @@ def rule(code: str, name: str, severity: Severity, summary: str, *, rationale: s
 
 
 def _did_you_mean(word: str, options: Iterable[str]) -> str | None:
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else None
+    by_lower = {option.lower(): option for option in options}
+    close = difflib.get_close_matches(word.lower(), list(by_lower), n=1, cutoff=0.6)
+    return f"did you mean '{by_lower[close[0]]}'?" if close else None
 
 
 def _span(low: int, high: int) -> str:
@@ -168,8 +169,11 @@ def unknown_names(ctx: Context) -> Iterator[Finding]:
                           or "the stages are: " + ", ".join(area.stages))
     for phase in plan.phases:
         if phase.kind not in PHASE_ORDER:
+            alias = next((info.name for info in cat.phases.values()
+                          if phase.kind.lower() in info.aliases), None)
             yield Finding(f"'{phase.kind}' is not a phase", phase.name.loc,
-                          _did_you_mean(phase.kind, PHASE_ORDER)
+                          (f"did you mean '{alias}'?" if alias else None)
+                          or _did_you_mean(phase.kind, PHASE_ORDER)
                           or "the phases are: " + ", ".join(PHASE_ORDER))
     for measure in plan.measures:
         if measure.name.text not in cat.measures:
@@ -191,17 +195,24 @@ def unknown_names(ctx: Context) -> Iterator[Finding]:
 
 # --- the course ---------------------------------------------------------------------------
 
-def _phase_example(kind: str, profile: Profile) -> str:
-    """A phase line that fits the profile, for hints."""
-    last_initial = profile.initial_sessions[1]
-    total, ending = profile.sessions[1], profile.termination_sessions[1]
-    return {
-        "pretreatment": "phase pretreatment session 0",
-        "initial": f"phase initial sessions 1-{last_initial}",
-        "middle": f"phase middle sessions {last_initial + 1}-{total - ending}",
-        "termination": f"phase termination sessions {total - ending + 1}-{total}",
-        "maintenance": f"phase maintenance sessions {last_initial + 1}-{profile.sessions[0]}",
-    }[kind]
+def _phase_example(kind: str, profile: Profile, plan: Plan) -> str:
+    """A phase line for a hint, fitted between the phases the plan already has."""
+    ranges = {ph.kind: (ph.first, ph.last) for ph in plan.phases if ph.kind in PHASE_ORDER}
+    end_of_course = max((last for _, last in ranges.values()), default=0)
+    initial_last = ranges.get("initial", (1, profile.initial_sessions[1]))[1]
+    if kind == "pretreatment":
+        return "phase pretreatment session 0"
+    if kind == "initial":
+        first_other = min((first for k, (first, _) in ranges.items() if k != "pretreatment"),
+                          default=profile.initial_sessions[1] + 1)
+        return f"phase initial sessions 1-{max(1, min(first_other - 1, profile.initial_sessions[1]))}"
+    if kind == "middle":
+        last = ranges["termination"][0] - 1 if "termination" in ranges else (
+            profile.sessions[1] - profile.termination_sessions[1])
+        return f"phase middle sessions {initial_last + 1}-{max(last, initial_last + 1)}"
+    start = end_of_course + 1 if plan.phases else initial_last + 1
+    length = profile.termination_sessions[0] if kind == "termination" else profile.sessions[0]
+    return f"phase {kind} sessions {start}-{start + max(length, 1) - 1}"
 
 
 @rule("IPT101", "phase-order", E, "phases missing, not allowed, or out of order",
@@ -222,7 +233,7 @@ def phase_order(ctx: Context) -> Iterator[Finding]:
         yield Finding(f"this plan has no {_and(missing, 'or')} phase; {ctx.protocol} needs "
                       f"{_and(list(profile.phases))}", where,
                       "add " + ("it" if len(missing) == 1 else "them") + ", like: "
-                      + "; ".join(_phase_example(kind, profile) for kind in missing))
+                      + "; ".join(_phase_example(kind, profile, plan) for kind in missing))
     known = [ph for ph in plan.phases if ph.kind in PHASE_ORDER]
     for phase in known:
         if phase.kind not in allowed:
@@ -231,6 +242,8 @@ def phase_order(ctx: Context) -> Iterator[Finding]:
     order = profile.phase_order
     latest = None
     for phase in (ph for ph in known if ph.kind in order):
+        if latest and latest.kind == "termination":
+            continue  # what follows the ending is IPT105's to report
         if latest and order.index(phase.kind) < order.index(latest.kind):
             yield Finding(f"the {phase.kind} phase comes after the {latest.kind} phase",
                           phase.name.loc, "phases go in this order: " + ", ".join(
@@ -250,7 +263,8 @@ def phase_order(ctx: Context) -> Iterator[Finding]:
       uses_profile=False)
 def session_numbering(ctx: Context) -> Iterator[Finding]:
     expected = None
-    for phase in ctx.plan.phases:
+    # In order of their sessions: phases written in the wrong order are IPT101's to report.
+    for phase in sorted(ctx.plan.phases, key=lambda ph: (ph.first, ph.last)):
         if phase.kind == "pretreatment":
             if phase.first != 0 or phase.last != 0:
                 yield Finding("the pre-treatment session is session 0", phase.loc,
@@ -383,10 +397,13 @@ def schedule_fit(ctx: Context) -> Iterator[Finding]:
             offered.add(day)
         for skip in ctx.plan.skips:
             if skip.date not in offered:
+                before = max((d for d in offered if d < skip.date), default=None)
+                after = min((d for d in offered if d > skip.date), default=None)
+                near = [f"{d.strftime('%a')} {d.isoformat()}" for d in (before, after) if d]
                 yield Finding(f"no session falls on {skip.date.isoformat()}, so this skip "
                               "changes nothing", skip.loc,
-                              f"sessions fall on {schedule.start.strftime('%A')}s from "
-                              f"{schedule.start.isoformat()}; check the date")
+                              "the nearest session dates are " + _and(near)
+                              if near else "the date is outside the course; check it")
 
 
 # --- problem areas ---------------------------------------------------------------------
@@ -401,7 +418,8 @@ def focus_count(ctx: Context) -> Iterator[Finding]:
     low, high = ctx.profile.foci
     count = len(ctx.plan.foci)
     if count < low:
-        yield Finding(f"this plan has no focus; {ctx.protocol} works on {_span(low, high)}",
+        has = "no focus" if count == 0 else f"{count} {'focus' if count == 1 else 'foci'}"
+        yield Finding(f"this plan has {has}; {ctx.protocol} works on {_span(low, high)}",
                       ctx.plan.loc, 'add one under the header, like: focus sister: '
                       'role_dispute "Sister Anna directs the care of their mother"')
     elif count > high:
@@ -476,8 +494,10 @@ def focus_detail(ctx: Context) -> Iterator[Finding]:
             yield Finding(f"only a role dispute has a stage; '{focus.id.text}' is a "
                           f"{area.label.lower()}", focus.stage.loc, "remove the stage line")
         if not focus.goals:
+            example = area.goals[0] if area else "what the patient wants to change"
             yield Finding(f"the focus '{focus.id.text}' has no goal", focus.id.loc,
-                          'add one under it, like: goal "Agree a fair rota for appointments"')
+                          f'add one under it, in the patient\'s words: goal "..." '
+                          f"(for this area, goals are about: {example})")
 
 
 @rule("IPT205", "technique-for-other-area", E,
@@ -609,7 +629,7 @@ def prerequisite(ctx: Context) -> Iterator[Finding]:
         if technique is None or not technique.after_any:
             continue
         node = activity_node(activity)
-        met = {graph.edges[node, t].get("focus") for t in edges_of(graph, node, "requires")}
+        met = set().union(*(graph.edges[node, t]["foci"] for t in edges_of(graph, node, "requires")))
         for focus in ctx.foci_of(activity) or [None]:
             if focus not in met:
                 about = f" for '{focus}'" if focus else ""
@@ -642,11 +662,11 @@ def forbidden_activity(ctx: Context) -> Iterator[Finding]:
       good="phase termination sessions 14-16\n  session 14\n    termination_discussion")
 def late_ending(ctx: Context) -> Iterator[Finding]:
     numbers = _course_numbers(ctx.plan)
-    mentions = sorted((first, a) for a, first, _ in ctx.activities()
-                      if a.name.text == "termination_discussion")
+    mentions = [(first, a.loc.line, a) for a, first, _ in ctx.activities()
+                if a.name.text == "termination_discussion"]
     if not numbers or not mentions:
         return
-    first, activity = mentions[0]
+    first, _, activity = min(mentions, key=lambda m: (m[0], m[1]))
     last, notice = max(numbers), ctx.profile.ending_notice
     if last - first < notice:
         yield Finding(f"the ending is first discussed at session {first}, "

@@ -21,15 +21,18 @@ def slots(schedule: Schedule) -> Iterator[dt.date]:
     assert start is not None
     index = 0
     while True:
-        if schedule.cadence == "weekly":
-            yield start + dt.timedelta(weeks=index)
-        elif schedule.cadence == "every_n_weeks":
-            yield start + dt.timedelta(weeks=index * (schedule.interval_weeks or 1))
-        elif schedule.cadence == "twice_weekly":
-            # Two sessions a week, three and four days apart (Monday and Thursday).
-            yield start + dt.timedelta(days=7 * (index // 2) + 3 * (index % 2))
-        else:  # monthly, on the same day of the month where it exists
-            yield _add_months(start, index)
+        try:
+            if schedule.cadence == "weekly":
+                yield start + dt.timedelta(weeks=index)
+            elif schedule.cadence == "every_n_weeks":
+                yield start + dt.timedelta(weeks=index * (schedule.interval_weeks or 1))
+            elif schedule.cadence == "twice_weekly":
+                # Two sessions a week, three and four days apart (Monday and Thursday).
+                yield start + dt.timedelta(days=7 * (index // 2) + 3 * (index % 2))
+            else:  # monthly, on the same day of the month where it exists
+                yield _add_months(start, index)
+        except (OverflowError, ValueError):  # past year 9999: the calendar ends here
+            return
         index += 1
 
 
@@ -45,9 +48,11 @@ def session_dates(plan: Plan) -> dict[int, dt.datetime]:
     dates: dict[int, dt.datetime] = {}
     offered = slots(schedule)
     for number in numbers:
-        day = next(offered)
+        day = next(offered, None)
         while day in skipped:
-            day = next(offered)
+            day = next(offered, None)
+        if day is None:
+            break
         dates[number] = dt.datetime.combine(day, time)
     return dates
 
