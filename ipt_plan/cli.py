@@ -27,6 +27,14 @@ app = typer.Typer(
 class OutputFormat(str, Enum):
     text = "text"
     json = "json"
+    sarif = "sarif"
+    github = "github"
+
+
+class Colour(str, Enum):
+    auto = "auto"
+    always = "always"
+    never = "never"
 
 
 def _version(value: bool) -> None:
@@ -51,15 +59,25 @@ ProtocolDirs = typer.Option(
 def check(
     paths: List[str] = typer.Argument(..., metavar="PATH...",
                                       help="Plan files, folders (searched for *.iptplan) or globs."),
-    output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f",
-                                               help="text for people, json for scripts."),
+    output_format: OutputFormat = typer.Option(
+        OutputFormat.text, "--format", "-f",
+        help="text for people; json for scripts; sarif for code-scanning tools; github for "
+             "annotations in GitHub Actions."),
     strict: bool = typer.Option(False, "--strict", help="Fail (exit 1) on warnings too."),
     protocols: Optional[List[Path]] = ProtocolDirs,
+    colour: Colour = typer.Option(Colour.auto, "--color", "--colour",
+                                  help="Colour the text output: auto (on a terminal, unless "
+                                       "NO_COLOR is set), always or never."),
 ) -> None:
     """Check plans against IPT's structure and their protocol.
 
     Prints nothing and exits 0 when every plan is clean. Otherwise each problem is shown as
     path:line:col: severity[CODE]: message, with the line and a hint.
+
+    Silence one rule on one line with a comment: # ipt-plan: ignore[IPT303]
+    or in the whole plan: # ipt-plan: ignore-file[IPT106]. Project settings (select,
+    ignore, severity, protocols) live in [tool.ipt-plan] in pyproject.toml or in
+    ipt-plan.toml, found upward from each plan.
 
     Examples:
 
@@ -69,16 +87,21 @@ def check(
 
       ipt-plan check 'clinic/**/*.iptplan' --format json
     """
+    from . import report
     from .loader import check as check_paths
-    from .report import exit_code, format_json, format_text
 
     results = check_paths(paths, protocols or ())
     missing = any(r.plan is None and r.text is None and any(
         d.message == "no such file or folder" for d in r.diagnostics) for r in results)
-    out = format_json(results) if output_format is OutputFormat.json else format_text(results)
+    if output_format is OutputFormat.text:
+        style = report.Style(report.use_colour(colour.value, sys.stdout))
+        out = report.format_text(results, style)
+    else:
+        out = {OutputFormat.json: report.format_json, OutputFormat.sarif: report.format_sarif,
+               OutputFormat.github: report.format_github}[output_format](results)
     if out:
         sys.stdout.write(out)
-    raise typer.Exit(exit_code(results, strict=strict, missing=missing))
+    raise typer.Exit(report.exit_code(results, strict=strict, missing=missing))
 
 
 @app.command()

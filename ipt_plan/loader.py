@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from . import source as source_stage
+from . import suppress
 from .builder import build
+from .config import Config, config_for
 from .diagnostics import Diagnostic, Severity
 from .knowledge import Profile, ProfileError, available_profiles, catalogue, find_profile, profile_file
 from .model import Plan
@@ -84,11 +86,13 @@ def resolve_profile(plan: Plan, protocol_dirs: tuple[Path, ...] = ()
     return profile, []
 
 
-def load_string(text: str, path: str = "<string>", protocol_dirs: Iterable[Path] = ()) -> Result:
-    """Parse, build and check a plan given as text."""
+def load_string(text: str, path: str = "<string>", protocol_dirs: Iterable[Path] = (),
+                config: Config | None = None) -> Result:
+    """Parse, build and check a plan given as text. `config` defaults to the nearest
+    ipt-plan.toml or [tool.ipt-plan] above the plan's path (or the current folder)."""
     text = source_stage.normalize(text)
     try:
-        return _load_text(text, path, protocol_dirs)
+        return _load_text(text, path, protocol_dirs, config or config_for(path))
     except Exception as err:  # noqa: BLE001 - the facade reports, it never raises
         return Result(path, None, (Diagnostic.at(
             "IPT000", Severity.ERROR,
@@ -96,8 +100,8 @@ def load_string(text: str, path: str = "<string>", protocol_dirs: Iterable[Path]
             "please report this, with the plan if you can share it"),), text)
 
 
-def _load_text(text: str, path: str, protocol_dirs: Iterable[Path]) -> Result:
-    dirs = tuple(Path(d) for d in protocol_dirs)
+def _load_text(text: str, path: str, protocol_dirs: Iterable[Path], config: Config) -> Result:
+    dirs = tuple(Path(d) for d in protocol_dirs) + config.protocols
     statements, diagnostics = parse(text, path)
     plan, built = build(statements, path)
     diagnostics.extend(built)
@@ -109,23 +113,27 @@ def _load_text(text: str, path: str, protocol_dirs: Iterable[Path]) -> Result:
     if any(not isinstance(st, BrokenLine) for st in statements):  # else nothing to check
         context = Context(plan, profile or find_profile(DEFAULT_PROTOCOL), catalogue())
         diagnostics.extend(run(context, path, profile_usable=profile is not None))
+    diagnostics = config.apply(suppress.apply(diagnostics, text, path)) + list(config.problems)
     diagnostics.sort(key=lambda d: d.sort_key)
     return Result(path, plan, tuple(diagnostics), text, profile)
 
 
-def load_file(path: str | os.PathLike, protocol_dirs: Iterable[Path] = ()) -> Result:
+def load_file(path: str | os.PathLike, protocol_dirs: Iterable[Path] = (),
+              config: Config | None = None) -> Result:
     """Read and check one plan file."""
-    src = source_stage.read(path)
-    if src.text is None:
-        return Result(src.path, None, src.diagnostics, None)
-    return load_string(src.text, src.path, protocol_dirs)
+    return _load_source(source_stage.read(path), protocol_dirs, config)
 
 
-def load_bytes(data: bytes, path: str = "<bytes>", protocol_dirs: Iterable[Path] = ()) -> Result:
-    src = source_stage.decode(data, path)
+def load_bytes(data: bytes, path: str = "<bytes>", protocol_dirs: Iterable[Path] = (),
+               config: Config | None = None) -> Result:
+    return _load_source(source_stage.decode(data, path), protocol_dirs, config)
+
+
+def _load_source(src: source_stage.Source, protocol_dirs: Iterable[Path],
+                 config: Config | None) -> Result:
     if src.text is None:
         return Result(src.path, None, src.diagnostics, None)
-    return load_string(src.text, src.path, protocol_dirs)
+    return load_string(src.text, src.path, protocol_dirs, config)
 
 
 def _walk(folder: Path) -> Iterator[Path]:
@@ -167,11 +175,26 @@ def expand(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[str]]:
     return unique, missing
 
 
+def _report_config_problems_once(results: list[Result]) -> list[Result]:
+    """Plans that share a broken configuration file show its problems once, not per plan."""
+    seen: set[Diagnostic] = set()
+    cleaned = []
+    for result in results:
+        repeated = [d for d in result.diagnostics if d.code == "IPT006" and d in seen]
+        seen.update(d for d in result.diagnostics if d.code == "IPT006")
+        if repeated:
+            result = Result(result.path, result.plan,
+                            tuple(d for d in result.diagnostics if d not in repeated),
+                            result.text, result.profile)
+        cleaned.append(result)
+    return cleaned
+
+
 def check(paths: Iterable[str | os.PathLike], protocol_dirs: Iterable[Path] = ()) -> list[Result]:
     """Check every plan the paths name; an argument that names nothing is reported as a
     result with one diagnostic, so a script sees it without catching anything."""
     files, missing = expand(paths)
-    results = [load_file(f, protocol_dirs) for f in files]
+    results = _report_config_problems_once([load_file(f, protocol_dirs) for f in files])
     for arg in missing:
         results.append(Result(arg, None, (Diagnostic.at(
             "IPT000", Severity.ERROR, "no such file or folder", arg, None,

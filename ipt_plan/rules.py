@@ -144,6 +144,22 @@ rule("IPT004", "bad-profile", E, "a protocol profile file that cannot be used",
      good='protocol "clinic/our-ipt.toml"   # file has sessions = [16, 16]')(None)
 
 
+rule("IPT005", "unused-suppression", W, "a suppression comment that suppresses nothing",
+     rationale="`# ipt-plan: ignore[CODE]` silences one rule on its line, and "
+               "`# ipt-plan: ignore-file[CODE]` in the whole plan. Once the plan is fixed, or "
+               "when the code is mistyped, the comment hides nothing and only misleads the "
+               "next reader.",
+     source="ipt-plan", bad="  session 2\n    goal_review   # ipt-plan: ignore[IPT303]",
+     good="  session 6\n    interpersonal_inventory   # ipt-plan: ignore[IPT303]")(None)
+
+rule("IPT006", "bad-config", E, "a configuration file that cannot be used",
+     rationale="Settings come from [tool.ipt-plan] in pyproject.toml or from ipt-plan.toml, "
+               "the nearest one above the plan. A setting ipt-plan does not know, or a rule "
+               "code that does not exist, is reported rather than silently ignored.",
+     source="ipt-plan", bad='[tool.ipt-plan]\nignore = ["IPT16"]\nseverity = { IPT303 = "fatal" }',
+     good='[tool.ipt-plan]\nignore = ["IPT106"]\nseverity = { IPT303 = "error" }')(None)
+
+
 @rule("IPT002", "unknown-name", E,
       "unknown technique, focus, area, stage, phase, protocol or measure",
       rationale="Names must be ones ipt-plan knows so that the rules and agendas can use "
@@ -210,7 +226,10 @@ def _phase_example(kind: str, profile: Profile, plan: Plan) -> str:
         last = ranges["termination"][0] - 1 if "termination" in ranges else (
             profile.sessions[1] - profile.termination_sessions[1])
         return f"phase middle sessions {initial_last + 1}-{max(last, initial_last + 1)}"
-    start = end_of_course + 1 if plan.phases else initial_last + 1
+    if not ranges and kind == "termination":  # a plan without phases: the profile's course
+        total = profile.sessions[1]
+        return f"phase termination sessions {total - profile.termination_sessions[1] + 1}-{total}"
+    start = end_of_course + 1 if ranges else initial_last + 1
     length = profile.termination_sessions[0] if kind == "termination" else profile.sessions[0]
     return f"phase {kind} sessions {start}-{start + max(length, 1) - 1}"
 

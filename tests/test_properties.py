@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from conftest import REFERENCE
 from ipt_plan import load_bytes, load_string
+from ipt_plan.source import normalize
 
 LINES = REFERENCE.read_text(encoding="utf-8").split("\n")
 SETTINGS = settings(max_examples=150, deadline=None,
@@ -15,7 +16,7 @@ SETTINGS = settings(max_examples=150, deadline=None,
 
 
 def assert_well_formed(result, text: str) -> None:
-    line_count = max(1, len(text.split("\n")))
+    line_count = max(1, len(normalize(text).split("\n")))
     for d in result.diagnostics:
         assert 1 <= d.line <= line_count, d
         assert d.column >= 1 and d.end_column >= d.column, d
@@ -33,7 +34,7 @@ def test_random_bytes(data):
 @SETTINGS
 @given(st.text(max_size=2000))
 def test_random_text(text):
-    assert_well_formed(load_string(text), text.replace("\r\n", "\n").replace("\r", "\n"))
+    assert_well_formed(load_string(text), text)
 
 
 @st.composite
@@ -59,3 +60,20 @@ def mutated_plans(draw):
 @given(mutated_plans())
 def test_mutated_reference_plan(text):
     assert_well_formed(load_string(text, "mutated.iptplan"), text)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(st.one_of(st.binary(max_size=1500), mutated_plans().map(lambda t: t.encode("utf-8", "surrogatepass"))))
+def test_command_line_always_ends_with_an_exit_code(tmp_path, data):
+    from typer.testing import CliRunner
+
+    from ipt_plan.cli import app
+
+    plan = tmp_path / "plan.iptplan"
+    plan.write_bytes(data)
+    for fmt in ("text", "json"):
+        result = CliRunner().invoke(app, ["check", "--format", fmt, str(plan)])
+        assert result.exit_code in (0, 1), result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        assert "Traceback" not in result.output

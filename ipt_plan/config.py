@@ -1,0 +1,155 @@
+"""Project configuration: `[tool.ipt-plan]` in pyproject.toml, or ipt-plan.toml, found
+by walking up from each plan's folder (the nearest wins, as with ruff or black).
+
+    [tool.ipt-plan]
+    select = ["IPT"]                 # codes or prefixes to report (default: all)
+    ignore = ["IPT106"]              # codes or prefixes never reported
+    protocols = ["clinic/profiles"]  # extra protocol folders, relative to this file
+    [tool.ipt-plan.severity]
+    IPT303 = "error"                 # error | warning | off
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from .diagnostics import Diagnostic, Severity
+
+CONFIG_FILES = ("ipt-plan.toml", "pyproject.toml")
+KEYS = ("select", "ignore", "protocols", "severity")
+CODE_OR_PREFIX = re.compile(r"IPT\d{0,3}")
+
+
+@dataclass(frozen=True)
+class Config:
+    path: str | None = None  # None: no configuration file applies
+    select: tuple[str, ...] = ("IPT",)
+    ignore: tuple[str, ...] = ()
+    protocols: tuple[Path, ...] = ()
+    severity: dict[str, str] = field(default_factory=dict)
+    problems: tuple[Diagnostic, ...] = ()
+
+    def apply(self, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+        """Keep what is selected and not ignored, at the configured severity."""
+        kept = []
+        for d in diagnostics:
+            # Problems with the file itself and with this configuration are always shown.
+            if d.code not in ("IPT000", "IPT006"):
+                if not d.code.startswith(self.select) or d.code.startswith(self.ignore or ("\0",)):
+                    continue
+                level = self.severity.get(d.code)
+                if level == "off":
+                    continue
+                if level is not None and level != d.severity.value:
+                    d = Diagnostic(d.code, Severity(level), d.message, d.path, d.line,
+                                   d.column, d.end_column, d.hint)
+            kept.append(d)
+        return kept
+
+
+def _problem(path: Path, message: str, hint: str | None = None) -> Diagnostic:
+    return Diagnostic("IPT006", Severity.ERROR, message, str(path), 1, 1, 2, hint)
+
+
+def _codes(value, key: str, path: Path, problems: list[Diagnostic]) -> tuple[str, ...]:
+    from .rules import RULES
+
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        problems.append(_problem(path, f"'{key}' must be a list of rule codes, like [\"IPT106\"]"))
+        return ()
+    bad = [v for v in value
+           if not CODE_OR_PREFIX.fullmatch(v) or not any(c.startswith(v) for c in RULES)]
+    if bad:
+        problems.append(_problem(path, f"'{key}' has {', '.join(bad)}, which matches no rule",
+                                 "rule codes look like IPT106, or a prefix such as IPT3; "
+                                 "`ipt-plan rules` lists them"))
+    return tuple(v for v in value if v not in bad)
+
+
+def parse_config(data: dict, path: Path) -> Config:
+    from .rules import RULES
+
+    path = _shown(path)
+    problems: list[Diagnostic] = []
+    unknown = [k for k in data if k not in KEYS]
+    if unknown:
+        problems.append(_problem(path, f"unknown setting {', '.join(repr(k) for k in unknown)}",
+                                 "the settings are: " + ", ".join(KEYS)))
+    select = _codes(data.get("select", ["IPT"]), "select", path, problems) or ("IPT",)
+    ignore = _codes(data.get("ignore", []), "ignore", path, problems)
+    folders = data.get("protocols", [])
+    if not isinstance(folders, list) or not all(isinstance(f, str) for f in folders):
+        problems.append(_problem(path, "'protocols' must be a list of folders"))
+        folders = []
+    protocols = tuple((path.parent / f).resolve() for f in folders)
+    for folder in protocols:
+        if not folder.is_dir():
+            problems.append(_problem(path, f"the protocol folder {folder} does not exist"))
+    severity = data.get("severity", {})
+    levels: dict[str, str] = {}
+    if not isinstance(severity, dict):
+        problems.append(_problem(path, "'severity' must be a table, like IPT303 = \"error\""))
+        severity = {}
+    for code, level in severity.items():
+        if code not in RULES:
+            problems.append(_problem(path, f"severity names {code}, which is not a rule code",
+                                     "`ipt-plan rules` lists them"))
+        elif level not in ("error", "warning", "off"):
+            problems.append(_problem(path, f"the severity of {code} must be error, warning or off"))
+        else:
+            levels[code] = level
+    return Config(str(path), select, ignore, protocols, levels, tuple(problems))
+
+
+def read_config(path: Path) -> Config | None:
+    """The configuration in this file; None for a pyproject.toml without [tool.ipt-plan]."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        path = _shown(path)
+    except (OSError, UnicodeDecodeError) as err:
+        return Config(str(path), problems=(_problem(path, f"cannot read this file ({err})"),))
+    except tomllib.TOMLDecodeError as err:
+        return Config(str(path), problems=(_problem(path, f"this is not valid TOML: {err}"),))
+    if path.name == "pyproject.toml":
+        section = data.get("tool", {}).get("ipt-plan")
+        if section is None:
+            return None
+        data = section
+    if not isinstance(data, dict):
+        return Config(str(path), problems=(_problem(path, "[tool.ipt-plan] must be a table"),))
+    return parse_config(data, path)
+
+
+def _shown(path: Path) -> Path:
+    """The path as messages show it: relative to the current folder when inside it."""
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
+def config_for_folder(folder: Path) -> Config:
+    """The nearest configuration at or above `folder` (an absolute path)."""
+    return _config_for_folder(folder, Path.cwd())
+
+
+@lru_cache(maxsize=256)
+def _config_for_folder(folder: Path, cwd: Path) -> Config:  # cwd: messages show paths from it
+    for directory in (folder, *folder.parents):
+        for name in CONFIG_FILES:
+            candidate = directory / name
+            if candidate.is_file():
+                found = read_config(candidate)
+                if found is not None:
+                    return found
+    return Config()
+
+
+def config_for(plan_path: str) -> Config:
+    if plan_path.startswith("<"):
+        return config_for_folder(Path.cwd().resolve())
+    return config_for_folder(Path(plan_path).resolve().parent)
