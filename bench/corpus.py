@@ -1,0 +1,66 @@
+"""Benchmark corpora, generated on the spot: realistic plans varied from those in plans/,
+and single plans with many sessions written out."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FIRST_NAMES = ["Ana", "Ben", "Chidi", "Dana", "Eun", "Farah", "Gus", "Hana", "Ivo", "Jia",
+               "Kofi", "Lena", "Maya", "Nils", "Omar", "Priya", "Rosa", "Sami", "Tove", "Zoë"]
+
+
+def bundled_plans() -> list[str]:
+    return [p.read_text(encoding="utf-8") for p in sorted((ROOT / "plans").glob("*.iptplan"))]
+
+
+def write_corpus(folder: Path, count: int, seed: int = 7) -> list[Path]:
+    """`count` plan files, each a bundled plan with its own client, title, dates and text."""
+    rng = random.Random(seed)
+    templates = bundled_plans()
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for index in range(count):
+        text = templates[index % len(templates)]
+        name = rng.choice(FIRST_NAMES)
+        lines = []
+        for line in text.split("\n"):
+            stripped = line.strip()
+            if stripped.startswith("plan "):
+                line = f'plan "{name} {index}: {stripped[6:-1]}"'
+            elif stripped.startswith("client "):
+                line = f"  client C-{index:05d}"
+            elif stripped.startswith("goal "):
+                line = line[:-1] + f' ({rng.choice(FIRST_NAMES)})"'
+            lines.append(line)
+        path = folder / f"plan-{index:05d}.iptplan"
+        path.write_text("\n".join(lines), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def long_plan(sessions: int) -> str:
+    """One plan with every one of `sessions` sessions written out, a few activities each."""
+    out = ['plan "Long course"', "  client L-1", "  protocol ipt",
+           "  schedule weekly from 2027-01-04 at 10:00 for 50 min", "  measure PHQ-9 every 4 sessions",
+           'focus sister: role_dispute "Sister directs the care of their mother"',
+           "  stage renegotiation", '  goal "Agree a fair rota"',
+           "phase initial sessions 1-3"]
+    middle_end = sessions - 3
+    for number in range(1, sessions + 1):
+        if number == 4:
+            out += [f"phase middle sessions 4-{middle_end}", "  every session", "    symptom_review"]
+        if number == middle_end + 1:
+            out.append(f"phase termination sessions {middle_end + 1}-{sessions}")
+        out.append(f'  session {number} "Session {number}"')
+        if number == 1:
+            out += ["    interpersonal_inventory", "    formulation for sister", "    treatment_contract"]
+        elif number <= 3:
+            out += ["    psychoeducation"]
+        elif number <= middle_end:
+            out += ["    communication_analysis for sister \"an argument this week\"",
+                    "    role_play for sister", '    homework "Try the new words once"']
+        else:
+            out += ["    termination_discussion", "    relapse_prevention"]
+    return "\n".join(out) + "\n"
