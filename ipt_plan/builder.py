@@ -87,7 +87,7 @@ class _Builder:
     # --- dispatch ----------------------------------------------------------------------
 
     def add(self, st: p.Statement) -> None:
-        handler = getattr(self, f"on_{st.keyword}")
+        handler = getattr(self, f"on_{p.keyword(st)}")
         if isinstance(st, (p.PlanLine, p.BrokenLine)):
             handler(st)
         else:
@@ -129,11 +129,11 @@ class _Builder:
     def _header_line(self, st: p.Statement) -> bool:
         """Record a header line; False when it is a duplicate."""
         if self.foci or self.phases:
-            self.error("IPT001", f"the {st.keyword} line belongs in the header, before the "
+            self.error("IPT001", f"the {p.keyword(st)} line belongs in the header, before the "
                        "first focus", st.loc, "move it up, under the plan line")
         if not isinstance(st, REPEATABLE):
             if type(st) in self.header:
-                self.twice(f"the plan's {st.keyword}", st.loc, self.header[type(st)].loc)
+                self.twice(f"the plan's {p.keyword(st)}", st.loc, self.header[type(st)].loc)
                 return False
             self.header[type(st)] = st
         return True
@@ -207,9 +207,9 @@ class _Builder:
         if self.in_broken_focus:
             return None
         if self.focus is None or self.phases:
-            self.error("IPT001", f"a {st.keyword} line belongs under a focus line", st.loc,
+            self.error("IPT001", f"a {p.keyword(st)} line belongs under a focus line", st.loc,
                        f'put it under its focus, like:\n  {p.LINE_FORMS["focus"]}\n    '
-                       f'{p.LINE_FORMS[st.keyword]}')
+                       f'{p.LINE_FORMS[p.keyword(st)]}')
             return None
         return self.focus
 

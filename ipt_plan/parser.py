@@ -8,8 +8,8 @@ every good line still reaches the builder and the rules.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple, Union
 
 from lark import Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
@@ -21,43 +21,37 @@ from .model import Activity, Loc, Word
 
 # --- statements: one record per kind of line --------------------------------------------
 
-@dataclass(frozen=True, slots=True)
-class Statement:
-    loc: Loc  # the whole line
-
-    @property
-    def keyword(self) -> str:
-        return KEYWORD_OF[type(self)]
-
-
-@dataclass(frozen=True, slots=True)
-class PlanLine(Statement):
+# Each statement's `loc` spans its whole line. Statements are NamedTuples rather than
+# dataclasses: there are many kinds, and creating a dataclass costs five times more at
+# import, which every `ipt-plan check` pays.
+class PlanLine(NamedTuple):
+    loc: Loc
     title: str
 
 
-@dataclass(frozen=True, slots=True)
-class ClientLine(Statement):
+class ClientLine(NamedTuple):
+    loc: Loc
     client: str
 
 
-@dataclass(frozen=True, slots=True)
-class ClinicianLine(Statement):
+class ClinicianLine(NamedTuple):
+    loc: Loc
     name: str
 
 
-@dataclass(frozen=True, slots=True)
-class ProtocolLine(Statement):
+class ProtocolLine(NamedTuple):
+    loc: Loc
     ref: Word
     is_path: bool  # written in quotes: a clinic's own profile file
 
 
-@dataclass(frozen=True, slots=True)
-class DiagnosisLine(Statement):
+class DiagnosisLine(NamedTuple):
+    loc: Loc
     text: str
 
 
-@dataclass(frozen=True, slots=True)
-class ScheduleLine(Statement):
+class ScheduleLine(NamedTuple):
+    loc: Loc
     cadence: str
     interval_weeks: int | None
     date: Word
@@ -65,64 +59,67 @@ class ScheduleLine(Statement):
     minutes: Word
 
 
-@dataclass(frozen=True, slots=True)
-class SkipLine(Statement):
+class SkipLine(NamedTuple):
+    loc: Loc
     date: Word
 
 
-@dataclass(frozen=True, slots=True)
-class MeasureLine(Statement):
+class MeasureLine(NamedTuple):
+    loc: Loc
     name: Word
     every: Word | None  # None: every session
 
 
-@dataclass(frozen=True, slots=True)
-class FocusLine(Statement):
+class FocusLine(NamedTuple):
+    loc: Loc
     id: Word
     area: Word
     description: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class StageLine(Statement):
+class StageLine(NamedTuple):
+    loc: Loc
     stage: Word
 
 
-@dataclass(frozen=True, slots=True)
-class GoalLine(Statement):
+class GoalLine(NamedTuple):
+    loc: Loc
     text: str
 
 
-@dataclass(frozen=True, slots=True)
-class PhaseLine(Statement):
+class PhaseLine(NamedTuple):
+    loc: Loc
     name: Word
     first: Word
     last: Word
 
 
-@dataclass(frozen=True, slots=True)
-class EveryLine(Statement):
-    pass
+class EveryLine(NamedTuple):
+    loc: Loc
 
 
-@dataclass(frozen=True, slots=True)
-class SessionLine(Statement):
+class SessionLine(NamedTuple):
+    loc: Loc
     number: Word
     title: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class ActivityLine(Statement):
+class ActivityLine(NamedTuple):
+    loc: Loc
     activity: Activity
 
 
-@dataclass(frozen=True, slots=True)
-class BrokenLine(Statement):
+class BrokenLine(NamedTuple):
     """A line that did not parse (already reported). It stays in the sequence so that
     the builder does not hang the lines after it on the wrong focus or session."""
 
+    loc: Loc
     first_word: str
 
+
+Statement = Union[PlanLine, ClientLine, ClinicianLine, ProtocolLine, DiagnosisLine, ScheduleLine,
+                  SkipLine, MeasureLine, FocusLine, StageLine, GoalLine, PhaseLine, EveryLine,
+                  SessionLine, ActivityLine, BrokenLine]
 
 KEYWORD_OF = {
     PlanLine: "plan", ClientLine: "client", ClinicianLine: "clinician",
@@ -131,6 +128,11 @@ KEYWORD_OF = {
     GoalLine: "goal", PhaseLine: "phase", EveryLine: "every", SessionLine: "session",
     ActivityLine: "activity", BrokenLine: "broken",
 }
+
+
+def keyword(statement: Statement) -> str:
+    """The keyword a statement's line starts with ("activity" for a technique line)."""
+    return KEYWORD_OF[type(statement)]
 
 # What a correct line of each kind looks like, shown in hints.
 LINE_FORMS = {

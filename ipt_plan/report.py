@@ -7,7 +7,6 @@ import json
 import os
 from pathlib import Path
 from typing import Iterable
-from urllib.parse import quote
 
 from . import __version__
 from .diagnostics import Diagnostic, Severity
@@ -115,6 +114,8 @@ def format_json(results: Iterable[Result]) -> str:
 
 
 def _uri(path: str) -> str:
+    from urllib.parse import quote  # only SARIF needs it; keep it off the path of `check`
+
     return quote(Path(path).as_posix(), safe="/:")
 
 
