@@ -1,5 +1,5 @@
 # Two commands on a fresh clone, each setting itself up:
-#   make run    check and list the bundled plans
+#   make run    check the bundled plans and render their agendas into agendas/
 #   make test   run the test suite
 PYTHON ?= python3
 VENV := .venv
@@ -17,6 +17,8 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/ipt-plan check plans/
 	@echo "All bundled plans check clean."
+	$(BIN)/ipt-plan render plans/ -o agendas
+	@echo "Agendas for each plan are in agendas/<plan>/ (overview.md, session-01.md, ...)."
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -164,6 +164,67 @@ def techniques() -> None:
         typer.echo(f"{t.name:<26} {', '.join(t.phases)}{area}\n{'':<26} {t.description}")
 
 
+class AgendaFormat(str, Enum):
+    md = "md"
+    html = "html"
+    txt = "txt"
+
+
+@app.command()
+def render(
+    paths: List[str] = typer.Argument(..., metavar="PATH...",
+                                      help="Plan files, folders (searched for *.iptplan) or globs."),
+    out: Path = typer.Option(..., "--out", "-o", metavar="OUTDIR",
+                             help="Folder for the agendas: one subfolder per plan."),
+    agenda_format: AgendaFormat = typer.Option(
+        AgendaFormat.md, "--format", "-f",
+        help="md (Markdown), html (printable, one session a page) or txt (plain text)."),
+    templates: Optional[Path] = typer.Option(
+        None, "--templates", metavar="DIR", exists=True, file_okay=False, dir_okay=True,
+        help="A folder of Jinja2 templates that replace built-in ones of the same name "
+             "(session.md.j2, overview.html.j2...); the others stay built-in."),
+    jobs: Optional[int] = typer.Option(
+        None, "--jobs", "-j", min=1, metavar="N",
+        help="Plans rendered at once, in separate processes. Default: the machine's cores."),
+    protocols: Optional[List[Path]] = ProtocolDirs,
+) -> None:
+    """Turn plans into the agendas a clinician holds in each session.
+
+    Each plan is checked first: a plan with errors is reported as `check` shows it and is
+    not rendered; the others still are. For each plan, OUTDIR/<plan file name>/ gets
+    overview.md (the schedule and the foci with their goals) and session-01.md,
+    session-02.md... for every session of the course, written out in the plan or not.
+    Files whose content has not changed are left untouched.
+
+    Examples:
+
+      ipt-plan render plans/ -o agendas
+
+      ipt-plan render plans/ms-a.iptplan -o agendas --format html
+
+      ipt-plan render 'clinic/**/*.iptplan' -o out --templates ours/
+
+    Exit codes: 0 every plan rendered, 1 some plans failed, 2 usage error.
+    """
+    from . import batch  # here, so that `ipt-plan check` never loads the templating
+    from .renderer import TemplateProblem
+
+    progress = batch.Progress(sys.stderr)
+    try:
+        outcome = batch.run(paths, out, agenda_format.value, templates, jobs, protocols or (),
+                            on_outcome=progress.update, on_start=progress.start)
+    except (batch.UsageError, TemplateProblem) as err:
+        typer.echo(f"ipt-plan: {err}", err=True)
+        raise typer.Exit(2)
+    finally:
+        progress.finish()
+    report = batch.failure_report(outcome)
+    if report:
+        sys.stdout.write(report + "\n")
+    sys.stdout.write(batch.summary_line(outcome) + "\n")
+    raise typer.Exit(outcome.exit_code)
+
+
 def run() -> None:
     """Console entry point."""
     try:

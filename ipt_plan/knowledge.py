@@ -99,6 +99,13 @@ class Profile:
     initial_tasks: tuple[str, ...]
     termination_tasks: tuple[str, ...]
     forbidden: tuple[str, ...]
+    # Tasks every session of a phase holds whatever the plan writes (the `[standing]`
+    # table), as (phase, techniques) pairs: a tuple, so the profile stays hashable.
+    standing: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def standing_tasks(self, phase: str) -> tuple[str, ...]:
+        """The techniques the protocol expects in every session of this phase."""
+        return next((tasks for name, tasks in self.standing if name == phase), ())
 
 
 def _range(data: dict, key: str, default=None) -> tuple[int, int] | None:
@@ -124,6 +131,32 @@ def _names(data: dict, key: str, allowed: tuple[str, ...] | None = None) -> tupl
     return tuple(value)
 
 
+def _standing(data: dict, cat: Catalogue, forbidden: tuple[str, ...]
+              ) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The `[standing]` table: for each phase, the techniques every session of it holds."""
+    table = data.get("standing", {})
+    if not isinstance(table, dict):
+        raise ProfileError("'standing' must be a table of phases, like [standing] with "
+                           "middle = [\"symptom_review\"]")
+    unknown = [phase for phase in table if phase not in PHASES]
+    if unknown:
+        raise ProfileError(f"'standing' names the phase {', '.join(unknown)}, which ipt-plan "
+                           f"does not know (known: {', '.join(PHASES)})")
+    standing = []
+    for phase in (p for p in PHASES if p in table):
+        key = f"standing.{phase}"  # so the clinic sees which line to fix
+        tasks = _names({key: table[phase]}, key, tuple(cat.techniques))
+        for task in tasks:
+            if task in forbidden:
+                raise ProfileError(f"'{key}' asks every session for {task}, which 'forbidden' "
+                                   "forbids")
+            if phase not in cat.techniques[task].phases:
+                raise ProfileError(f"'{key}' asks for {task}, which belongs to the "
+                                   f"{', '.join(cat.techniques[task].phases)} phases")
+        standing.append((phase, tasks))
+    return tuple(standing)
+
+
 def profile_from_toml(text: str, path: str) -> Profile:
     try:
         data = tomllib.loads(text)
@@ -142,6 +175,8 @@ def profile_from_toml(text: str, path: str) -> Profile:
     if not isinstance(notice, int) or notice < 0:
         raise ProfileError("'ending_notice' must be a whole number of sessions")
     activities = tuple(cat.techniques) + ("homework", "note")
+    forbidden = _names(data, "forbidden", activities)
+    standing = _standing(data, cat, forbidden)
     return Profile(
         name=data["name"], title=data["title"], source=data["source"], path=path,
         sessions=_range(data, "sessions"),
@@ -158,7 +193,8 @@ def profile_from_toml(text: str, path: str) -> Profile:
         areas=_names(data, "areas", tuple(cat.areas)) or tuple(cat.areas),
         initial_tasks=_names(data, "initial_tasks", tuple(cat.techniques)),
         termination_tasks=_names(data, "termination_tasks", tuple(cat.techniques)),
-        forbidden=_names(data, "forbidden", activities),
+        forbidden=forbidden,
+        standing=standing,
     )
 
 

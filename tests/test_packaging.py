@@ -28,6 +28,7 @@ def test_wheel_carries_grammar_and_knowledge(wheel):
     assert "ipt_plan/grammar/iptplan.lark" in names
     assert "ipt_plan/knowledge/catalogue.toml" in names
     assert "ipt_plan/knowledge/protocols/ipt.toml" in names
+    assert {"ipt_plan/templates/session.html.j2", "ipt_plan/templates/_phrases.j2"} <= set(names)
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs a normal Python install")
@@ -53,3 +54,8 @@ def test_installed_wheel_checks_plans_from_another_folder(wheel, tmp_path):
     assert "error[IPT103]: this plan has 16 sessions; the ipt-brief protocol has 8" in bad.stdout
     listing = subprocess.run([cli, "protocols"], cwd=elsewhere, capture_output=True, text=True)
     assert "ipt-ptsd" in listing.stdout
+    # The templates travel inside the package: agendas render outside the repository.
+    rendered = subprocess.run([cli, "render", "plan.iptplan", "-o", "agendas", "-f", "html"],
+                              cwd=elsewhere, capture_output=True, text=True, timeout=120)
+    assert rendered.returncode == 0, rendered.stdout + rendered.stderr
+    assert "2027-01-18" in (elsewhere / "agendas" / "plan" / "session-06.html").read_text()

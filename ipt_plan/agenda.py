@@ -1,0 +1,314 @@
+"""Sixth stage: a checked plan as the agendas a clinician holds in each session.
+
+Pure data, no templating: `build_course` turns a plan and its protocol profile into a
+`Course` (the header, the schedule table, the foci, the phases) holding one
+`SessionAgenda` per session of the course, written out or not. The renderer
+(``ipt_plan.renderer``) only lays these records out; scripts can use them directly.
+
+    course = agenda.course_from_result(ipt_plan.load_file("plans/caregiver-dispute.iptplan"))
+    course.sessions[5].date        # '2027-01-18'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .graph import activity_node, edges_of
+from .knowledge import Catalogue, Profile, catalogue
+from .model import Activity, Focus, Phase, Plan, Schedule, Session
+from .schedule import session_dates
+
+if TYPE_CHECKING:
+    from .loader import Result
+
+# IPT makes the time limit explicit once the work is under way: from the middle phase on,
+# each session says how many remain (Weissman, Markowitz & Klerman 2000).
+COUNTDOWN_PHASES = ("middle", "termination")
+
+# Fixed English names, so a date reads the same whatever the machine's locale.
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
+
+
+class AgendaError(ValueError):
+    """A plan that cannot be turned into agendas; the message says why, for a clinician."""
+
+
+@dataclass(frozen=True)
+class FocusSummary:
+    """A problem area the course works on, as a session agenda shows it."""
+
+    id: str
+    area: str  # role_dispute
+    area_label: str  # Role dispute
+    description: str | None
+    stage: str | None  # a role dispute's stage: renegotiation, impasse or dissolution
+    goals: tuple[str, ...]
+    line: int  # where the focus is written in the plan
+
+
+@dataclass(frozen=True)
+class AgendaItem:
+    """One thing to do in a session: a technique, homework or a note."""
+
+    kind: str  # technique | homework | note
+    name: str  # the technique's name; "homework" or "note" for those
+    label: str  # Communication analysis
+    description: str | None  # the catalogue's description of a technique
+    prompts: tuple[str, ...]  # questions the clinician can ask
+    detail: str | None  # the plan's own text for this line
+    foci: tuple[str, ...]  # ids of the foci it works on
+    line: int | None  # where it is written in the plan; None for a protocol's standing task
+
+    @property
+    def prompts_are_questions(self) -> bool:
+        """Whether every prompt is a question (some are things to say instead)."""
+        return all(p.rstrip().endswith("?") for p in self.prompts)
+
+
+@dataclass(frozen=True)
+class MeasureDue:
+    name: str  # PHQ-9
+    label: str  # Patient Health Questionnaire (depression)
+
+
+@dataclass(frozen=True)
+class SessionAgenda:
+    number: int
+    total: int  # sessions in the course, not counting a pre-treatment session 0
+    title: str | None
+    phase: str  # middle
+    phase_label: str  # Middle phase
+    phase_purpose: str
+    date: str | None  # ISO, 2027-01-18; None when the plan has no usable schedule
+    date_long: str | None  # Monday 18 January 2027
+    time: str | None  # 10:00
+    minutes: int | None
+    foci: tuple[FocusSummary, ...]  # the foci this session's activities work on
+    techniques: tuple[AgendaItem, ...]  # written in this session's own block
+    every_session: tuple[AgendaItem, ...]  # the phase's `every session` techniques
+    standing_tasks: tuple[AgendaItem, ...]  # the protocol's, where the plan has not written them
+    notes: tuple[AgendaItem, ...]
+    homework_given: tuple[AgendaItem, ...]
+    homework_to_review: tuple[AgendaItem, ...]  # given at the previous session
+    measures_due: tuple[MeasureDue, ...]
+    sessions_remaining: int | None  # after this one; None before the middle phase
+    line: int | None  # the session's line in the plan; None when not written out
+
+    @property
+    def routine(self) -> tuple[AgendaItem, ...]:
+        """What every session of the phase holds: the plan's `every session` lines, then
+        the protocol's standing tasks."""
+        return self.every_session + self.standing_tasks
+
+    @property
+    def reviews_homework(self) -> bool:
+        return any(i.name == "homework_review" for i in (*self.routine, *self.techniques))
+
+
+@dataclass(frozen=True)
+class ScheduleRow:
+    """One line of the overview's schedule table."""
+
+    number: int
+    date: str | None
+    title: str | None
+    phase_label: str
+    foci: tuple[str, ...]
+    techniques: tuple[str, ...]  # labels of the session's own techniques
+    homework: bool
+
+
+@dataclass(frozen=True)
+class PhaseSummary:
+    name: str
+    label: str
+    purpose: str
+    first: int
+    last: int
+    every_session: tuple[str, ...]  # technique labels
+    standing_tasks: tuple[str, ...]  # technique labels
+
+
+@dataclass(frozen=True)
+class MeasurePlan:
+    name: str
+    label: str
+    every: int  # sessions between ratings
+
+
+@dataclass(frozen=True)
+class Course:
+    plan_file: str  # the plan's file name, without its folder
+    title: str | None
+    client: str | None
+    clinician: str | None
+    diagnosis: str | None
+    protocol: str  # ipt-uk
+    protocol_title: str
+    protocol_source: str | None
+    total_sessions: int  # not counting a pre-treatment session 0
+    cadence: str | None  # weekly, every 2 weeks...
+    time: str | None
+    minutes: int | None
+    skipped_dates: tuple[str, ...]
+    measures: tuple[MeasurePlan, ...]
+    foci: tuple[FocusSummary, ...]
+    phases: tuple[PhaseSummary, ...]
+    rows: tuple[ScheduleRow, ...]
+    sessions: tuple[SessionAgenda, ...]
+
+
+def long_date(day: dt.date) -> str:
+    return f"{WEEKDAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def course_from_result(result: Result) -> Course:
+    """The course of a checked plan; a plan with errors has no agendas."""
+    if result.plan is None or not result.ok:
+        raise AgendaError(f"{result.path} has errors, so it has no agendas; "
+                          f"see them with: ipt-plan check {result.path}")
+    return build_course(result.plan, result.profile)
+
+
+def build_course(plan: Plan, profile: Profile | None, cat: Catalogue | None = None) -> Course:
+    """Every session's agenda and the overview's tables, from a plan that checks clean."""
+    return _CourseBuilder(plan, profile, cat or catalogue()).course()
+
+
+class _CourseBuilder:
+    """Holds what every agenda of one plan shares: its graph, dates and catalogue."""
+
+    def __init__(self, plan: Plan, profile: Profile | None, cat: Catalogue):
+        self.plan, self.profile, self.cat = plan, profile, cat
+        self.graph = plan.graph
+        self.dates = session_dates(plan)
+        self.course_sessions = list(plan.sessions())
+        self.total = sum(1 for _, s in self.course_sessions if s.number >= 1)
+        self.focus_order = [f.id.text for f in plan.foci]
+
+    # --- the pieces -------------------------------------------------------------------
+
+    def focus_summary(self, focus: Focus) -> FocusSummary:
+        area = self.cat.areas.get(focus.area.text)
+        return FocusSummary(
+            id=focus.id.text, area=focus.area.text,
+            area_label=area.label if area else focus.area.text,
+            description=focus.description, stage=focus.stage.text if focus.stage else None,
+            goals=tuple(g.text for g in focus.goals), line=focus.loc.line)
+
+    def foci_of(self, activity: Activity) -> tuple[str, ...]:
+        addressed = {node[1] for node in edges_of(self.graph, activity_node(activity), "addresses")}
+        return tuple(f for f in self.focus_order if f in addressed)
+
+    def technique_item(self, name: str, detail: str | None, foci: tuple[str, ...],
+                       line: int | None) -> AgendaItem:
+        technique = self.cat.techniques.get(name)
+        return AgendaItem("technique", name, self.label(name),
+                          technique.description if technique else None,
+                          technique.prompts if technique else (), detail, foci, line)
+
+    def item(self, activity: Activity) -> AgendaItem:
+        foci = self.foci_of(activity)
+        if activity.kind == "technique":
+            return self.technique_item(activity.name.text, activity.detail, foci,
+                                       activity.loc.line)
+        label = "Homework" if activity.kind == "homework" else "Note"
+        return AgendaItem(activity.kind, activity.kind, label, None, (), activity.detail, foci,
+                          activity.loc.line)
+
+    def standing(self, phase: Phase) -> tuple[str, ...]:
+        return self.profile.standing_tasks(phase.kind) if self.profile else ()
+
+    def label(self, technique: str) -> str:
+        found = self.cat.techniques.get(technique)
+        # No catalogue entry only in a plan that does not check: show what was written.
+        return found.label if found else technique.replace("_", " ").capitalize()
+
+    def homework(self, phase: Phase, session: Session) -> tuple[AgendaItem, ...]:
+        lines = (*session.activities, *phase.every)
+        return tuple(self.item(a) for a in lines if a.kind == "homework")
+
+    def phase_summary(self, phase: Phase) -> PhaseSummary:
+        info = self.cat.phases.get(phase.kind)
+        every = [a.name.text for a in phase.every if a.kind == "technique"]
+        return PhaseSummary(
+            phase.kind, info.label if info else phase.kind.capitalize(),
+            info.purpose if info else "", phase.first, phase.last,
+            tuple(self.label(t) for t in every),
+            tuple(self.label(t) for t in self.standing(phase) if t not in every))
+
+    # --- one session ------------------------------------------------------------------
+
+    def session_agenda(self, index: int) -> SessionAgenda:
+        phase, session = self.course_sessions[index]
+        phase_summary = self.phase_summary(phase)
+        written = [self.item(a) for a in session.activities]
+        every = [self.item(a) for a in phase.every]
+        planned = {i.name for i in (*written, *every)}
+        # A standing task the plan already holds this session is not listed twice.
+        standing = tuple(self.technique_item(name, None, (), None)
+                         for name in self.standing(phase) if name not in planned)
+        addressed = {f for i in (*written, *every) for f in i.foci}
+        previous = self.homework(*self.course_sessions[index - 1]) if index > 0 else ()
+        when = self.dates.get(session.number)
+        schedule = self.plan.schedule
+        return SessionAgenda(
+            number=session.number, total=self.total, title=session.title,
+            phase=phase.kind, phase_label=phase_summary.label,
+            phase_purpose=phase_summary.purpose,
+            date=when.date().isoformat() if when else None,
+            date_long=long_date(when.date()) if when else None,
+            time=_clock(schedule) if when else None,
+            minutes=schedule.minutes if schedule else None,
+            foci=tuple(self.focus_summary(f) for f in self.plan.foci if f.id.text in addressed),
+            techniques=tuple(i for i in written if i.kind == "technique"),
+            every_session=tuple(i for i in every if i.kind == "technique"),
+            standing_tasks=standing,
+            notes=tuple(i for i in (*written, *every) if i.kind == "note"),
+            homework_given=self.homework(phase, session),
+            homework_to_review=previous,
+            measures_due=tuple(MeasureDue(m.name.text, self.cat.measures.get(m.name.text, ""))
+                               for m in self.plan.measures if m.due(session.number)),
+            sessions_remaining=(len(self.course_sessions) - index - 1
+                                if phase.kind in COUNTDOWN_PHASES else None),
+            line=session.loc.line if session.loc else None,
+        )
+
+    # --- the whole course -------------------------------------------------------------
+
+    def course(self) -> Course:
+        plan, profile, schedule = self.plan, self.profile, self.plan.schedule
+        sessions = tuple(self.session_agenda(i) for i in range(len(self.course_sessions)))
+        rows = tuple(ScheduleRow(s.number, s.date, s.title, s.phase_label,
+                                 tuple(f.id for f in s.foci),
+                                 tuple(t.label for t in s.techniques), bool(s.homework_given))
+                     for s in sessions)
+        phases = tuple(self.phase_summary(p) for p in plan.phases)
+        return Course(
+            plan_file=_file_name(plan.path), title=plan.title, client=plan.client,
+            clinician=plan.clinician, diagnosis=plan.diagnosis,
+            protocol=profile.name if profile else plan.protocol_name,
+            protocol_title=profile.title if profile else plan.protocol_name,
+            protocol_source=profile.source if profile else None,
+            total_sessions=self.total,
+            cadence=schedule.label if schedule else None,
+            time=_clock(schedule),
+            minutes=schedule.minutes if schedule else None,
+            skipped_dates=tuple(s.date.isoformat() for s in plan.skips),
+            measures=tuple(MeasurePlan(m.name.text, self.cat.measures.get(m.name.text, ""),
+                                       m.every) for m in plan.measures),
+            foci=tuple(self.focus_summary(f) for f in plan.foci),
+            phases=phases, rows=rows, sessions=sessions)
+
+
+def _clock(schedule: Schedule | None) -> str | None:
+    return schedule.time.strftime("%H:%M") if schedule and schedule.time else None
+
+
+def _file_name(path: str) -> str:
+    # Only the name: the folder a plan was rendered from must not change its agendas.
+    return path.replace("\\", "/").rsplit("/", 1)[-1]

@@ -1,0 +1,362 @@
+"""The render pipeline for many plans: check each, render the clean ones, write the files.
+
+    outcome = batch.run(["plans/"], "agendas", fmt="html", jobs=4)
+
+Each plan is checked first (`loader.load_file`); one with errors is reported with its
+diagnostics and not rendered, and the others go on. Output goes to
+OUTDIR/<plan file name>/overview.md, session-01.md, ...: the folder name comes from the
+plan's file name only, never from text inside the plan. Plans render in parallel
+processes; each writes only its own folder, so the output is the same whatever the
+number of processes. Every file is written to a temporary file beside it and renamed
+into place, so a run killed half-way leaves no half-written agenda; a file whose bytes
+would not change is not touched.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import time
+import unicodedata
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, TextIO
+
+from .loader import Result, expand, load_file
+from .renderer import FORMATS, Document, TemplateProblem, check_templates, render
+
+TEMP_SUFFIX = ".ipt-plan-tmp"
+# The files a render owns in a plan's folder; others there (a clinician's own notes) are
+# never removed.
+RENDERED_NAME = re.compile(r"(?:session-\d+|overview)\.(?:%s)" % "|".join(FORMATS))
+# Names Windows keeps for devices: a plan called con.iptplan still gets a usable folder.
+WINDOWS_DEVICES = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
+                   *(f"LPT{i}" for i in range(1, 10))}
+MAX_FOLDER_NAME = 80
+
+
+@dataclass(frozen=True)
+class PlanJob:
+    """One plan to render: everything a worker process needs, and nothing it must share."""
+
+    plan_file: str
+    out_dir: str  # OUTDIR/<folder>, chosen before any plan is read
+    fmt: str
+    templates: str | None
+    protocol_dirs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PlanOutcome:
+    """What became of one plan."""
+
+    plan_file: str
+    out_dir: str
+    # The check's findings when they stop the render: the diagnostics and the text they
+    # point into (the plan itself stays in the worker).
+    check: Result | None = None
+    problem: str | None = None  # a template or file-system failure, said for a person
+    written: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()  # agendas of sessions the plan no longer has
+
+    @property
+    def rendered(self) -> bool:
+        return self.check is None and self.problem is None
+
+    @property
+    def files(self) -> int:
+        return len(self.written) + len(self.unchanged)
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    outcomes: tuple[PlanOutcome, ...]
+    missing: tuple[str, ...]  # arguments that named no file or folder
+    seconds: float
+
+    @property
+    def rendered(self) -> list[PlanOutcome]:
+        return [o for o in self.outcomes if o.rendered]
+
+    @property
+    def failed(self) -> list[PlanOutcome]:
+        return [o for o in self.outcomes if not o.rendered]
+
+    @property
+    def exit_code(self) -> int:
+        """0 every plan rendered, 1 some failed, 2 a path that does not exist."""
+        if self.missing:
+            return 2
+        return 1 if self.failed else 0
+
+
+class UsageError(ValueError):
+    """A batch that cannot start (a bad option, an output folder that cannot be made)."""
+
+
+# --- where each plan's agendas go -------------------------------------------------------
+
+def folder_name(plan_file: Path) -> str:
+    """A safe folder name from a plan's file name: letters, digits, `.`, `_` and `-`."""
+    stem = unicodedata.normalize("NFC", plan_file.stem)
+    name = re.sub(r"[^\w.-]+", "-", stem).strip(".-")[:MAX_FOLDER_NAME].rstrip(".-")
+    if not name:
+        return "plan"
+    if name.split(".")[0].upper() in WINDOWS_DEVICES:
+        return f"{name}-plan"
+    return name
+
+
+def folder_names(plan_files: Iterable[Path]) -> list[str]:
+    """One folder per plan, in the order given: a name already taken (compared without
+    case, as macOS and Windows do) gets -2, -3..., so the same arguments always give the
+    same folders."""
+    taken: set[str] = set()
+    names = []
+    for plan_file in plan_files:
+        base = name = folder_name(plan_file)
+        count = 1
+        while name.casefold() in taken:
+            count += 1
+            name = f"{base}-{count}"
+        taken.add(name.casefold())
+        names.append(name)
+    return names
+
+
+# --- writing ----------------------------------------------------------------------------
+
+def write_atomically(target: Path, data: bytes) -> None:
+    """Write to a temporary file in the same folder, then rename it over the target: a
+    reader (or a rerun after a crash) sees the old file or the new one, never half of one."""
+    temp = target.with_name(f".{target.name}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
+    # os.open with 0o666 lets the umask decide the mode, as for any file the user writes.
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(temp, target)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+def write_documents(out_dir: Path, documents: list[Document], fmt: str
+                    ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """Write a plan's documents; return the names written, unchanged and removed."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for leftover in out_dir.glob(f".*{TEMP_SUFFIX}"):  # from a run that was killed
+        leftover.unlink(missing_ok=True)
+    written, unchanged = [], []
+    for document in documents:
+        target = out_dir / document.name
+        data = document.text.encode("utf-8")
+        try:
+            same = target.is_file() and target.read_bytes() == data
+        except OSError:
+            same = False
+        if same:
+            unchanged.append(document.name)
+        else:
+            write_atomically(target, data)
+            written.append(document.name)
+    current = {d.name for d in documents}
+    removed = sorted(p.name for p in out_dir.iterdir()
+                     if p.suffix == f".{fmt}" and RENDERED_NAME.fullmatch(p.name)
+                     and p.name not in current and p.is_file())
+    for name in removed:
+        (out_dir / name).unlink()
+    return tuple(written), tuple(unchanged), tuple(removed)
+
+
+# --- one plan, in whichever process -----------------------------------------------------
+
+def render_plan(job: PlanJob) -> PlanOutcome:
+    """Check, render and write one plan. Never raises: every failure is in the outcome."""
+    try:
+        result = load_file(job.plan_file, [Path(d) for d in job.protocol_dirs])
+        if result.plan is None or not result.ok:
+            # Only what the report needs crosses back to the parent process.
+            slim = Result(result.path, None, result.diagnostics, result.text, None)
+            return PlanOutcome(job.plan_file, job.out_dir, check=slim)
+        documents = render(result, job.fmt, job.templates)
+        written, unchanged, removed = write_documents(Path(job.out_dir), documents, job.fmt)
+    except TemplateProblem as problem:
+        return PlanOutcome(job.plan_file, job.out_dir, problem=str(problem))
+    except OSError as err:
+        where = err.filename or job.out_dir
+        return PlanOutcome(job.plan_file, job.out_dir,
+                           problem=f"cannot write {where}: {err.strerror or err}")
+    except Exception as err:  # noqa: BLE001 - one plan's failure must not stop the batch
+        return PlanOutcome(job.plan_file, job.out_dir,
+                           problem=f"ipt-plan failed on this plan ({type(err).__name__}: {err}); "
+                                   "please report this, with the plan if you can share it")
+    return PlanOutcome(job.plan_file, job.out_dir, written=written, unchanged=unchanged,
+                       removed=removed)
+
+
+def _crashed(job: PlanJob, err: BaseException) -> PlanOutcome:
+    return PlanOutcome(job.plan_file, job.out_dir,
+                       problem=f"the process rendering this plan stopped ({type(err).__name__}: "
+                               f"{err}); render it again, alone, with --jobs 1")
+
+
+# --- the batch --------------------------------------------------------------------------
+
+def plan_jobs(plan_files: list[Path], out: Path, fmt: str, templates: Path | None,
+              protocol_dirs: tuple[Path, ...]) -> list[PlanJob]:
+    return [PlanJob(str(plan_file), str(out / name), fmt,
+                    str(templates) if templates is not None else None,
+                    tuple(str(d) for d in protocol_dirs))
+            for plan_file, name in zip(plan_files, folder_names(plan_files))]
+
+
+def run(paths: Iterable[str | os.PathLike], out: str | os.PathLike, fmt: str = "md",
+        templates: str | os.PathLike | None = None, jobs: int | None = None,
+        protocol_dirs: Iterable[str | os.PathLike] = (),
+        on_outcome: Callable[[PlanOutcome], None] | None = None,
+        on_start: Callable[[int], None] | None = None) -> BatchOutcome:
+    """Render every plan the paths name into `out`. Raises UsageError before starting
+    when an option is wrong, and TemplateProblem when a template does not compile;
+    after that, every failure is one plan's outcome. `on_start` hears how many plans
+    there are and `on_outcome` each plan's outcome, in the order of the plans."""
+    started = time.monotonic()
+    if fmt not in FORMATS:
+        raise UsageError(f"there is no format '{fmt}'; the formats are {', '.join(FORMATS)}")
+    if jobs is not None and jobs < 1:
+        raise UsageError("--jobs must be 1 or more")
+    template_dir = Path(templates).resolve() if templates is not None else None
+    if template_dir is not None and not template_dir.is_dir():
+        raise UsageError(f"the templates folder {templates} does not exist")
+    out_dir = Path(out)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise UsageError(f"cannot make the output folder {out}: {err.strerror or err}") from None
+    check_templates(fmt, template_dir)
+
+    plan_files, missing = expand(paths)
+    jobs_list = plan_jobs(plan_files, out_dir, fmt, template_dir,
+                          tuple(Path(d) for d in protocol_dirs))
+    if on_start:
+        on_start(len(jobs_list))
+    outcomes = []
+    workers = min(jobs or os.cpu_count() or 1, len(jobs_list))
+    if workers <= 1:
+        for job in jobs_list:
+            outcomes.append(render_plan(job))
+            if on_outcome:
+                on_outcome(outcomes[-1])
+    else:
+        pool = ProcessPoolExecutor(max_workers=workers)
+        try:
+            futures = [pool.submit(render_plan, job) for job in jobs_list]
+            for job, future in zip(jobs_list, futures):  # in plan order, for a stable log
+                try:
+                    outcomes.append(future.result())
+                except Exception as err:  # noqa: BLE001 - a worker that died (out of memory...)
+                    outcomes.append(_crashed(job, err))
+                if on_outcome:
+                    on_outcome(outcomes[-1])
+        finally:
+            # On Ctrl-C, drop the plans not yet started instead of rendering them all first.
+            pool.shutdown(wait=True, cancel_futures=True)
+    return BatchOutcome(tuple(outcomes), tuple(missing), time.monotonic() - started)
+
+
+# --- telling the user -------------------------------------------------------------------
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def outcome_line(outcome: PlanOutcome) -> str:
+    if outcome.check is not None:
+        errors = len(outcome.check.errors)
+        return f"failed    {outcome.plan_file}: {_count(errors, 'error')}; not rendered"
+    if outcome.problem is not None:
+        return f"failed    {outcome.plan_file}: {outcome.problem}"
+    changes = f"{len(outcome.written)} written, {len(outcome.unchanged)} unchanged"
+    if outcome.removed:
+        changes += f", {len(outcome.removed)} removed"
+    return (f"rendered  {outcome.plan_file} -> {outcome.out_dir}{os.sep} "
+            f"({_count(outcome.files, 'file')}: {changes})")
+
+
+def failure_report(batch: BatchOutcome) -> str:
+    """Why each failed plan was not rendered: its diagnostics as `ipt-plan check` shows
+    them, or the template or file problem that stopped it."""
+    from .diagnostics import Diagnostic, Severity
+    from .report import format_diagnostic
+
+    # A path that names nothing reads as it does under `ipt-plan check`.
+    blocks = [format_diagnostic(Diagnostic.at(
+        "IPT000", Severity.ERROR, "no such file or folder", arg, None,
+        "check the path; folders are searched for *.iptplan files"), None)
+        for arg in batch.missing]
+    for outcome in batch.failed:
+        if outcome.check is not None:
+            text = outcome.check.text
+            lines = text.split("\n") if text is not None else None
+            blocks.extend(format_diagnostic(d, lines if d.path == outcome.check.path else None)
+                          for d in outcome.check.diagnostics)
+        else:
+            blocks.append(f"{outcome.plan_file}: not rendered: {outcome.problem}")
+    return "\n\n".join(blocks) + "\n" if blocks else ""
+
+
+def summary_line(batch: BatchOutcome) -> str:
+    written = sum(len(o.written) for o in batch.outcomes)
+    unchanged = sum(len(o.unchanged) for o in batch.outcomes)
+    removed = sum(len(o.removed) for o in batch.outcomes)
+    line = (f"{_count(len(batch.rendered), 'plan')} rendered, {len(batch.failed)} failed: "
+            f"{_count(written, 'file')} written, {unchanged} unchanged")
+    if removed:
+        line += f", {removed} removed"
+    line += f", in {batch.seconds:.1f} s"
+    if batch.missing:
+        line += f"; {_count(len(batch.missing), 'path')} not found"
+    return line
+
+
+@dataclass
+class Progress:
+    """A bar on a terminal, one line a plan elsewhere (a log, CI)."""
+
+    stream: TextIO
+    total: int = 0
+    done: int = 0
+    failed: int = 0
+    width: int = 30
+    bar: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.bar = bool(getattr(self.stream, "isatty", lambda: False)())
+
+    def start(self, total: int) -> None:
+        self.total = total
+        if self.bar and total:
+            self._draw()
+
+    def update(self, outcome: PlanOutcome) -> None:
+        self.done += 1
+        self.failed += not outcome.rendered
+        if self.bar:
+            self._draw()
+        else:
+            self.stream.write(outcome_line(outcome) + "\n")
+        self.stream.flush()
+
+    def _draw(self) -> None:
+        filled = self.width * self.done // max(self.total, 1)
+        failed = f", {self.failed} failed" if self.failed else ""
+        self.stream.write(f"\r[{'#' * filled}{'.' * (self.width - filled)}] "
+                          f"{self.done}/{self.total} plans{failed}")
+
+    def finish(self) -> None:
+        if self.bar and self.total:
+            self.stream.write("\r\x1b[K")  # clear the bar; the summary follows
+            self.stream.flush()

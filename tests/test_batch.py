@@ -1,0 +1,235 @@
+"""The render pipeline over many plans: bad plans among good ones, parallel processes,
+atomic and minimal writes, folder names, progress and exit codes."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import PLANS, REFERENCE
+from ipt_plan import batch
+from ipt_plan.batch import TEMP_SUFFIX, Progress, folder_name, folder_names
+from ipt_plan.cli import app
+
+runner = CliRunner()
+
+
+def invoke(*args):
+    return runner.invoke(app, ["render", *map(str, args)])
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file()}
+
+
+@pytest.fixture
+def mixed(tmp_path, reference_text):
+    """Two good plans among a broken, a binary and an unreadable one."""
+    plans = tmp_path / "plans"
+    plans.mkdir()
+    shutil.copy(REFERENCE, plans / "caregiver.iptplan")
+    shutil.copy(PLANS / "postpartum-new-mother.iptplan", plans / "postpartum.iptplan")
+    (plans / "broken.iptplan").write_text(
+        reference_text.replace("  stage renegotiation\n", ""), encoding="utf-8")
+    (plans / "binary.iptplan").write_bytes(bytes(range(256)) * 8)
+    (plans / "gone.iptplan").symlink_to(tmp_path / "nowhere.iptplan")  # cannot be opened
+    return plans
+
+
+def test_good_plans_render_and_bad_ones_are_reported(mixed, tmp_path):
+    out = tmp_path / "out"
+    result = invoke(mixed, "-o", out, "--jobs", "2")
+    assert result.exit_code == 1
+    assert sorted(p.name for p in out.iterdir()) == ["caregiver", "postpartum"]
+    assert len(list((out / "caregiver").iterdir())) == 17
+    assert len(list((out / "postpartum").iterdir())) == 10  # session 0 to 8 and the overview
+    report = result.stdout
+    assert f"{mixed / 'broken.iptplan'}:12:7: error[IPT204]: the role dispute 'sister' has no stage" in report
+    assert "   12 | focus sister: role_dispute" in report  # shown as `check` shows it
+    assert f"{mixed / 'binary.iptplan'}:1:1: error[IPT000]: this is a binary file" in report
+    assert f"{mixed / 'gone.iptplan'}:1:1: error[IPT000]: no such file" in report
+    assert re.search(r"^2 plans rendered, 3 failed: 27 files written, 0 unchanged, in \d+\.\d s$",
+                     report, re.MULTILINE)
+    assert f"failed    {mixed / 'broken.iptplan'}: 1 error; not rendered" in result.stderr
+    assert "Traceback" not in result.output
+    assert not list(out.rglob(f"*{TEMP_SUFFIX}"))
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
+def test_a_file_without_read_permission_is_reported(tmp_path):
+    plans = tmp_path / "plans"
+    plans.mkdir()
+    shutil.copy(REFERENCE, plans / "good.iptplan")
+    locked = plans / "locked.iptplan"
+    shutil.copy(REFERENCE, locked)
+    locked.chmod(0)
+    result = invoke(plans, "-o", tmp_path / "out")
+    assert result.exit_code == 1 and "permission denied" in result.stdout
+    assert (tmp_path / "out" / "good" / "session-16.md").is_file()
+
+
+def test_output_is_the_same_whatever_the_number_of_processes(tmp_path):
+    one, two = tmp_path / "one", tmp_path / "two"
+    assert invoke(PLANS, "-o", one, "--jobs", "1", "-f", "html").exit_code == 0
+    assert invoke(PLANS, "-o", two, "--jobs", "2", "-f", "html").exit_code == 0
+    assert tree(one) == tree(two) and len(tree(one)) == 126
+
+
+def test_a_rerun_is_byte_identical_and_rewrites_only_what_changed(tmp_path, reference_text):
+    plan = tmp_path / "ms-a.iptplan"
+    plan.write_text(reference_text, encoding="utf-8")
+    out = tmp_path / "out"
+    assert invoke(plan, "-o", out).exit_code == 0
+    first = tree(out)
+    past = 1_000_000_000
+    for path in out.rglob("*"):
+        os.utime(path, (past, past))
+
+    again = invoke(plan, "-o", out)
+    assert "0 files written, 17 unchanged" in again.stdout
+    assert tree(out) == first
+    assert {p.stat().st_mtime for p in out.rglob("*.md")} == {past}
+
+    plan.write_text(reference_text.replace("Saying no to the Thursday appointment",
+                                           "Saying no to the Friday appointment"), encoding="utf-8")
+    changed = invoke(plan, "-o", out)
+    assert "1 file written, 16 unchanged" in changed.stdout
+    rewritten = [p.name for p in (out / "ms-a").iterdir() if p.stat().st_mtime != past]
+    assert rewritten == ["session-06.md"]
+    assert "Friday" in (out / "ms-a" / "session-06.md").read_text(encoding="utf-8")
+
+
+def test_agendas_of_sessions_a_plan_no_longer_has_are_removed(tmp_path):
+    out = tmp_path / "out"
+    stale, own = out / "caregiver-dispute" / "session-17.md", out / "caregiver-dispute" / "notes.md"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("old")
+    own.write_text("the clinician's own file")
+    html = out / "caregiver-dispute" / "session-17.html"
+    html.write_text("another format's agenda")
+    result = invoke(REFERENCE, "-o", out)
+    assert result.exit_code == 0 and "1 removed" in result.stdout
+    assert not stale.exists() and own.exists() and html.exists()
+
+
+def test_writes_are_atomic(tmp_path, monkeypatch):
+    target = tmp_path / "session-01.md"
+    target.write_bytes(b"the previous agenda")
+
+    def killed(src, dst):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(batch.os, "replace", killed)
+    with pytest.raises(OSError):
+        batch.write_atomically(target, b"the new agenda")
+    assert target.read_bytes() == b"the previous agenda"
+    assert [p.name for p in tmp_path.iterdir()] == ["session-01.md"]  # no temp file left
+
+
+def test_a_killed_runs_temp_files_are_cleared(tmp_path):
+    folder = tmp_path / "out" / "caregiver-dispute"
+    folder.mkdir(parents=True)
+    leftover = folder / f".session-03.md.deadbeef{TEMP_SUFFIX}"
+    leftover.write_text("half an agen")
+    assert invoke(REFERENCE, "-o", tmp_path / "out").exit_code == 0
+    assert not leftover.exists() and len(list(folder.iterdir())) == 17
+
+
+def test_a_write_failure_fails_that_plan_only(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "caregiver-dispute").write_text("a file where the plan's folder should be")
+    result = invoke(REFERENCE, PLANS / "postpartum-new-mother.iptplan", "-o", out)
+    assert result.exit_code == 1
+    assert f"{REFERENCE}: not rendered: cannot write" in result.stdout
+    assert (out / "postpartum-new-mother" / "session-08.md").is_file()
+
+
+def test_folder_names_come_from_the_file_name_only():
+    assert folder_name(Path("clinic/Ms A: plan (v2).iptplan")) == "Ms-A-plan-v2"
+    assert folder_name(Path("..hidden.iptplan")) == "hidden"
+    assert folder_name(Path("Zoë.iptplan")) == "Zoë"
+    assert folder_name(Path("con.iptplan")) == "con-plan"
+    assert folder_name(Path("---.iptplan")) == "plan"
+    assert folder_names([Path("a/x.iptplan"), Path("b/x.iptplan"), Path("c/X.iptplan"),
+                         Path("x-2.iptplan")]) == ["x", "x-2", "X-3", "x-2-2"]
+
+
+def test_same_stem_in_two_folders_and_hostile_plan_text(tmp_path, reference_text):
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "plan.iptplan").write_text(
+            reference_text.replace('plan "Ms. A: caregiving conflict with her sister"',
+                                   'plan "../../escaped"'), encoding="utf-8")
+    out = tmp_path / "out"
+    assert invoke(tmp_path / "a", tmp_path / "b", "-o", out).exit_code == 0
+    assert sorted(p.name for p in out.iterdir()) == ["plan", "plan-2"]
+    assert {p.name for p in tmp_path.iterdir()} == {"a", "b", "out"}  # nothing written elsewhere
+    assert "# ../../escaped" in (out / "plan" / "overview.md").read_text(encoding="utf-8")
+
+
+def test_usage_errors_exit_2(tmp_path):
+    missing = invoke(REFERENCE, tmp_path / "nope.iptplan", "-o", tmp_path / "out")
+    assert missing.exit_code == 2
+    assert f"{tmp_path / 'nope.iptplan'}:1:1: error[IPT000]: no such file or folder" in missing.stdout
+    assert (tmp_path / "out" / "caregiver-dispute" / "overview.md").is_file()  # the rest rendered
+    assert invoke(REFERENCE).exit_code == 2  # no -o
+    assert invoke(REFERENCE, "-o", tmp_path / "o", "--format", "pdf").exit_code == 2
+    assert invoke(REFERENCE, "-o", tmp_path / "o", "--jobs", "0").exit_code == 2
+    assert invoke(REFERENCE, "-o", tmp_path / "o", "--templates", tmp_path / "none").exit_code == 2
+    a_file = tmp_path / "file"
+    a_file.write_text("")
+    not_a_folder = invoke(REFERENCE, "-o", a_file)
+    assert not_a_folder.exit_code == 2 and "cannot make the output folder" in not_a_folder.stderr
+
+
+def render_with_session_template(tmp_path, text):
+    """Render the reference plan with a user's session.md.j2; the result and its path."""
+    template = tmp_path / "templates" / "session.md.j2"
+    template.parent.mkdir()
+    template.write_text(text)
+    return invoke(REFERENCE, "-o", tmp_path / "out", "--templates", template.parent), template
+
+
+def test_a_template_that_does_not_compile_stops_the_batch_before_it_starts(tmp_path):
+    result, template = render_with_session_template(tmp_path, "{{ session.number }\n")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"ipt-plan: {template}:1: template error:")
+    assert not (tmp_path / "out" / "caregiver-dispute").exists()
+
+
+def test_a_template_error_while_rendering_fails_each_plan_clearly(tmp_path):
+    result, template = render_with_session_template(
+        tmp_path, "Session {{ session.number }}\n{{ sesion.date }}\n")
+    assert result.exit_code == 1
+    assert (f"{REFERENCE}: not rendered: {template}:2: template error: "
+            "'sesion' is undefined") in result.stdout
+    assert "Traceback" not in result.output
+
+
+def test_progress_bar_on_a_terminal_lines_elsewhere():
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    outcome = batch.PlanOutcome("p.iptplan", "out/p", written=("overview.md",))
+    screen = Terminal()
+    bar = Progress(screen)
+    bar.start(2)
+    bar.update(outcome)
+    bar.update(outcome)
+    bar.finish()
+    assert "\r[" + "#" * 15 + "." * 15 + "] 1/2 plans" in screen.getvalue()
+    assert screen.getvalue().endswith("] 2/2 plans\r\x1b[K")
+    log = io.StringIO()
+    lines = Progress(log)
+    lines.start(1)
+    lines.update(outcome)
+    assert log.getvalue() == f"rendered  p.iptplan -> out/p{os.sep} (1 file: 1 written, 0 unchanged)\n"
