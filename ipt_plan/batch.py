@@ -297,12 +297,16 @@ def failure_report(batch: BatchOutcome) -> str:
         "IPT000", Severity.ERROR, "no such file or folder", arg, None,
         "check the path; folders are searched for *.iptplan files"), None)
         for arg in batch.missing]
+    shown: set[Diagnostic] = set()  # a shared configuration's problem is told once
     for outcome in batch.failed:
         if outcome.check is not None:
             text = outcome.check.text
             lines = text.split("\n") if text is not None else None
-            blocks.extend(format_diagnostic(d, lines if d.path == outcome.check.path else None)
-                          for d in outcome.check.diagnostics)
+            for d in outcome.check.diagnostics:
+                if d.path != outcome.check.path and d in shown:
+                    continue
+                shown.add(d)
+                blocks.append(format_diagnostic(d, lines if d.path == outcome.check.path else None))
         else:
             blocks.append(f"{outcome.plan_file}: not rendered: {outcome.problem}")
     return "\n\n".join(blocks) + "\n" if blocks else ""

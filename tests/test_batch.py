@@ -233,3 +233,16 @@ def test_progress_bar_on_a_terminal_lines_elsewhere():
     lines.start(1)
     lines.update(outcome)
     assert log.getvalue() == f"rendered  p.iptplan -> out/p{os.sep} (1 file: 1 written, 0 unchanged)\n"
+
+
+def test_a_shared_broken_configuration_is_reported_once(tmp_path):
+    from ipt_plan import batch
+
+    plans = tmp_path / "plans"
+    plans.mkdir()
+    (plans / "ipt-plan.toml").write_text('ignore = "IPT106"\n')
+    for name in ("a", "b"):
+        (plans / f"{name}.iptplan").write_bytes(REFERENCE.read_bytes())
+    outcome = batch.run([plans], tmp_path / "out", jobs=1)
+    assert outcome.exit_code == 1 and len(outcome.failed) == 2
+    assert batch.failure_report(outcome).count("'ignore' must be a list") == 1
