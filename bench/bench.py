@@ -7,6 +7,7 @@ run, so a busy, shared machine slows both sides alike. Prints a table of medians
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import shutil
 import statistics
@@ -51,6 +52,14 @@ def run_process(args: list[str], cwd: Path | None = None) -> tuple[float, int]:
     elapsed = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     return elapsed, usage.ru_maxrss
+
+
+def peak_memory(ipt_plan_args: list[str], work: Path) -> int:
+    """Peak resident memory (KiB) of one ipt-plan run, read by the process itself."""
+    out = work / "peak.txt"
+    subprocess.run([sys.executable, str(Path(__file__).parent / "peak.py"), str(out),
+                    *ipt_plan_args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return int(out.read_text())
 
 
 def median_pair(a: list[str], b: list[str], runs: int, cwd: Path | None = None):
@@ -131,18 +140,20 @@ def render_rows(work: Path, runs: int, plans: int) -> list[Row]:
         t2, m2 = run_process([IPT_PLAN, "render", str(corpus), "-o", str(out2), "--jobs", "2"])
         jobs1.append(t1), jobs2.append(t2), mem2.append(m2)
     render_1, render_2 = statistics.median(jobs1), statistics.median(jobs2)
-    check_many, _, _, _ = median_pair([IPT_PLAN, "check", str(corpus)],
+    # Like for like: both in one process.
+    check_many, _, _, _ = median_pair([IPT_PLAN, "check", "--jobs", "1", str(corpus)],
                                       [sys.executable, "-c", "pass"], max(2, runs // 4))
-    _, check_one_mem = run_process([IPT_PLAN, "check", str(work / "one")])
-    _, render_mem = run_process([IPT_PLAN, "render", str(corpus), "-o", str(work / "out3"),
-                                 "--jobs", "1"])
+    check_one_mem = peak_memory(["check", str(work / "one")], work)
+    render_mem = peak_memory(["render", str(corpus), "-o", str(work / "out3"), "--jobs", "1"],
+                             work)
     return [
         Row(f"ipt-plan render of {plans:,} plans (md), --jobs 2", "the same with --jobs 1",
             render_2, render_1, 0.6),
-        Row(f"ipt-plan render of {plans:,} plans, --jobs 1", "ipt-plan check of the same plans",
+        Row(f"ipt-plan render of {plans:,} plans, --jobs 1",
+            "ipt-plan check of the same plans, --jobs 1",
             render_1, check_many, 4.0),
-        Row(f"peak memory of render of {plans:,} plans", "peak memory of check of one plan",
-            render_mem, check_one_mem, 3.0, unit="KiB"),
+        Row(f"peak memory of render of {plans:,} plans (--jobs 1: all in one process)",
+            "peak memory of check of one plan", render_mem, check_one_mem, 3.0, unit="KiB"),
     ]
 
 
@@ -155,7 +166,13 @@ def main() -> int:
     args = parser.parse_args()
     if args.quick:
         args.runs, args.plans = 3, 200
-    with tempfile.TemporaryDirectory(prefix="ipt-plan-bench-") as tmp:
+    # An installed package has its bytecode compiled; a checkout run with
+    # PYTHONDONTWRITEBYTECODE would otherwise recompile ipt_plan in every process.
+    compileall.compile_dir(str(Path(__file__).resolve().parent.parent / "ipt_plan"), quiet=1)
+    # The corpora and outputs live beside the benchmark, not in /tmp: on some machines
+    # here /tmp creates files thirty times slower than the work disk, which would time
+    # the disk rather than ipt-plan.
+    with tempfile.TemporaryDirectory(prefix="work-", dir=Path(__file__).parent) as tmp:
         work = Path(tmp)
         rows = check_rows(work, args.runs, args.plans)
         if not args.no_render:

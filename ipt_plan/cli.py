@@ -3,6 +3,7 @@ chooses the exit code (0 clean, 1 problems found, 2 usage error)."""
 
 from __future__ import annotations
 
+import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -68,6 +69,9 @@ def check(
     colour: Colour = typer.Option(Colour.auto, "--color", "--colour",
                                   help="Colour the text output: auto (on a terminal, unless "
                                        "NO_COLOR is set), always or never."),
+    jobs: Optional[int] = typer.Option(
+        None, "--jobs", "-j", min=1, metavar="N",
+        help="Processes for large batches (64 plans or more). Default: the machine's cores."),
 ) -> None:
     """Check plans against IPT's structure and their protocol.
 
@@ -90,7 +94,7 @@ def check(
     from . import report
     from .loader import check as check_paths
 
-    results = check_paths(paths, protocols or ())
+    results = check_paths(paths, protocols or (), jobs or os.cpu_count() or 1)
     missing = any(r.plan is None and r.text is None and any(
         d.message == "no such file or folder" for d in r.diagnostics) for r in results)
     if output_format is OutputFormat.text:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 from .model import Loc
 
@@ -17,8 +17,7 @@ class Severity(str, Enum):
         return 0 if self is Severity.ERROR else 1
 
 
-@dataclass(frozen=True, slots=True)
-class Diagnostic:
+class Diagnostic(NamedTuple):
     code: str
     severity: Severity
     message: str

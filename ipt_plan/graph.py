@@ -93,20 +93,22 @@ def build_graph(plan: Plan, cat: Catalogue | None = None) -> nx.DiGraph:
             if session.number not in phase.numbers:
                 add_session(phase_node, phase, session, outside=True)
 
+    addressed: dict[tuple, list[str]] = {}
     for _, _, activity in order:
-        for focus_id in _implied_foci(activity, plan, cat):
-            graph.add_edge(activity_node(activity), ("focus", focus_id), kind="addresses")
+        node = activity_node(activity)
+        addressed[node] = _implied_foci(activity, plan, cat)
+        for focus_id in addressed[node]:
+            graph.add_edge(node, ("focus", focus_id), kind="addresses")
 
     # Prerequisites: link each activity to the first earlier one that satisfies it, per focus.
     order.sort(key=lambda item: (item[0], item[1]))
     seen: dict[tuple[str, str | None], tuple] = {}  # (technique, focus) -> first activity node
     for _, _, activity in order:
         node = activity_node(activity)
-        foci = [f for _, f in graph.out_edges(node) if graph.edges[node, f]["kind"] == "addresses"]
+        foci = addressed[node]
         technique = cat.techniques.get(activity.name.text)
         if technique and technique.after_any:
-            for focus in foci or [None]:
-                key_focus = focus[1] if focus else None
+            for key_focus in foci or [None]:
                 for prerequisite in technique.after_any:
                     earlier = seen.get((prerequisite, key_focus))
                     if earlier is not None:
@@ -115,8 +117,8 @@ def build_graph(plan: Plan, cat: Catalogue | None = None) -> nx.DiGraph:
                         else:
                             graph.add_edge(node, earlier, kind="requires", foci={key_focus})
                         break
-        for focus in foci:
-            seen.setdefault((activity.name.text, focus[1]), node)
+        for focus_id in foci:
+            seen.setdefault((activity.name.text, focus_id), node)
         seen.setdefault((activity.name.text, None), node)
     return graph
 

@@ -8,10 +8,11 @@ protocol by writing a profile file (see `protocols/ipt.toml`) and naming it in t
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
+from .cache import cached
 from .resources import KNOWLEDGE_DIR
 
 BUILTIN_PROTOCOLS = KNOWLEDGE_DIR / "protocols"
@@ -19,8 +20,7 @@ CADENCES = ("weekly", "twice_weekly", "every_n_weeks", "monthly")
 PHASES = ("pretreatment", "initial", "middle", "termination", "maintenance")
 
 
-@dataclass(frozen=True)
-class Technique:
+class Technique(NamedTuple):
     name: str
     label: str
     description: str
@@ -31,8 +31,7 @@ class Technique:
     default_focus: str | None  # "all", "single" or None: see catalogue.toml
 
 
-@dataclass(frozen=True)
-class Area:
+class Area(NamedTuple):
     name: str
     label: str
     summary: str
@@ -40,25 +39,30 @@ class Area:
     stages: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class PhaseInfo:
+class PhaseInfo(NamedTuple):
     name: str
     label: str
     purpose: str
     aliases: tuple[str, ...]  # other names clinicians use, offered as "did you mean"
 
 
-@dataclass(frozen=True)
-class Catalogue:
+class Catalogue(NamedTuple):
     techniques: dict[str, Technique]
     areas: dict[str, Area]
     measures: dict[str, str]
     phases: dict[str, PhaseInfo]
 
 
+def _read_toml(path: Path) -> dict:
+    """A knowledge file's data. tomllib is pure Python and slower than the rest of a
+    check together, so the parsed data is cached by the file's content."""
+    data = path.read_bytes()
+    return cached("toml", (data,), lambda: tomllib.loads(data.decode("utf-8")))
+
+
 @lru_cache(maxsize=1)
 def catalogue() -> Catalogue:
-    data = tomllib.loads((KNOWLEDGE_DIR / "catalogue.toml").read_text(encoding="utf-8"))
+    data = _read_toml(KNOWLEDGE_DIR / "catalogue.toml")
     techniques = {
         name: Technique(name, t["label"], t["description"], tuple(t["phases"]), t.get("area"),
                         tuple(t.get("after_any", ())), tuple(t.get("prompts", ())),
@@ -78,8 +82,7 @@ class ProfileError(ValueError):
     """A protocol profile file that cannot be used; the message says why, for a clinician."""
 
 
-@dataclass(frozen=True)
-class Profile:
+class Profile(NamedTuple):
     name: str
     title: str
     source: str
@@ -159,7 +162,7 @@ def _standing(data: dict, cat: Catalogue, forbidden: tuple[str, ...]
 
 def profile_from_toml(text: str, path: str) -> Profile:
     try:
-        data = tomllib.loads(text)
+        data = cached("toml", (text.encode("utf-8"),), lambda: tomllib.loads(text))
     except tomllib.TOMLDecodeError as err:
         raise ProfileError(f"it is not valid TOML ({err})") from None
     cat = catalogue()

@@ -11,7 +11,7 @@ import difflib
 from functools import lru_cache
 from typing import NamedTuple, Union
 
-from lark import Token, Transformer, v_args
+from lark import Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from .diagnostics import Diagnostic, Severity
@@ -166,16 +166,31 @@ def _unquote(token: Token) -> str:
     return body.replace('\\"', '"').replace("\\\\", "\\")
 
 
-class _Statements(Transformer):
-    """Turns each line's subtree into its statement record, shifting lines by `offset`
-    when a single line was parsed on its own."""
+def _line_loc(line: int, text: str) -> Loc:
+    """The span of a line's statement: from its first character to the end of its code,
+    leaving out indentation and a trailing comment."""
+    first = len(text) - len(text.lstrip()) + 1
+    end = len(text.rstrip()) if "#" not in text else _code_end(text)
+    return Loc(line, first, max(first + 1, end + 1))
 
-    def __init__(self, offset: int = 0):
-        super().__init__()
+
+class _Statements:
+    """Turns each line's subtree into its statement record. Positions come from the
+    tokens (Lark's propagate_positions would double the cost of parsing); `offset` shifts
+    lines when a single line was parsed on its own. A plain walk of the shallow tree,
+    since Lark's Transformer visits every token for nothing here."""
+
+    def __init__(self, lines: list[str], offset: int = 0):
+        self.lines = lines
         self.offset = offset
 
-    def _loc(self, meta) -> Loc:
-        return Loc(meta.line + self.offset, meta.column, meta.end_column)
+    def transform(self, tree: Tree):
+        children = [self.transform(c) if isinstance(c, Tree) else c for c in tree.children]
+        return getattr(self, tree.data)(children)
+
+    def _loc(self, children) -> Loc:
+        token = next(c for c in children if isinstance(c, Token))
+        return _line_loc(token.line + self.offset, self.lines[token.line - 1])
 
     def _word(self, token: Token) -> Word:
         return Word(str(token), Loc(token.line + self.offset, token.column, token.end_column))
@@ -186,31 +201,26 @@ class _Statements(Transformer):
     def line(self, children):
         return children
 
-    @v_args(meta=True)
-    def plan_line(self, meta, c):
-        return PlanLine(self._loc(meta), _unquote(c[0]))
+    def plan_line(self, c):
+        return PlanLine(self._loc(c), _unquote(c[0]))
 
-    @v_args(meta=True)
-    def client_line(self, meta, c):
+    def client_line(self, c):
         value = _unquote(c[0]) if c[0].type == "STRING" else str(c[0])
-        return ClientLine(self._loc(meta), value)
+        return ClientLine(self._loc(c), value)
 
-    @v_args(meta=True)
-    def clinician_line(self, meta, c):
-        return ClinicianLine(self._loc(meta), _unquote(c[0]))
+    def clinician_line(self, c):
+        return ClinicianLine(self._loc(c), _unquote(c[0]))
 
-    @v_args(meta=True)
-    def protocol_line(self, meta, c):
+    def protocol_line(self, c):
         token = c[0]
         is_path = token.type == "STRING"
         word = self._word(token)
         if is_path:
             word = Word(_unquote(token), word.loc)
-        return ProtocolLine(self._loc(meta), word, is_path)
+        return ProtocolLine(self._loc(c), word, is_path)
 
-    @v_args(meta=True)
-    def diagnosis_line(self, meta, c):
-        return DiagnosisLine(self._loc(meta), _unquote(c[0]))
+    def diagnosis_line(self, c):
+        return DiagnosisLine(self._loc(c), _unquote(c[0]))
 
     def weekly(self, c):
         return ("weekly", None)
@@ -224,67 +234,55 @@ class _Statements(Transformer):
     def every_n_weeks(self, c):
         return ("every_n_weeks", int(c[1]))
 
-    @v_args(meta=True)
-    def schedule_line(self, meta, c):
+    def schedule_line(self, c):
         (cadence, interval), date, time, minutes = c
-        return ScheduleLine(self._loc(meta), cadence, interval, self._word(date),
+        return ScheduleLine(self._loc(c), cadence, interval, self._word(date),
                             self._word(time), self._word(minutes))
 
-    @v_args(meta=True)
-    def skip_line(self, meta, c):
-        return SkipLine(self._loc(meta), self._word(c[0]))
+    def skip_line(self, c):
+        return SkipLine(self._loc(c), self._word(c[0]))
 
-    @v_args(meta=True)
-    def measure_line(self, meta, c):
+    def measure_line(self, c):
         every = self._word(c[2]) if c[2].type == "INT" else None
-        return MeasureLine(self._loc(meta), self._word(c[0]), every)
+        return MeasureLine(self._loc(c), self._word(c[0]), every)
 
-    @v_args(meta=True)
-    def focus_line(self, meta, c):
+    def focus_line(self, c):
         description = _unquote(c[2]) if len(c) > 2 else None
-        return FocusLine(self._loc(meta), self._word(c[0]), self._word(c[1]), description)
+        return FocusLine(self._loc(c), self._word(c[0]), self._word(c[1]), description)
 
-    @v_args(meta=True)
-    def stage_line(self, meta, c):
-        return StageLine(self._loc(meta), self._word(c[0]))
+    def stage_line(self, c):
+        return StageLine(self._loc(c), self._word(c[0]))
 
-    @v_args(meta=True)
-    def goal_line(self, meta, c):
-        return GoalLine(self._loc(meta), _unquote(c[0]))
+    def goal_line(self, c):
+        return GoalLine(self._loc(c), _unquote(c[0]))
 
-    @v_args(meta=True)
-    def phase_line(self, meta, c):
+    def phase_line(self, c):
         name, first = c[0], c[2]
         last = c[3] if len(c) > 3 else first
-        return PhaseLine(self._loc(meta), self._word(name), self._word(first), self._word(last))
+        return PhaseLine(self._loc(c), self._word(name), self._word(first), self._word(last))
 
-    @v_args(meta=True)
-    def every_line(self, meta, c):
-        return EveryLine(self._loc(meta))
+    def every_line(self, c):
+        return EveryLine(self._loc(c))
 
-    @v_args(meta=True)
-    def session_line(self, meta, c):
+    def session_line(self, c):
         title = _unquote(c[2]) if len(c) > 2 else None
-        return SessionLine(self._loc(meta), self._word(c[1]), title)
+        return SessionLine(self._loc(c), self._word(c[1]), title)
 
-    @v_args(meta=True)
-    def homework_line(self, meta, c):
-        loc = self._loc(meta)
+    def homework_line(self, c):
+        loc = self._loc(c)
         keyword = Word("homework", Loc(loc.line, loc.column, loc.column + 8))
         return ActivityLine(loc, Activity("homework", keyword, (), _unquote(c[0]), loc))
 
-    @v_args(meta=True)
-    def note_line(self, meta, c):
-        loc = self._loc(meta)
+    def note_line(self, c):
+        loc = self._loc(c)
         keyword = Word("note", Loc(loc.line, loc.column, loc.column + 4))
         return ActivityLine(loc, Activity("note", keyword, (), _unquote(c[0]), loc))
 
-    @v_args(meta=True)
-    def activity_line(self, meta, c):
+    def activity_line(self, c):
         name = self._word(c[0])
         foci = tuple(self._word(t) for t in c[1:] if t.type == "NAME")
         detail = next((_unquote(t) for t in c[1:] if t.type == "STRING"), None)
-        loc = self._loc(meta)
+        loc = self._loc(c)
         return ActivityLine(loc, Activity("technique", name, foci, detail, loc))
 
 
@@ -470,7 +468,7 @@ def parse(text: str, path: str = "<plan>") -> tuple[list[Statement], list[Diagno
     """All statements of a plan in order, and a diagnostic for every line that failed."""
     lark = parser()
     try:
-        return _Statements().transform(lark.parse(text, start="start")), []
+        return _Statements(text.split("\n")).transform(lark.parse(text, start="start")), []
     except UnexpectedInput:
         pass
     statements: list[Statement] = []
@@ -483,8 +481,8 @@ def parse(text: str, path: str = "<plan>") -> tuple[list[Statement], list[Diagno
             tree = lark.parse(line_text, start="line")
         except (UnexpectedToken, UnexpectedCharacters, UnexpectedEOF) as err:
             diagnostics.append(_syntax_error(err, line_text, index + 1, path))
-            statements.append(BrokenLine(Loc.of_line(index + 1, line_text),
+            statements.append(BrokenLine(_line_loc(index + 1, line_text),
                                          _first_word(line_text)))
             continue
-        statements.extend(_Statements(offset=index).transform(tree))
+        statements.extend(_Statements([line_text], offset=index).transform(tree))
     return statements, diagnostics

@@ -11,9 +11,9 @@ IPT2xx the problem areas, IPT3xx the tasks of each phase.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, NamedTuple
 
 from .diagnostics import Diagnostic, Severity
 from .graph import PLAN, activity_node, edges_of, nodes_of
@@ -22,8 +22,7 @@ from .model import PHASE_ORDER, Activity, Loc, Plan
 from .schedule import course_weeks, session_dates, slots
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     message: str
     loc: Loc | None
     hint: str | None = None
@@ -50,12 +49,17 @@ class Context:
     def phases_of(self, *kinds: str):
         return [ph for ph in self.plan.phases if ph.kind in kinds]
 
-    def activities(self, *phase_kinds: str) -> Iterator[tuple[Activity, int, str]]:
+    @cached_property
+    def _activities(self) -> list[tuple[Activity, int, str]]:
+        nodes = self.graph.nodes
+        return [(nodes[n]["obj"], nodes[n]["first_session"], nodes[n]["phase"])
+                for n in nodes_of(self.graph, "activity")]
+
+    def activities(self, *phase_kinds: str) -> list[tuple[Activity, int, str]]:
         """(activity, first session it falls in, phase) for every activity line."""
-        for node in nodes_of(self.graph, "activity"):
-            data = self.graph.nodes[node]
-            if not phase_kinds or data["phase"] in phase_kinds:
-                yield data["obj"], data["first_session"], data["phase"]
+        if not phase_kinds:
+            return self._activities
+        return [item for item in self._activities if item[2] in phase_kinds]
 
     def foci_of(self, activity: Activity) -> list[str]:
         return [f[1] for f in edges_of(self.graph, activity_node(activity), "addresses")]
@@ -64,8 +68,7 @@ class Context:
 Check = Callable[[Context], Iterable[Finding]]
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     code: str
     name: str
     severity: Severity
@@ -74,7 +77,7 @@ class Rule:
     source: str
     bad_example: str
     good_example: str
-    check: Check | None = field(default=None, compare=False)
+    check: Check | None = None
     uses_profile: bool = True  # False: still runs when the plan's protocol is unusable
 
 

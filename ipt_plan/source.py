@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .diagnostics import Diagnostic, Severity
 from .model import Loc
@@ -15,8 +15,7 @@ MAX_BYTES = 4 * 1024 * 1024
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
-@dataclass(frozen=True, slots=True)
-class Source:
+class Source(NamedTuple):
     path: str
     text: str | None  # None when the file could not be read as a plan
     diagnostics: tuple[Diagnostic, ...]

@@ -10,7 +10,7 @@ pile up after the plan is fixed.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .diagnostics import Diagnostic, Severity
 
@@ -40,8 +40,7 @@ def comments(text: str) -> list[tuple[int, int, str]]:
     return found
 
 
-@dataclass(frozen=True)
-class Suppression:
+class Suppression(NamedTuple):
     line: int
     column: int
     end_column: int

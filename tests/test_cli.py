@@ -110,3 +110,14 @@ def test_version_and_help():
     assert invoke("--version").output.strip() == f"ipt-plan {__version__}"
     help_text = invoke("check", "--help").output
     assert "--strict" in help_text and "Examples" in help_text
+
+
+def test_a_large_batch_checked_in_parallel_reports_the_same(tmp_path, reference_text):
+    for n in range(70):
+        text = reference_text if n % 10 else reference_text.replace("stage renegotiation\n", "")
+        write(tmp_path, f"plan-{n:02d}.iptplan", text)
+    serial = invoke("check", "--jobs", "1", "--format", "json", tmp_path)
+    parallel = invoke("check", "--jobs", "2", "--format", "json", tmp_path)
+    assert serial.exit_code == parallel.exit_code == 1
+    assert serial.output == parallel.output
+    assert json.loads(serial.output)["errors"] == 7

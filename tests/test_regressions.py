@@ -3,8 +3,6 @@ a clinician, or hid a problem."""
 
 from __future__ import annotations
 
-import dataclasses
-
 from conftest import REFERENCE
 from ipt_plan import load_string
 from ipt_plan.knowledge import catalogue, find_profile
@@ -51,7 +49,7 @@ def test_session_outside_its_phase_is_still_checked():
 
 def test_too_few_foci_says_how_many():
     plan = load_string(TEXT).plan
-    profile = dataclasses.replace(find_profile("ipt"), name="three", foci=(3, 3))
+    profile = find_profile("ipt")._replace(name="three", foci=(3, 3))
     (finding,) = RULES["IPT201"].check(Context(plan, profile, catalogue()))
     assert finding.message == "this plan has 2 foci; the three protocol works on 3"
 
