@@ -1,6 +1,7 @@
 """Fourth stage: the plan as a networkx graph, which the rules walk.
 
-Nodes (a tuple id, with `kind` and the model object in `obj`):
+Nodes (a tuple id, with `kind` and the model object in `obj`; see build_graph for the
+activity nodes' other attributes):
   ("plan",)                 the plan
   ("phase", index)          a phase, in the order written
   ("session", number)       every session of the course, written out or not
@@ -93,12 +94,17 @@ def build_graph(plan: Plan, cat: Catalogue | None = None) -> nx.DiGraph:
             if session.number not in phase.numbers:
                 add_session(phase_node, phase, session, outside=True)
 
+    # Each activity node also keeps the ids of the foci it addresses (`foci`) and, for a
+    # technique with a prerequisite, those for which it is met (`met`): rules read them on
+    # every activity, and node attributes are far cheaper to read than edge views.
     addressed: dict[tuple, list[str]] = {}
     for _, _, activity in order:
         node = activity_node(activity)
         addressed[node] = _implied_foci(activity, plan, cat)
-        for focus_id in addressed[node]:
-            graph.add_edge(node, ("focus", focus_id), kind="addresses")
+        graph.nodes[node]["foci"] = addressed[node]
+        graph.nodes[node]["met"] = set()
+        graph.add_edges_from(((node, ("focus", focus_id)) for focus_id in addressed[node]),
+                             kind="addresses")
 
     # Prerequisites: link each activity to the first earlier one that satisfies it, per focus.
     order.sort(key=lambda item: (item[0], item[1]))
@@ -112,6 +118,7 @@ def build_graph(plan: Plan, cat: Catalogue | None = None) -> nx.DiGraph:
                 for prerequisite in technique.after_any:
                     earlier = seen.get((prerequisite, key_focus))
                     if earlier is not None:
+                        graph.nodes[node]["met"].add(key_focus)
                         if graph.has_edge(node, earlier):
                             graph.edges[node, earlier]["foci"].add(key_focus)
                         else:

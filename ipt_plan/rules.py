@@ -16,7 +16,7 @@ from functools import cached_property
 from typing import Callable, Iterable, Iterator, NamedTuple
 
 from .diagnostics import Diagnostic, Severity
-from .graph import PLAN, activity_node, edges_of, nodes_of
+from .graph import activity_node, nodes_of
 from .knowledge import Catalogue, Profile
 from .model import PHASE_ORDER, Activity, Loc, Plan
 from .schedule import course_weeks, session_dates, slots
@@ -62,7 +62,8 @@ class Context:
         return [item for item in self._activities if item[2] in phase_kinds]
 
     def foci_of(self, activity: Activity) -> list[str]:
-        return [f[1] for f in edges_of(self.graph, activity_node(activity), "addresses")]
+        """The ids of the foci an activity addresses (its `addresses` edges)."""
+        return self.graph.nodes[activity_node(activity)]["foci"]
 
 
 Check = Callable[[Context], Iterable[Finding]]
@@ -650,8 +651,7 @@ def prerequisite(ctx: Context) -> Iterator[Finding]:
         technique = ctx.catalogue.techniques.get(activity.name.text)
         if technique is None or not technique.after_any:
             continue
-        node = activity_node(activity)
-        met = set().union(*(graph.edges[node, t]["foci"] for t in edges_of(graph, node, "requires")))
+        met = graph.nodes[activity_node(activity)]["met"]  # foci of its `requires` edges
         for focus in ctx.foci_of(activity) or [None]:
             if focus not in met:
                 about = f" for '{focus}'" if focus else ""
