@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 import time
 import unicodedata
 from concurrent.futures import ProcessPoolExecutor
@@ -24,10 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, TextIO
 
+from .files import TEMP_SUFFIX, write_atomically
 from .loader import Result, expand, load_file
 from .renderer import FORMATS, Document, TemplateProblem, check_templates, render
 
-TEMP_SUFFIX = ".ipt-plan-tmp"
 # The files a render owns in a plan's folder; others there (a clinician's own notes) are
 # never removed.
 RENDERED_NAME = re.compile(r"(?:session-\d+|overview)\.(?:%s)" % "|".join(FORMATS))
@@ -128,21 +127,6 @@ def folder_names(plan_files: Iterable[Path]) -> list[str]:
 
 
 # --- writing ----------------------------------------------------------------------------
-
-def write_atomically(target: Path, data: bytes) -> None:
-    """Write to a temporary file in the same folder, then rename it over the target: a
-    reader (or a rerun after a crash) sees the old file or the new one, never half of one."""
-    temp = target.with_name(f".{target.name}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
-    # os.open with 0o666 lets the umask decide the mode, as for any file the user writes.
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(temp, target)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-
 
 def write_documents(out_dir: Path, documents: list[Document], fmt: str
                     ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:

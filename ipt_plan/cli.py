@@ -19,7 +19,7 @@ app = typer.Typer(
          "Start with:  ipt-plan check plans/   (every plan in a folder)\n\n"
          "Exit codes: 0 clean (warnings allowed), 1 problems found, 2 usage error.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
@@ -227,6 +227,323 @@ def render(
         sys.stdout.write(report + "\n")
     sys.stdout.write(batch.summary_line(outcome) + "\n")
     raise typer.Exit(outcome.exit_code)
+
+
+class ExportFormat(str, Enum):
+    ics = "ics"
+    fhir = "fhir"
+    json = "json"
+
+
+@app.command()
+def export(
+    plan: Path = typer.Argument(..., metavar="PLAN", help="One plan file."),
+    export_format: ExportFormat = typer.Option(
+        ..., "--format", "-f",
+        help="ics (iCalendar, one event per session), fhir (an HL7 FHIR R4 Bundle: CarePlan "
+             "and Goals) or json (the plan and its schedule, for scripts)."),
+    out: Optional[Path] = typer.Option(
+        None, "--out", "-o", metavar="FILE",
+        help="Write here (replaced whole, never half-written) instead of to standard output."),
+    tz: Optional[str] = typer.Option(
+        None, "--tz", metavar="ZONE",
+        help="ics and fhir: the time zone of the plan's clock times, an IANA name such as "
+             "Europe/London. Default: this machine's zone (TZ, /etc/localtime), else UTC."),
+    subject: Optional[str] = typer.Option(
+        None, "--subject", metavar="REF",
+        help="fhir: the patient's record the CarePlan is for, such as Patient/123. Without "
+             "it the subject is marked as withheld. The plan's client ID is never written; "
+             "its title and goals are, as written."),
+    protocols: Optional[List[Path]] = ProtocolDirs,
+) -> None:
+    """Export a plan for a calendar, a FHIR record system or a script.
+
+    The plan is checked first; a plan with errors is reported as `check` shows it (on
+    standard error) and not exported.
+
+    ics: one event per session of the course at its scheduled date, time and length, skips
+    applied. Each session keeps its UID when the plan is edited, so importing the new file
+    updates the events instead of adding copies (renaming the plan file starts new ones).
+    Events carry the phase and the activities' names, not the plan's own text.
+
+    fhir: a Bundle with a CarePlan (an activity per session, linked to its goals) and a
+    Goal per focus goal. The client ID is never written; name the patient with --subject.
+
+    json: the plan as parsed, every session with its date (written out in the plan or
+    not), and each element's line; documented by schemas/plan.schema.json.
+
+    Examples:
+
+      ipt-plan export ms-a.iptplan -f ics --tz Europe/London -o ms-a.ics
+
+      ipt-plan export ms-a.iptplan -f fhir --subject Patient/123 -o ms-a.json
+
+      ipt-plan export ms-a.iptplan -f json | jq '.phases[].sessions[].date'
+
+    Exit codes: 0 exported, 1 the plan has errors (or no schedule, for ics), 2 usage error.
+    """
+    from . import export as exporting, report
+    from .loader import load_file
+
+    def usage_error(message: str) -> typer.Exit:
+        typer.echo(f"ipt-plan: {message}", err=True)
+        return typer.Exit(2)
+
+    # Options first: a mistyped zone is a usage error whatever state the plan is in.
+    if tz is not None and export_format is ExportFormat.json:
+        raise usage_error("--tz applies to --format ics and fhir; json dates are as planned")
+    if subject is not None and export_format is not ExportFormat.fhir:
+        raise usage_error("--subject applies to --format fhir only")
+    if not plan.is_file():
+        raise usage_error(f"no plan file at {plan}")
+    if out is not None and not out.parent.is_dir():
+        raise usage_error(f"no folder {out.parent} to write {out.name} into")
+    try:
+        if export_format is not ExportFormat.json:
+            exporting.time_zone(tz)
+        result = load_file(plan, protocols or ())
+        if not result.ok:
+            # Standard error, so that a redirected export never holds diagnostics.
+            style = report.Style(report.use_colour("auto", sys.stderr))
+            sys.stderr.write(report.format_text([result], style))
+            raise typer.Exit(1)
+        if export_format is ExportFormat.ics:
+            text = exporting.to_ics(result, tz)
+        elif export_format is ExportFormat.fhir:
+            text = exporting.to_fhir(result, subject, tz)
+        else:
+            text = exporting.to_json(result)
+    except exporting.OptionError as err:
+        raise usage_error(str(err))
+    except exporting.ExportError as err:
+        typer.echo(f"ipt-plan: {err}", err=True)
+        raise typer.Exit(1)
+    if out is None:
+        # Bytes, so iCalendar's CRLF line ends reach the file as they are, on any system.
+        sys.stdout.buffer.write(text.encode("utf-8"))
+        sys.stdout.flush()
+        return
+    try:
+        exporting.write(text, out)
+    except OSError as err:
+        raise usage_error(f"cannot write {out}: {err.strerror or err}")
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+@app.command()
+def fmt(
+    paths: List[str] = typer.Argument(..., metavar="PATH...",
+                                      help="Plan files, folders (searched for *.iptplan) or globs."),
+    check_only: bool = typer.Option(False, "--check",
+                                     help="Change nothing; list the plans that would change "
+                                          "and exit 1 if there are any (for CI and pre-commit)."),
+    diff: bool = typer.Option(False, "--diff",
+                              help="Change nothing; print the changes as a unified diff."),
+) -> None:
+    """Lay plans out the one standard way, like black does for Python code.
+
+    Indentation by structure (header lines, goals and sessions under their block by 2
+    spaces, activities by 4), one space between words, one blank line before each focus
+    and phase, trailing comments lined up within each block, one newline at the end.
+    Only the layout changes: every comment is kept and the plan means exactly what it
+    did. A plan with syntax errors is reported and left as it is. Files are rewritten
+    only when they change, and atomically.
+
+    Examples:
+
+      ipt-plan fmt plans/ms-a.iptplan
+
+      ipt-plan fmt plans/ --check
+
+      ipt-plan fmt plans/ --diff
+
+    Exit codes: 0 done (or nothing to change), 1 some plan would change (--check) or has
+    syntax errors, 2 usage error.
+    """
+    from . import formatter, report
+    from .loader import expand
+
+    files, missing = expand(paths)
+    if missing:
+        typer.echo(f"ipt-plan: no such file or folder: {', '.join(missing)}", err=True)
+        raise typer.Exit(2)
+    if not files:
+        typer.echo("ipt-plan: no .iptplan files found; nothing to format", err=True)
+        return
+    style = report.Style(report.use_colour("auto", sys.stderr))
+    changed = unchanged = failed = 0
+    for path in files:
+        result = formatter.format_file(path)
+        if result.formatted is None:
+            failed += 1
+            lines = result.original.split("\n") if result.original is not None else None
+            for d in result.diagnostics:
+                typer.echo(report.format_diagnostic(d, lines, style) + "\n", err=True)
+            continue
+        if not result.changed:
+            unchanged += 1
+            continue
+        changed += 1
+        if diff:
+            sys.stdout.write(formatter.unified_diff(result))
+        if check_only or diff:
+            note = f" ({result.encoding_note})" if result.encoding_note else ""
+            typer.echo(f"would reformat {result.path}{note}", err=True)
+            continue
+        try:
+            formatter.write_formatted(result)
+        except OSError as err:
+            changed, failed = changed - 1, failed + 1
+            typer.echo(f"ipt-plan: cannot write {result.path}: {err.strerror or err}", err=True)
+            continue
+        typer.echo(f"reformatted {result.path}", err=True)
+    done = (f"{_plural(changed, 'file')} would be reformatted" if check_only or diff
+            else f"reformatted {_plural(changed, 'file')}")
+    summary = f"{done}, {unchanged} unchanged"
+    if failed:
+        summary += f", {failed} not formatted (see above)"
+    typer.echo(summary, err=True)
+    raise typer.Exit(1 if failed or (check_only and changed) else 0)
+
+
+class GraphFormat(str, Enum):
+    mermaid = "mermaid"
+    dot = "dot"
+
+
+@app.command()
+def graph(
+    plan: Path = typer.Argument(..., metavar="PLAN", exists=True, dir_okay=False,
+                                help="One plan file."),
+    graph_format: GraphFormat = typer.Option(
+        GraphFormat.mermaid, "--format", "-f",
+        help="mermaid: a flowchart to paste into a ```mermaid block in Markdown (GitHub and "
+             "many note tools draw it); dot: Graphviz, for `dot -Tsvg`."),
+    protocols: Optional[List[Path]] = ProtocolDirs,
+) -> None:
+    """Draw a plan: its phases, sessions, activities and foci.
+
+    Each phase is a box holding its sessions and the activities written under them (its
+    'every session' activities in a box of their own). Bold arrows run from session to
+    session; a circle-ended arrow joins an activity to the focus it works on; a dashed
+    arrow marked 'requires' joins an activity to the earlier one it builds on (a role
+    play to its analysis). Sessions the plan does not write out are drawn dashed. The
+    plan is checked first: a plan with errors is reported and not drawn.
+
+    Examples:
+
+      ipt-plan graph plans/ms-a.iptplan > ms-a.mmd
+
+      ipt-plan graph plans/ms-a.iptplan --format dot | dot -Tsvg > ms-a.svg
+    """
+    from . import report
+    from .drawing import draw
+    from .loader import load_file
+
+    result = load_file(plan, protocols or ())
+    if result.plan is None or not result.ok:
+        # Standard error, so that a redirected drawing never holds diagnostics.
+        style = report.Style(report.use_colour("auto", sys.stderr))
+        sys.stderr.write(report.format_text([result], style))
+        raise typer.Exit(1)
+    sys.stdout.write(draw(result.plan, graph_format.value))
+
+
+def _complete_areas(incomplete: str) -> list[str]:
+    """Shell completion for --focus: the catalogue's problem areas."""
+    from .knowledge import catalogue
+
+    return [area for area in catalogue().areas if area.startswith(incomplete)]
+
+
+def _complete_protocols(incomplete: str) -> list[str]:
+    """Shell completion for --protocol: the built-in profiles."""
+    from .knowledge import available_profiles
+
+    return [name for name in available_profiles() if name.startswith(incomplete)]
+
+
+@app.command()
+def new(
+    focus: List[str] = typer.Option(
+        ..., "--focus", metavar="AREA", autocompletion=_complete_areas,
+        help="The problem area of a focus: grief, role_dispute, role_transition or "
+             "interpersonal_deficits. Give it once per focus."),
+    protocol: str = typer.Option("ipt", "--protocol", "-p", metavar="NAME",
+                                 autocompletion=_complete_protocols,
+                                 help="The protocol profile (`ipt-plan protocols` lists them)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", metavar="FILE",
+                                       help="Write the plan to FILE (default: print it)."),
+    force: bool = typer.Option(False, "--force", help="Replace FILE if it already exists."),
+    client: Optional[str] = typer.Option(None, "--client", metavar="ID",
+                                         help="The client's ID in your records."),
+    title: Optional[str] = typer.Option(None, "--title", metavar="TEXT",
+                                        help="The plan's title, e.g. \"Ms. A: conflict with "
+                                             "her sister\"."),
+    sessions: Optional[int] = typer.Option(
+        None, "--sessions", min=1, metavar="N",
+        help="The course's number of sessions, within the protocol's range (default: its "
+             "shortest course)."),
+    protocols: Optional[List[Path]] = ProtocolDirs,
+) -> None:
+    """Write a skeleton plan to start from: complete, and clean for `ipt-plan check`.
+
+    It holds the header, one focus per --focus with its stage and a goal to write, the
+    protocol's phases sized from its profile with the tasks each phase needs, and middle
+    sessions using each focus's own techniques (analysis before role play), with the
+    ending raised in time. Texts in brackets, like "(write the goal in the patient's
+    words)", are for you to replace; comments say what goes where. The first session is
+    next Monday at 10:00.
+
+    Examples:
+
+      ipt-plan new --focus role_dispute --focus grief -o ms-a.iptplan
+
+      ipt-plan new -p ipt-uk --focus grief --client G-0388 -o mrs-h.iptplan
+
+      ipt-plan new -p ipt-group --focus interpersonal_deficits > group.iptplan
+
+    Exit codes: 0 written, 1 written but not clean for a clinic's own profile, 2 usage
+    error (an unknown protocol or area, too many foci, FILE exists).
+    """
+    from . import report
+    from .skeleton import SkeletonError, find_protocol, skeleton
+
+    dirs = tuple(protocols or ())
+    if out is not None and out.exists() and not force:
+        typer.echo(f"ipt-plan: {out} already exists; choose another name, or add --force "
+                   "to replace it", err=True)
+        raise typer.Exit(2)
+    try:
+        result = skeleton(find_protocol(protocol, dirs), focus, title=title, client=client,
+                          sessions=sessions, protocol_dirs=dirs,
+                          path=str(out) if out is not None else "<new plan>")
+    except SkeletonError as err:
+        typer.echo(f"ipt-plan: {err}", err=True)
+        raise typer.Exit(2)
+    for note in result.notes:
+        typer.echo(f"ipt-plan: note: {note}", err=True)
+    if out is None:
+        sys.stdout.write(result.text)
+    else:
+        try:
+            with open(out, "w" if force else "x", encoding="utf-8", newline="\n") as handle:
+                handle.write(result.text)
+        except OSError as err:
+            typer.echo(f"ipt-plan: cannot write {out}: {err.strerror or err}", err=True)
+            raise typer.Exit(2)
+        typer.echo(f"wrote {out}: replace the texts in brackets, then run: ipt-plan check "
+                   f"{out}", err=True)
+    if result.diagnostics:
+        typer.echo(f"ipt-plan: this skeleton does not check clean against the {protocol} "
+                   "profile; fix these:\n", err=True)
+        lines = result.text.split("\n")
+        typer.echo("\n\n".join(report.format_diagnostic(d, lines) for d in result.diagnostics),
+                   err=True)
+        raise typer.Exit(1)
 
 
 def run() -> None:

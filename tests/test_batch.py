@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import PLANS, REFERENCE
-from ipt_plan import batch
+from ipt_plan import batch, files
 from ipt_plan.batch import TEMP_SUFFIX, Progress, folder_name, folder_names
 from ipt_plan.cli import app
 
@@ -126,9 +126,9 @@ def test_writes_are_atomic(tmp_path, monkeypatch):
     def killed(src, dst):
         raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(batch.os, "replace", killed)
+    monkeypatch.setattr(files.os, "replace", killed)
     with pytest.raises(OSError):
-        batch.write_atomically(target, b"the new agenda")
+        files.write_atomically(target, b"the new agenda")
     assert target.read_bytes() == b"the previous agenda"
     assert [p.name for p in tmp_path.iterdir()] == ["session-01.md"]  # no temp file left
 

@@ -59,3 +59,12 @@ def test_installed_wheel_checks_plans_from_another_folder(wheel, tmp_path):
                               cwd=elsewhere, capture_output=True, text=True, timeout=120)
     assert rendered.returncode == 0, rendered.stdout + rendered.stderr
     assert "2027-01-18" in (elsewhere / "agendas" / "plan" / "session-06.html").read_text()
+    # So do the JSON schema and the exporters' libraries.
+    exported = subprocess.run([cli, "export", "plan.iptplan", "-f", "json", "-o", "plan.json"],
+                              cwd=elsewhere, capture_output=True, text=True, timeout=120)
+    assert exported.returncode == 0, exported.stdout + exported.stderr
+    assert '"format": "ipt-plan/plan"' in (elsewhere / "plan.json").read_text()
+    schema = subprocess.run([python, "-c", "from ipt_plan.export import json_schema_path; "
+                             "print(json_schema_path().is_file())"],
+                            cwd=elsewhere, capture_output=True, text=True, timeout=60)
+    assert schema.stdout.strip() == "True", schema.stderr

@@ -1,0 +1,445 @@
+"""Eighth stage: a checked plan in the formats other systems read.
+
+    result = ipt_plan.load_file("plans/caregiver-dispute.iptplan")
+    export.to_ics(result, tz="Europe/London")        # the clinician's calendar
+    export.to_fhir(result, subject="Patient/123")    # an HL7 FHIR R4 record system
+    export.to_json(result)                           # scripts (schemas/plan.schema.json)
+
+Each format is written by the library that knows it (icalendar, fhir.resources), imported
+only inside the function that needs it, so `ipt-plan check` never loads them. Every
+function returns text, the same text for the same plan and options, and raises
+`ExportError` (or `OptionError` for an option it cannot use) with a message for a
+clinician. Per-session content (phase, activities, foci, dates) comes from the agendas of
+``ipt_plan.agenda``, so an export says what the printed agendas say.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import json
+import os
+import re
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from . import __version__
+from .agenda import AgendaItem, Course, SessionAgenda, build_course
+from .model import Activity, Plan
+from .resources import resource_dir
+from .schedule import session_dates
+
+if TYPE_CHECKING:
+    from .loader import Result
+
+FORMATS = ("ics", "fhir", "json")
+JSON_FORMAT = "ipt-plan/plan"
+JSON_FORMAT_VERSION = 1
+PRODID = f"-//ipt-plan//ipt-plan {__version__}//EN"
+# FHIR's way to say a required value is withheld: "masked", for security or privacy reasons.
+DATA_ABSENT_REASON = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
+# A literal reference to the patient or group a CarePlan is for, relative or absolute: the
+# pattern FHIR R4 gives for Reference.reference (constraint ref-1), narrowed to the two
+# resource types CarePlan.subject allows.
+SUBJECT_REFERENCE = re.compile(
+    r"((https?)://([A-Za-z0-9\-\\.:%$]*/)+)?(Patient|Group)/[A-Za-z0-9\-.]{1,64}"
+    r"(/_history/[A-Za-z0-9\-.]{1,64})?")
+# The namespace of the FHIR resource ids an export makes (uuid5 of this URL).
+FHIR_ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://ipt-plan.invalid/fhir")
+
+
+class ExportError(ValueError):
+    """A plan that cannot be exported in this format; the message says why, for a clinician."""
+
+
+class OptionError(ExportError):
+    """An option the export cannot use (a time zone, a subject reference): a usage error."""
+
+
+# --- shared ------------------------------------------------------------------------------
+
+def checked_course(result: Result) -> Course:
+    """The agendas of a plan that checks clean; a plan with errors is not exported, since
+    another system would take a broken plan for a real one."""
+    if result.plan is None or not result.ok:
+        raise ExportError(f"{result.path} has errors, so it is not exported; "
+                          f"see them with: ipt-plan check {result.path}")
+    return build_course(result.plan, result.profile)
+
+
+def local_time_zone_name() -> str:
+    """The machine's IANA time zone: from TZ, else /etc/localtime (a link into the zoneinfo
+    folder) or /etc/timezone; UTC when none of them names a zone zoneinfo knows."""
+    candidates = [os.environ.get("TZ", "").removeprefix(":"), os.path.realpath("/etc/localtime")]
+    try:
+        candidates.append(Path("/etc/timezone").read_text(encoding="utf-8").strip())
+    except (OSError, UnicodeDecodeError):
+        pass
+    for candidate in candidates:
+        # A path into the zone files (TZ may hold one too) ends with the zone's name; the
+        # tzdata package also keeps posix/ and right/ (leap second) copies there.
+        name = candidate.rsplit("/zoneinfo/", 1)[-1].removeprefix("posix/").removeprefix("right/")
+        if name and _zone_or_none(name) is not None:
+            return name
+    return "UTC"
+
+
+def _zone_or_none(name: str) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # ValueError: not a relative key
+        return None
+
+
+def time_zone(name: str | None) -> ZoneInfo:
+    """The zone a plan's clock times are in: an IANA name such as Europe/London, or the
+    machine's own zone when `name` is None."""
+    zone = _zone_or_none(name if name is not None else local_time_zone_name())
+    if zone is not None:
+        return zone
+    import zoneinfo  # the list of zones is read from disk only to suggest one
+
+    known = sorted(zoneinfo.available_timezones())
+    # A different case is the commonest slip (europe/london), then a typo.
+    close = ([z for z in known if z.lower() == (name or "").lower()]
+             or difflib.get_close_matches(name or "", known, n=1))
+    raise OptionError(f"'{name}' is not a time zone ipt-plan knows; "
+                      + (f"did you mean '{close[0]}'? " if close else "")
+                      + "use an IANA name such as Europe/London or America/New_York")
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
+
+
+def _heading(session: SessionAgenda) -> str:
+    """IPT session 6 of 16 (middle phase); a session 0 comes before the course."""
+    phase = session.phase_label.lower()
+    if session.number == 0:
+        return f"IPT session 0, before the {session.total}-session course ({phase})"
+    return f"IPT session {session.number} of {session.total} ({phase})"
+
+
+def _with_foci(item: AgendaItem) -> str:
+    return f"{item.label} ({', '.join(item.foci)})" if item.foci else item.label
+
+
+def _unique(texts: list[str]) -> list[str]:
+    return list(dict.fromkeys(texts))
+
+
+def _remaining(session: SessionAgenda) -> str | None:
+    if session.sessions_remaining is None:
+        return None
+    count = session.sessions_remaining
+    if count == 1:
+        return "1 session remains after this one."
+    return f"{count} sessions remain after this one."
+
+
+# --- iCalendar ---------------------------------------------------------------------------
+
+def _calendar_uid_key(plan: Plan, course: Course) -> str:
+    """What a session's UID is made from: the client and the plan's file name, which
+    editing the plan's text does not change, so re-importing an edited plan updates its
+    events. The file name keeps two plans for one client (an acute course, then
+    maintenance) apart; the client keeps two clients' plan.iptplan files apart."""
+    return _digest(plan.client or "", course.plan_file)[:16]
+
+
+def _event_description(session: SessionAgenda, plan_file: str) -> str:
+    """The phase and the session's main activities, by their catalogue names. Calendars are
+    often synced to other services, so no text the clinician wrote about the client (title,
+    goals, details) goes here: only labels, focus ids and the plan's file name."""
+    activities = _unique([_with_foci(i) for i in (*session.techniques, *session.routine)])
+    lines = [" ".join(filter(None, (f"{session.phase_label}.", _remaining(session))))]
+    if activities:
+        lines.append("Activities: " + "; ".join(activities) + ".")
+    if session.homework_given:
+        lines.append("Homework to set.")
+    if session.measures_due:
+        lines.append("Rating scales: " + ", ".join(m.name for m in session.measures_due) + ".")
+    lines.append(f"Plan: {plan_file}")
+    return "\n".join(lines)
+
+
+def to_ics(result: Result, tz: str | None = None) -> str:
+    """An iCalendar (RFC 5545) calendar with one event per session of the course, at its
+    scheduled date and time in the zone `tz` (default: the machine's), skips applied."""
+    zone = time_zone(tz)
+    course = checked_course(result)
+    plan = result.plan
+    assert plan is not None  # checked_course refuses a plan that could not be built
+    dates = session_dates(plan)
+    if plan.schedule is None or not dates:
+        raise ExportError(f"{result.path} has no schedule, and a calendar needs one: add a "
+                          "line such as `schedule weekly from 2027-01-04 at 10:00 for 50 min` "
+                          "under the plan line")
+    from icalendar import Calendar, Event
+
+    minutes = dt.timedelta(minutes=plan.schedule.minutes)
+    # DTSTAMP says when the calendar data was made. The clock time of the export would make
+    # every run differ; the schedule's first day, at midnight UTC, keeps the output
+    # byte-identical for the same plan; a calendar importing the file matches its events
+    # to the ones it holds by UID.
+    stamp = dt.datetime.combine(min(dates.values()).date(), dt.time(0), dt.timezone.utc)
+    key = _calendar_uid_key(plan, course)
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    for session in course.sessions:
+        when = dates.get(session.number)
+        if when is None:  # a course running past year 9999: the calendar ends there
+            continue
+        start = when.replace(tzinfo=zone)
+        event = Event()
+        event.add("uid", f"session-{session.number}.{key}@ipt-plan")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", start)
+        event.add("dtend", start + minutes)
+        event.add("summary", _heading(session))
+        event.add("description", _event_description(session, course.plan_file))
+        event.add("class", "CONFIDENTIAL")  # a therapy session: private in a shared calendar
+        calendar.add_component(event)
+    # The zone's rules only for the span of the course: the default span (1970-2038) would
+    # both bloat the file and miss a course planned past 2038.
+    first, last = min(dates.values()).date(), max(dates.values()).date()
+    calendar.add_missing_timezones(first_date=first - dt.timedelta(days=1),
+                                   last_date=last + dt.timedelta(days=1))
+    return calendar.to_ical().decode("utf-8")
+
+
+# --- HL7 FHIR ----------------------------------------------------------------------------
+
+def _subject(reference: str | None) -> dict[str, Any]:
+    """CarePlan.subject and Goal.subject are required (1..1) in R4. Without `--subject`,
+    the client is not named: the reference carries the data-absent-reason "masked"."""
+    if reference is None:
+        return {"extension": [{"url": DATA_ABSENT_REASON, "valueCode": "masked"}]}
+    if not SUBJECT_REFERENCE.fullmatch(reference):
+        raise OptionError(f"--subject '{reference}' is not a reference to a patient's record; "
+                          "write it as Patient/ID (or Group/ID), such as Patient/123, or as "
+                          "a full URL ending in Patient/ID")
+    return {"reference": reference}
+
+
+def _fhir_id(bundle_key: str, *parts: str | int) -> str:
+    name = "/".join(map(str, (bundle_key, *parts)))
+    return f"urn:uuid:{uuid.uuid5(FHIR_ID_NAMESPACE, name)}"
+
+
+def _activity_description(session: SessionAgenda) -> str:
+    """What the session holds, with the plan's own details: a record system is where the
+    clinical content belongs."""
+    def written(item: AgendaItem) -> str:
+        target = f" for {', '.join(item.foci)}" if item.foci else ""
+        return f"{item.label}{target}" + (f": {item.detail}" if item.detail else "")
+
+    parts = [session.phase_label + "."]
+    if session.title:
+        parts.append(f"{session.title}.")
+    if session.techniques:
+        parts.append("This session: " + "; ".join(written(i) for i in session.techniques) + ".")
+    if session.routine:
+        parts.append("Every session of the phase: "
+                     + ", ".join(_unique([i.label for i in session.routine])) + ".")
+    parts.extend(f"Homework: {i.detail}." for i in session.homework_given if i.detail)
+    parts.extend(f"Note: {i.detail}." for i in session.notes if i.detail)
+    if session.measures_due:
+        parts.append("Rating scales: " + ", ".join(m.name for m in session.measures_due) + ".")
+    remaining = _remaining(session)
+    if remaining:
+        parts.append(remaining)
+    return " ".join(parts)
+
+
+def to_fhir(result: Result, subject: str | None = None, tz: str | None = None) -> str:
+    """An HL7 FHIR R4 Bundle (type collection): one CarePlan with an activity per session,
+    each linked to the Goals of the foci it works on, and one Goal per focus goal.
+
+    The client ID is never written; `subject` (Patient/123) names the patient's record
+    when the user chooses to. Clock times are in the zone `tz` (default: the machine's)."""
+    subject_reference = _subject(subject)
+    zone = time_zone(tz)
+    course = checked_course(result)
+    plan = result.plan
+    assert plan is not None
+    # fhir.resources 8 keeps R5 at the top level and R4B (FHIR 4.3) in this subpackage; it
+    # has no R4 (4.0.1) package, and Bundle, CarePlan and Goal did not change from R4 to
+    # R4B, so these models write and validate R4 resources.
+    from fhir.resources.R4B.bundle import Bundle
+    from fhir.resources.R4B.careplan import CarePlan
+    from fhir.resources.R4B.goal import Goal
+
+    # Ids come from the plan's whole text: the same plan gives the same bundle, any edit a
+    # new one, and the client ID in the text cannot be recovered from a hash of all of it.
+    bundle_key = _digest(result.text or "")
+    dates = session_dates(plan)
+    minutes = dt.timedelta(minutes=plan.schedule.minutes) if plan.schedule else dt.timedelta(0)
+
+    goal_refs: dict[str, list[str]] = {}  # focus id -> the fullUrls of its goals
+    entries: list[dict[str, Any]] = []
+    for focus in course.foci:
+        goal_refs[focus.id] = []
+        for index, text in enumerate(focus.goals, 1):
+            full_url = _fhir_id(bundle_key, "goal", focus.id, index)
+            goal_refs[focus.id].append(full_url)
+            goal = Goal(
+                lifecycleStatus="proposed",
+                description={"text": text},
+                subject=subject_reference,
+                category=[{"text": focus.area_label}],
+                addresses=[{"display": f"{focus.area_label} (focus '{focus.id}')"
+                                       + (f": {focus.description}" if focus.description else "")}],
+                note=[{"text": f"IPT problem area {focus.area_label}, focus '{focus.id}'"
+                               + (f", dispute stage {focus.stage}" if focus.stage else "")
+                               + f" (plan line {focus.line})."}],
+            )
+            entries.append({"fullUrl": full_url, "resource": goal})
+
+    activities = []
+    for session in course.sessions:
+        when = dates.get(session.number)
+        detail: dict[str, Any] = {
+            "kind": "Appointment",
+            "code": {"text": _heading(session)},
+            "status": "scheduled" if when else "not-started",
+            "description": _activity_description(session),
+            "goal": [{"reference": ref} for f in session.foci for ref in goal_refs[f.id]],
+        }
+        if when:
+            start = when.replace(tzinfo=zone)
+            detail["scheduledPeriod"] = {"start": start.isoformat(),
+                                         "end": (start + minutes).isoformat()}
+        else:
+            detail["scheduledString"] = f"Session {session.number}; the plan has no schedule"
+        activities.append({"detail": detail})
+
+    notes = [f"Diagnosis: {plan.diagnosis}."] if plan.diagnosis else []
+    if course.measures:
+        notes.append("Rating scales: " + ", ".join(
+            f"{m.name} every {'session' if m.every == 1 else f'{m.every} sessions'}"
+            for m in course.measures) + ".")
+    schedule = (f", {course.cadence}, {course.minutes} min" if course.cadence else "")
+    care_plan: dict[str, Any] = {
+        "status": "active",
+        "intent": "plan",
+        "title": plan.title,
+        "description": f"Interpersonal psychotherapy: {course.protocol_title} (protocol "
+                       f"{course.protocol}), {course.total_sessions} sessions{schedule}. "
+                       "Problem areas: " + "; ".join(
+                           f"{f.area_label} ({f.id})" for f in course.foci) + ".",
+        "category": [{"text": "Interpersonal psychotherapy (IPT)"}],
+        "subject": subject_reference,
+        "goal": [{"reference": ref} for refs in goal_refs.values() for ref in refs],
+        "activity": activities,
+        "note": [{"text": text} for text in notes] or None,
+        "author": {"display": plan.clinician} if plan.clinician else None,
+    }
+    if dates:
+        first, last = min(dates.values()), max(dates.values())
+        care_plan["period"] = {"start": first.replace(tzinfo=zone).isoformat(),
+                               "end": (last.replace(tzinfo=zone) + minutes).isoformat()}
+    present = {key: value for key, value in care_plan.items() if value is not None}
+    entries.insert(0, {"fullUrl": _fhir_id(bundle_key, "careplan"),
+                       "resource": CarePlan(**present)})
+    # Building the models runs fhir.resources' (pydantic) validation: a field the R4
+    # structure does not have, or a value of the wrong type, stops here, not in the
+    # receiving system.
+    bundle = Bundle(type="collection", entry=entries)
+    return bundle.model_dump_json(indent=2) + "\n"
+
+
+# --- JSON --------------------------------------------------------------------------------
+
+def json_schema_path() -> Path:
+    """The JSON Schema (draft 2020-12) that documents and validates `to_json`'s output."""
+    return resource_dir("schemas") / "plan.schema.json"
+
+
+def _activity_json(activity: Activity, addressed: dict[int, tuple[str, ...]]) -> dict[str, Any]:
+    return {
+        "kind": activity.kind,
+        "name": activity.name.text,
+        "for": [w.text for w in activity.foci],
+        "addresses": list(addressed.get(activity.loc.line, ())),
+        "detail": activity.detail,
+        "line": activity.loc.line,
+    }
+
+
+def to_json(result: Result) -> str:
+    """The parsed plan and its schedule as JSON, for scripts; `json_schema_path()` is its
+    documentation. Every session of the course is listed, with `"written": false` for
+    those the plan does not write out."""
+    course = checked_course(result)
+    plan = result.plan
+    assert plan is not None
+    # Which foci each activity line works on, as the agendas resolved it (named with `for`
+    # or implied by the technique): one activity per line, so the line is its key.
+    addressed = {item.line: item.foci for s in course.sessions
+                 for item in (*s.techniques, *s.every_session, *s.notes, *s.homework_given)
+                 if item.line is not None}
+    agendas = {s.number: s for s in course.sessions}
+    schedule = plan.schedule
+    document = {
+        "format": JSON_FORMAT,
+        "version": JSON_FORMAT_VERSION,
+        "file": course.plan_file,
+        "title": plan.title,
+        "client": plan.client,
+        "clinician": plan.clinician,
+        "protocol": course.protocol,
+        "diagnosis": plan.diagnosis,
+        "total_sessions": course.total_sessions,
+        "schedule": None if schedule is None else {
+            "cadence": schedule.cadence,
+            "interval_weeks": schedule.interval_weeks,
+            "start": schedule.start.isoformat() if schedule.start else None,
+            "time": schedule.time.strftime("%H:%M") if schedule.time else None,
+            "minutes": schedule.minutes,
+            "line": schedule.loc.line,
+        },
+        "skips": [{"date": s.date.isoformat(), "line": s.loc.line} for s in plan.skips],
+        "measures": [{"name": m.name.text, "every": m.every, "line": m.loc.line}
+                     for m in plan.measures],
+        "foci": [{
+            "id": f.id.text,
+            "area": f.area.text,
+            "description": f.description,
+            "stage": f.stage.text if f.stage else None,
+            "goals": [{"text": g.text, "line": g.loc.line} for g in f.goals],
+            "line": f.loc.line,
+        } for f in plan.foci],
+        "phases": [{
+            "name": phase.kind,
+            "first": phase.first,
+            "last": phase.last,
+            "every": [_activity_json(a, addressed) for a in phase.every],
+            "sessions": [{
+                "number": session.number,
+                "title": session.title,
+                "date": agendas[session.number].date,
+                "time": agendas[session.number].time,
+                "written": session.loc is not None,
+                "activities": [_activity_json(a, addressed) for a in session.activities],
+                "line": session.loc.line if session.loc else None,
+            } for session in phase.course()],
+            "line": phase.loc.line,
+        } for phase in plan.phases],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+# --- output ------------------------------------------------------------------------------
+
+def write(text: str, target: Path) -> None:
+    """Write an export to `target` through a temporary file in the same folder, so the file
+    is either the old one or the whole new one, never half of one."""
+    from .files import write_atomically
+
+    write_atomically(target, text.encode("utf-8"))
