@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
+import shutil
 import time
 import unicodedata
 from concurrent.futures import ProcessPoolExecutor
@@ -128,10 +130,36 @@ def folder_names(plan_files: Iterable[Path]) -> list[str]:
 
 # --- writing ----------------------------------------------------------------------------
 
+def _write_new_folder(out_dir: Path, documents: list[Document]) -> bool:
+    """A plan's first render: every file into a temporary folder, renamed into place at
+    once, so a killed run leaves no half-written agenda and the disk does one rename
+    instead of one per file (renames dominated the time of a first render here).
+    False when the folder appeared meanwhile: then the files go one by one."""
+    temp = out_dir.with_name(f".{out_dir.name}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
+    temp.mkdir()
+    try:
+        for document in documents:
+            (temp / document.name).write_bytes(document.text.encode("utf-8"))
+        os.rename(temp, out_dir)  # fails, rather than merging, if out_dir exists
+        return True
+    except OSError:
+        shutil.rmtree(temp, ignore_errors=True)
+        if not out_dir.is_dir():
+            raise
+        return False
+
+
 def write_documents(out_dir: Path, documents: list[Document], fmt: str
                     ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """Write a plan's documents; return the names written, unchanged and removed."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    # A killed run's temporary folder for this plan (exactly eight hex digits: never the
+    # folder another worker is writing for a plan whose name starts like this one's).
+    for leftover in out_dir.parent.glob(f".{out_dir.name}.{'?' * 8}{TEMP_SUFFIX}"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    if not out_dir.exists() and _write_new_folder(out_dir, documents):
+        return tuple(d.name for d in documents), (), ()
+    out_dir.mkdir(exist_ok=True)
     for leftover in out_dir.glob(f".*{TEMP_SUFFIX}"):  # from a run that was killed
         leftover.unlink(missing_ok=True)
     written, unchanged = [], []

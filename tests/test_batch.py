@@ -246,3 +246,30 @@ def test_a_shared_broken_configuration_is_reported_once(tmp_path):
     outcome = batch.run([plans], tmp_path / "out", jobs=1)
     assert outcome.exit_code == 1 and len(outcome.failed) == 2
     assert batch.failure_report(outcome).count("'ignore' must be a list") == 1
+
+
+def test_a_first_render_killed_before_its_folder_is_in_place_leaves_no_agenda(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+
+    def killed(src, dst):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(batch.os, "rename", killed)
+    outcome = batch.run([REFERENCE], out, jobs=1)
+    assert outcome.exit_code == 1 and "cannot write" in outcome.failed[0].problem
+    assert list(out.iterdir()) == []  # neither the plan's folder nor a temporary one
+    monkeypatch.undo()
+    assert batch.run([REFERENCE], out, jobs=1).exit_code == 0
+    assert sorted(p.name for p in out.iterdir()) == ["caregiver-dispute"]
+    assert len(list((out / "caregiver-dispute").iterdir())) == 17
+
+
+def test_a_killed_runs_temporary_folder_is_cleared(tmp_path):
+    out = tmp_path / "out"
+    leftover = out / f".caregiver-dispute.0badcafe{TEMP_SUFFIX}"
+    leftover.mkdir(parents=True)
+    (leftover / "session-01.md").write_text("half")
+    other = out / f".caregiver-dispute-2.1234abcd{TEMP_SUFFIX}"  # another plan's, in progress
+    other.mkdir()
+    assert batch.run([REFERENCE], out, jobs=1).exit_code == 0
+    assert not leftover.exists() and other.exists()
