@@ -301,14 +301,12 @@ def outcome_line(outcome: PlanOutcome) -> str:
 def failure_report(batch: BatchOutcome) -> str:
     """Why each failed plan was not rendered: its diagnostics as `ipt-plan check` shows
     them, or the template or file problem that stopped it."""
-    from .diagnostics import Diagnostic, Severity
+    from .diagnostics import Diagnostic
+    from .loader import missing_path
     from .report import format_diagnostic
 
     # A path that names nothing reads as it does under `ipt-plan check`.
-    blocks = [format_diagnostic(Diagnostic.at(
-        "IPT000", Severity.ERROR, "no such file or folder", arg, None,
-        "check the path; folders are searched for *.iptplan files"), None)
-        for arg in batch.missing]
+    blocks = [format_diagnostic(missing_path(arg), None) for arg in batch.missing]
     shown: set[Diagnostic] = set()  # a shared configuration's problem is told once
     for outcome in batch.failed:
         if outcome.check is not None:

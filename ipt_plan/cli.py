@@ -92,11 +92,12 @@ def check(
       ipt-plan check 'clinic/**/*.iptplan' --format json
     """
     from . import report
+    from .loader import NO_SUCH_PATH
     from .loader import check as check_paths
 
     results = check_paths(paths, protocols or (), jobs or os.cpu_count() or 1)
-    missing = any(r.plan is None and r.text is None and any(
-        d.message == "no such file or folder" for d in r.diagnostics) for r in results)
+    missing = any(d.message == NO_SUCH_PATH for r in results if r.text is None
+                  for d in r.diagnostics)
     if output_format is OutputFormat.text:
         style = report.Style(report.use_colour(colour.value, sys.stdout))
         out = report.format_text(results, style)

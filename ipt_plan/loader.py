@@ -236,8 +236,14 @@ def check(paths: Iterable[str | os.PathLike], protocol_dirs: Iterable[Path] = ()
     else:
         checked = [load_file(f, dirs) for f in files]
     results = _report_config_problems_once(checked)
-    for arg in missing:
-        results.append(Result(arg, None, (Diagnostic.at(
-            "IPT000", Severity.ERROR, "no such file or folder", arg, None,
-            "check the path; folders are searched for *.iptplan files"),), None))
+    results.extend(Result(arg, None, (missing_path(arg),), None) for arg in missing)
     return results
+
+
+def missing_path(arg: str) -> Diagnostic:
+    """The diagnostic for a command-line path that names no file or folder."""
+    return Diagnostic.at("IPT000", Severity.ERROR, NO_SUCH_PATH, arg, None,
+                         "check the path; folders are searched for *.iptplan files")
+
+
+NO_SUCH_PATH = "no such file or folder"
