@@ -15,9 +15,13 @@ from . import __version__
 
 app = typer.Typer(
     name="ipt-plan",
-    help="Check interpersonal psychotherapy (IPT) treatment plans written as .iptplan files.\n\n"
-         "Start with:  ipt-plan check plans/   (every plan in a folder)\n\n"
-         "Exit codes: 0 clean (warnings allowed), 1 problems found, 2 usage error.",
+    help="Check interpersonal psychotherapy (IPT) treatment plans written as .iptplan files, "
+         "and turn them into session agendas.\n\n"
+         "A first plan:      ipt-plan new --focus role_dispute -o ms-a.iptplan\n\n"
+         "Check plans:       ipt-plan check plans/\n\n"
+         "Session agendas:   ipt-plan render plans/ -o agendas\n\n"
+         "Each command has its own --help with examples. Exit codes: 0 fine, 1 problems "
+         "found in a plan, 2 usage error.",
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_enable=False,
