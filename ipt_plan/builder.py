@@ -19,6 +19,9 @@ from .model import Activity, Focus, Goal, Loc, Measure, Phase, Plan, Schedule, S
 HEADER_KEYWORDS = ("client", "clinician", "protocol", "diagnosis", "schedule", "skip", "measure")
 # A mistyped range (4-40000 for 4-40) must not make every later stage walk a huge course.
 MAX_PHASE_SESSIONS = 20_000
+# Bounds that only a typing slip exceeds: they keep dates and times computable.
+MAX_SESSION_MINUTES = 24 * 60
+MAX_INTERVAL_WEEKS = 52
 REPEATABLE = (p.SkipLine, p.MeasureLine)
 
 
@@ -155,12 +158,13 @@ class _Builder:
         else:
             time = dt.time(hours, minutes)
         length = int(st.minutes.text)
-        if length == 0:
-            self.error("IPT001", "a session cannot last 0 minutes", st.minutes.loc,
+        if length == 0 or length > MAX_SESSION_MINUTES:
+            self.error("IPT001", f"a session cannot last {length} minutes", st.minutes.loc,
                        "write the session length, like: for 50 min")
-        if st.interval_weeks == 0:
-            self.error("IPT001", "sessions cannot be every 0 weeks", st.loc,
-                       "write: every 2 weeks")
+            length = 0
+        if st.interval_weeks is not None and not 1 <= st.interval_weeks <= MAX_INTERVAL_WEEKS:
+            self.error("IPT001", f"sessions cannot be every {st.interval_weeks} weeks", st.loc,
+                       "write how many weeks apart sessions are, like: every 2 weeks")
             return
         self.schedule = Schedule(st.cadence, st.interval_weeks or None, start, time, length, st.loc)
 

@@ -323,6 +323,10 @@ def export(
     except exporting.ExportError as err:
         typer.echo(f"ipt-plan: {err}", err=True)
         raise typer.Exit(1)
+    except (OverflowError, ValueError) as err:  # dates at the very ends of the calendar
+        typer.echo(f"ipt-plan: {plan}: its dates cannot be written in this format ({err}); "
+                   "check the schedule's first date", err=True)
+        raise typer.Exit(1)
     if out is None:
         # Bytes, so iCalendar's CRLF line ends reach the file as they are, on any system.
         sys.stdout.buffer.write(text.encode("utf-8"))
@@ -534,9 +538,10 @@ def new(
     if out is None:
         sys.stdout.write(result.text)
     else:
+        from .files import write_atomically
+
         try:
-            with open(out, "w" if force else "x", encoding="utf-8", newline="\n") as handle:
-                handle.write(result.text)
+            write_atomically(out, result.text.encode("utf-8"))
         except OSError as err:
             typer.echo(f"ipt-plan: cannot write {out}: {err.strerror or err}", err=True)
             raise typer.Exit(2)

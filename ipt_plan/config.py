@@ -85,10 +85,18 @@ def parse_config(data: dict, path: Path) -> Config:
     if not isinstance(folders, list) or not all(isinstance(f, str) for f in folders):
         problems.append(_problem(path, "'protocols' must be a list of folders"))
         folders = []
-    protocols = tuple((path.parent / f).resolve() for f in folders)
-    for folder in protocols:
-        if not folder.is_dir():
-            problems.append(_problem(path, f"the protocol folder {folder} does not exist"))
+    protocols = []
+    for name in folders:
+        try:
+            folder = (path.parent / name).resolve()
+            found = folder.is_dir()
+        except (OSError, ValueError):  # a name no file system accepts (a NUL byte...)
+            folder, found = repr(name), False
+        if found:
+            protocols.append(folder)
+        else:
+            problems.append(_problem(path, f"the protocol folder {folder!s} does not exist"))
+    protocols = tuple(protocols)
     severity = data.get("severity", {})
     levels: dict[str, str] = {}
     if not isinstance(severity, dict):
@@ -115,7 +123,8 @@ def read_config(path: Path) -> Config | None:
     except tomllib.TOMLDecodeError as err:
         return Config(str(path), problems=(_problem(path, f"this is not valid TOML: {err}"),))
     if path.name == "pyproject.toml":
-        section = data.get("tool", {}).get("ipt-plan")
+        tool = data.get("tool", {})
+        section = tool.get("ipt-plan") if isinstance(tool, dict) else None
         if section is None:
             return None
         data = section
@@ -133,20 +142,26 @@ def _shown(path: Path) -> Path:
 
 
 def config_for_folder(folder: Path) -> Config:
-    """The nearest configuration at or above `folder` (an absolute path)."""
-    return _config_for_folder(folder, Path.cwd())
+    """The nearest configuration at or above `folder` (an absolute path). Files are read
+    again when they change, so a long-running process sees a configuration being edited."""
+    cwd = Path.cwd()
+    for directory in (folder, *folder.parents):
+        for name in CONFIG_FILES:
+            try:
+                mtime = (directory / name).stat().st_mtime_ns
+            except OSError:
+                continue
+            found = _read_config(directory / name, mtime, cwd)
+            if found is not None:
+                return found
+    return Config()
 
 
 @lru_cache(maxsize=256)
-def _config_for_folder(folder: Path, cwd: Path) -> Config:  # cwd: messages show paths from it
-    for directory in (folder, *folder.parents):
-        for name in CONFIG_FILES:
-            candidate = directory / name
-            if candidate.is_file():
-                found = read_config(candidate)
-                if found is not None:
-                    return found
-    return Config()
+def _read_config(path: Path, mtime: int, cwd: Path) -> Config | None:
+    # Keyed by modification time (a changed file is read again) and by the current folder,
+    # from which messages show the file's path.
+    return read_config(path) if path.is_file() else None
 
 
 def config_for(plan_path: str) -> Config:

@@ -166,6 +166,15 @@ def _event_description(session: SessionAgenda, plan_file: str) -> str:
     return "\n".join(lines)
 
 
+def _scheduled_dates(result: Result, course) -> dict[int, dt.datetime]:
+    """Every session's date, or an ExportError when the course runs off the calendar."""
+    dates = session_dates(result.plan)
+    if dates and len(dates) < len(course.sessions):
+        raise ExportError(f"{result.path}: the schedule runs past the year 9999, so not "
+                          "every session has a date; check the schedule's first date")
+    return dates
+
+
 def to_ics(result: Result, tz: str | None = None) -> str:
     """An iCalendar (RFC 5545) calendar with one event per session of the course, at its
     scheduled date and time in the zone `tz` (default: the machine's), skips applied."""
@@ -173,7 +182,7 @@ def to_ics(result: Result, tz: str | None = None) -> str:
     course = checked_course(result)
     plan = result.plan
     assert plan is not None  # checked_course refuses a plan that could not be built
-    dates = session_dates(plan)
+    dates = _scheduled_dates(result, course)
     if plan.schedule is None or not dates:
         raise ExportError(f"{result.path} has no schedule, and a calendar needs one: add a "
                           "line such as `schedule weekly from 2027-01-04 at 10:00 for 50 min` "
@@ -278,7 +287,7 @@ def to_fhir(result: Result, subject: str | None = None, tz: str | None = None) -
     # Ids come from the plan's whole text: the same plan gives the same bundle, any edit a
     # new one, and the client ID in the text cannot be recovered from a hash of all of it.
     bundle_key = _digest(result.text or "")
-    dates = session_dates(plan)
+    dates = _scheduled_dates(result, course)
     minutes = dt.timedelta(minutes=plan.schedule.minutes) if plan.schedule else dt.timedelta(0)
 
     goal_refs: dict[str, list[str]] = {}  # focus id -> the fullUrls of its goals

@@ -32,4 +32,4 @@ def _build(text: str) -> Lark:
 def parser() -> Lark:
     text = grammar_text()
     return cached("grammar", (text, lark_version), lambda: _build(text),
-                  save=lambda lark, handle: lark.save(handle), load=Lark.load)
+                  save=lambda lark, handle: lark.save(handle), load=Lark.load, expect=Lark)

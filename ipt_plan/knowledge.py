@@ -57,7 +57,7 @@ def _read_toml(path: Path) -> dict:
     """A knowledge file's data. tomllib is pure Python and slower than the rest of a
     check together, so the parsed data is cached by the file's content."""
     data = path.read_bytes()
-    return cached("toml", (data,), lambda: tomllib.loads(data.decode("utf-8")))
+    return cached("toml", (data,), lambda: tomllib.loads(data.decode("utf-8")), expect=dict)
 
 
 @lru_cache(maxsize=1)
@@ -111,6 +111,15 @@ class Profile(NamedTuple):
         return next((tasks for name, tasks in self.standing if name == phase), ())
 
 
+# A course longer than this is a typing slip in a profile (the builder caps a phase too).
+MAX_COURSE_SESSIONS = 20_000
+
+
+def _whole(value, least: int) -> bool:
+    """A whole number (TOML's true and false are not) of at least `least`."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= least
+
+
 def _range(data: dict, key: str, default=None) -> tuple[int, int] | None:
     value = data.get(key, default)
     if value is None:
@@ -162,7 +171,7 @@ def _standing(data: dict, cat: Catalogue, forbidden: tuple[str, ...]
 
 def profile_from_toml(text: str, path: str) -> Profile:
     try:
-        data = cached("toml", (text.encode("utf-8"),), lambda: tomllib.loads(text))
+        data = cached("toml", (text.encode("utf-8"),), lambda: tomllib.loads(text), expect=dict)
     except tomllib.TOMLDecodeError as err:
         raise ProfileError(f"it is not valid TOML ({err})") from None
     cat = catalogue()
@@ -172,17 +181,27 @@ def profile_from_toml(text: str, path: str) -> Profile:
     if _range(data, "sessions") is None:
         raise ProfileError("it needs 'sessions', the allowed number of sessions, like [12, 16]")
     max_weeks = data.get("max_weeks")
-    if max_weeks is not None and (not isinstance(max_weeks, int) or max_weeks < 1):
+    if max_weeks is not None and not _whole(max_weeks, 1):
         raise ProfileError("'max_weeks' must be a whole number of weeks")
     notice = data.get("ending_notice", 2)
-    if not isinstance(notice, int) or notice < 0:
+    if not _whole(notice, 0):
         raise ProfileError("'ending_notice' must be a whole number of sessions")
+    sessions = _range(data, "sessions")
+    if sessions[1] > MAX_COURSE_SESSIONS:
+        raise ProfileError(f"'sessions' allows {sessions[1]:,}; ipt-plan handles courses of "
+                           f"up to {MAX_COURSE_SESSIONS:,} sessions")
+    if notice >= sessions[1]:
+        raise ProfileError(f"'ending_notice' is {notice}, but a course has at most "
+                           f"{sessions[1]} sessions")
+    for key in ("initial_sessions", "termination_sessions"):
+        if key in data and _range(data, key)[0] < 1:
+            raise ProfileError(f"'{key}' must allow at least one session, like [1, 3]")
     activities = tuple(cat.techniques) + ("homework", "note")
     forbidden = _names(data, "forbidden", activities)
     standing = _standing(data, cat, forbidden)
     return Profile(
         name=data["name"], title=data["title"], source=data["source"], path=path,
-        sessions=_range(data, "sessions"),
+        sessions=sessions,
         minutes=_range(data, "minutes"),
         cadences=_names(data, "cadences", CADENCES) or CADENCES,
         max_weeks=max_weeks,

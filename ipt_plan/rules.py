@@ -215,27 +215,31 @@ def unknown_names(ctx: Context) -> Iterator[Finding]:
 
 # --- the course ---------------------------------------------------------------------------
 
-def _phase_example(kind: str, profile: Profile, plan: Plan) -> str:
-    """A phase line for a hint, fitted between the phases the plan already has."""
-    ranges = {ph.kind: (ph.first, ph.last) for ph in plan.phases if ph.kind in PHASE_ORDER}
-    end_of_course = max((last for _, last in ranges.values()), default=0)
-    initial_last = ranges.get("initial", (1, profile.initial_sessions[1]))[1]
-    if kind == "pretreatment":
-        return "phase pretreatment session 0"
-    if kind == "initial":
-        first_other = min((first for k, (first, _) in ranges.items() if k != "pretreatment"),
-                          default=profile.initial_sessions[1] + 1)
-        return f"phase initial sessions 1-{max(1, min(first_other - 1, profile.initial_sessions[1]))}"
-    if kind == "middle":
-        last = ranges["termination"][0] - 1 if "termination" in ranges else (
-            profile.sessions[1] - profile.termination_sessions[1])
-        return f"phase middle sessions {initial_last + 1}-{max(last, initial_last + 1)}"
-    if not ranges and kind == "termination":  # a plan without phases: the profile's course
-        total = profile.sessions[1]
-        return f"phase termination sessions {total - profile.termination_sessions[1] + 1}-{total}"
-    start = end_of_course + 1 if ranges else initial_last + 1
-    length = profile.termination_sessions[0] if kind == "termination" else profile.sessions[0]
-    return f"phase {kind} sessions {start}-{start + max(length, 1) - 1}"
+def _phase_examples(missing: list[str], profile: Profile, plan: Plan) -> list[str]:
+    """Phase lines for a hint, fitted in order between the phases the plan already has."""
+    written = {ph.kind: ph for ph in plan.phases if ph.kind in PHASE_ORDER}
+    course_end = profile.sessions[1] - profile.termination_sessions[1]
+    end, lines = 0, []
+    for kind in profile.phase_order:
+        if kind in written:
+            end = max(end, written[kind].last)
+        elif kind == "pretreatment" and kind in missing:
+            lines.append("phase pretreatment session 0")
+        elif kind in missing:
+            if kind == "initial":
+                length = profile.initial_sessions[1]
+            elif kind == "middle":
+                following = written.get("termination") or written.get("maintenance")
+                length = (following.first if following else course_end + 1) - end - 1
+            elif kind == "termination":
+                middle_suggested = any(line.startswith("phase middle") for line in lines)
+                length = profile.termination_sessions[1 if middle_suggested else 0]
+            else:  # maintenance
+                length = profile.sessions[0] - end
+            length = max(length, 1)
+            lines.append(f"phase {kind} sessions {end + 1}-{end + length}")
+            end += length
+    return lines
 
 
 @rule("IPT101", "phase-order", E, "phases missing, not allowed, or out of order",
@@ -256,7 +260,7 @@ def phase_order(ctx: Context) -> Iterator[Finding]:
         yield Finding(f"this plan has no {_and(missing, 'or')} phase; {ctx.protocol} needs "
                       f"{_and(list(profile.phases))}", where,
                       "add " + ("it" if len(missing) == 1 else "them") + ", like: "
-                      + "; ".join(_phase_example(kind, profile, plan) for kind in missing))
+                      + "; ".join(_phase_examples(missing, profile, plan)))
     known = [ph for ph in plan.phases if ph.kind in PHASE_ORDER]
     for phase in known:
         if phase.kind not in allowed:

@@ -167,3 +167,11 @@ def test_many_errors_reported_up_to_a_cap(tmp_path):
     assert f"and {len(result.diagnostics) - MAX_SHOWN_PER_FILE} more" in output
     assert len(json.loads(runner.invoke(app, ["check", "-f", "json", str(plan)]).output)
                ["files"][0]["diagnostics"]) == len(result.diagnostics)
+
+
+def test_odd_configuration_values_are_reported_not_raised(tmp_path):
+    write(tmp_path, "pyproject.toml", "tool = 5\n")  # not a table: no configuration here
+    assert load_file(write(tmp_path, "p.iptplan", TEXT)).diagnostics == ()
+    write(tmp_path, "pyproject.toml", '[tool.ipt-plan]\nprotocols = ["\\u0000x"]\n')
+    (d,) = load_file(write(tmp_path, "q.iptplan", TEXT)).diagnostics
+    assert d.code == "IPT006" and "'\\x00x' does not exist" in d.message
