@@ -51,48 +51,58 @@ def build_graph(plan: Plan, cat: Catalogue | None = None) -> nx.DiGraph:
     import networkx as nx  # here, so that listing rules does not pay for importing it
 
     cat = cat or catalogue()
-    graph = nx.DiGraph()
-    graph.add_node(PLAN, kind="plan", obj=plan)
+    # Nodes and edges are gathered first and added in bulk: networkx's per-call overhead
+    # was most of the time of building the graph of a long plan.
+    nodes: list[tuple] = [(PLAN, {"kind": "plan", "obj": plan})]
+    edges: list[tuple] = []
     for focus in plan.foci:
-        graph.add_node(("focus", focus.id.text), kind="focus", obj=focus)
-        graph.add_edge(PLAN, ("focus", focus.id.text), kind="contains")
+        nodes.append((("focus", focus.id.text), {"kind": "focus", "obj": focus}))
+        edges.append((PLAN, ("focus", focus.id.text), {"kind": "contains"}))
 
     previous = None
+    seen_sessions: set[int] = set()
     order: list[tuple[int, int, Activity]] = []  # (first session, line, activity)
 
     def add_session(phase_node, phase, session, **extra) -> tuple:
         node = ("session", session.number)
-        if node not in graph:
-            graph.add_node(node, kind="session", obj=session, phase=phase.kind,
-                           number=session.number, **extra)
-        graph.add_edge(phase_node, node, kind="contains")
+        if session.number not in seen_sessions:
+            seen_sessions.add(session.number)
+            nodes.append((node, {"kind": "session", "obj": session, "phase": phase.kind,
+                                 "number": session.number, **extra}))
+        edges.append((phase_node, node, {"kind": "contains"}))
         for activity in session.activities:
-            graph.add_node(activity_node(activity), kind="activity", obj=activity,
-                           phase=phase.kind, every=False, first_session=session.number)
-            graph.add_edge(node, activity_node(activity), kind="contains")
+            nodes.append((activity_node(activity), {
+                "kind": "activity", "obj": activity, "phase": phase.kind, "every": False,
+                "first_session": session.number}))
+            edges.append((node, activity_node(activity), {"kind": "contains"}))
             order.append((session.number, activity.loc.line, activity))
         return node
 
     for index, phase in enumerate(plan.phases):
         phase_node = ("phase", index)
-        graph.add_node(phase_node, kind="phase", obj=phase)
-        graph.add_edge(PLAN, phase_node, kind="contains")
+        nodes.append((phase_node, {"kind": "phase", "obj": phase}))
+        edges.append((PLAN, phase_node, {"kind": "contains"}))
         for activity in phase.every:
-            graph.add_node(activity_node(activity), kind="activity", obj=activity,
-                           phase=phase.kind, every=True, first_session=phase.first)
+            nodes.append((activity_node(activity), {
+                "kind": "activity", "obj": activity, "phase": phase.kind, "every": True,
+                "first_session": phase.first}))
             order.append((phase.first, activity.loc.line, activity))
+        every_nodes = [activity_node(activity) for activity in phase.every]
         for session in phase.course():
             node = add_session(phase_node, phase, session)
             if previous is not None and previous != node:
-                graph.add_edge(previous, node, kind="next")
+                edges.append((previous, node, {"kind": "next"}))
             previous = node
-            for activity in phase.every:
-                graph.add_edge(node, activity_node(activity), kind="contains", every=True)
+            edges.extend((node, target, {"kind": "contains", "every": True})
+                         for target in every_nodes)
         # A session written outside its phase's range (IPT102) is still checked by the
         # other rules, as part of the phase it was written in, but it is not on the course.
         for session in phase.sessions:
             if session.number not in phase.numbers:
                 add_session(phase_node, phase, session, outside=True)
+    graph = nx.DiGraph()
+    graph.add_nodes_from(nodes)
+    graph.add_edges_from(edges)
 
     # Each activity node also keeps the ids of the foci it addresses (`foci`) and, for a
     # technique with a prerequisite, those for which it is met (`met`): rules read them on
