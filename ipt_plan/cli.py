@@ -3,6 +3,7 @@ chooses the exit code (0 clean, 1 problems found, 2 usage error)."""
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from enum import Enum
@@ -98,6 +99,11 @@ def check(
     from . import report
     from .loader import NO_SUCH_PATH
     from .loader import check as check_paths
+
+    # The cyclic collector stays off for this short run: a checked plan holds no reference
+    # cycles (freed as soon as it is dropped), and the collector's passes over the objects
+    # of a long plan cost 15% of its check (bench/bench.py).
+    gc.disable()
 
     results = check_paths(paths, protocols or (), jobs or os.cpu_count() or 1)
     missing = any(d.message == NO_SUCH_PATH for r in results if r.text is None

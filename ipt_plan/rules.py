@@ -492,7 +492,7 @@ def focus_not_worked(ctx: Context) -> Iterator[Finding]:
         if node not in graph:
             continue
         worked = any(graph.nodes[a].get("phase") in working
-                     for a, _, k in graph.in_edges(node, data="kind") if k == "addresses")
+                     for a, attrs in graph.pred[node].items() if attrs["kind"] == "addresses")
         if not worked:
             area = ctx.catalogue.areas.get(focus.area.text)
             example = next((t.name for t in ctx.catalogue.techniques.values()
