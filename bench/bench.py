@@ -170,22 +170,28 @@ def main() -> int:
     parser.add_argument("--plans", type=int, default=2000, help="plans in the batch corpus")
     parser.add_argument("--quick", action="store_true", help="fewer runs and plans, for a smoke test")
     parser.add_argument("--no-render", action="store_true", help="only the check rows")
+    parser.add_argument("--workdir", type=Path, default=None,
+                        help="where corpora and agendas are written (default: /dev/shm)")
     args = parser.parse_args()
     if args.quick:
         args.runs, args.plans = 3, 200
     # An installed package has its bytecode compiled; a checkout run with
     # PYTHONDONTWRITEBYTECODE would otherwise recompile ipt_plan in every process.
     compileall.compile_dir(str(Path(__file__).resolve().parent.parent / "ipt_plan"), quiet=1)
-    # The corpora and outputs live beside the benchmark, not in /tmp: on some machines
-    # here /tmp creates files thirty times slower than the work disk, which would time
-    # the disk rather than ipt-plan.
-    with tempfile.TemporaryDirectory(prefix="work-", dir=Path(__file__).parent) as tmp:
+    # Corpora and agendas go to memory (/dev/shm) where there is one: render writes a file
+    # per session, and on the disks of the machines here creating a file costs 0.1 to
+    # 0.9 ms, varying from minute to minute, so a render on disk times the disk more than
+    # ipt-plan. --workdir chooses another place (the disk, to see what a clinic's nightly
+    # job would see).
+    shm = Path("/dev/shm")
+    base = args.workdir or (shm if shm.is_dir() and os.access(shm, os.W_OK) else Path(__file__).parent)
+    with tempfile.TemporaryDirectory(prefix="ipt-plan-bench-", dir=base) as tmp:
         work = Path(tmp)
         rows = check_rows(work, args.runs, args.plans)
         if not args.no_render:
             rows += render_rows(work, args.runs, args.plans)
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, "
-          f"{args.runs} runs, medians\n")
+          f"{args.runs} runs, medians; work folder {base}\n")
     print("| measure | baseline it is divided by | measured | baseline | ratio | target | |")
     print("|---|---|---|---|---|---|---|")
     for row in rows:

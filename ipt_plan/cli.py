@@ -224,6 +224,8 @@ def render(
     from . import batch  # here, so that `ipt-plan check` never loads the templating
     from .renderer import TemplateProblem
 
+    gc.disable()  # as for check; the batch collects template garbage itself (batch.py)
+
     progress = batch.Progress(sys.stderr)
     try:
         outcome = batch.run(paths, out, agenda_format.value, templates, jobs, protocols or (),
