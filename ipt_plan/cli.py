@@ -106,6 +106,9 @@ def check(
     gc.disable()
 
     results = check_paths(paths, protocols or (), jobs or os.cpu_count() or 1)
+    if not results:  # folders with no plan in them: silence would read as "all clean"
+        typer.echo(f"ipt-plan: no plans (*.iptplan) found in {', '.join(paths)}", err=True)
+        raise typer.Exit(2)
     missing = any(d.message == NO_SUCH_PATH for r in results if r.text is None
                   for d in r.diagnostics)
     if output_format is OutputFormat.text:

@@ -121,3 +121,9 @@ def test_a_large_batch_checked_in_parallel_reports_the_same(tmp_path, reference_
     assert serial.exit_code == parallel.exit_code == 1
     assert serial.output == parallel.output
     assert json.loads(serial.output)["errors"] == 7
+
+
+def test_a_folder_without_plans_is_not_reported_as_clean(tmp_path):
+    result = runner.invoke(app, ["check", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "no plans (*.iptplan) found" in result.output
