@@ -28,6 +28,7 @@ from typing import Callable, Iterable, TextIO
 
 from .files import TEMP_SUFFIX, write_atomically
 from .loader import Result, expand, load_file
+from .wording import plural
 from .renderer import FORMATS, Document, TemplateProblem, check_templates, render
 
 # The files a render owns in a plan's folder; others there (a clinician's own notes) are
@@ -298,21 +299,17 @@ def run(paths: Iterable[str | os.PathLike], out: str | os.PathLike, fmt: str = "
 
 # --- telling the user -------------------------------------------------------------------
 
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def outcome_line(outcome: PlanOutcome) -> str:
     if outcome.check is not None:
         errors = len(outcome.check.errors)
-        return f"failed    {outcome.plan_file}: {_count(errors, 'error')}; not rendered"
+        return f"failed    {outcome.plan_file}: {plural(errors, 'error')}; not rendered"
     if outcome.problem is not None:
         return f"failed    {outcome.plan_file}: {outcome.problem}"
     changes = f"{len(outcome.written)} written, {len(outcome.unchanged)} unchanged"
     if outcome.removed:
         changes += f", {len(outcome.removed)} removed"
     return (f"rendered  {outcome.plan_file} -> {outcome.out_dir}{os.sep} "
-            f"({_count(outcome.files, 'file')}: {changes})")
+            f"({plural(outcome.files, 'file')}: {changes})")
 
 
 def failure_report(batch: BatchOutcome) -> str:
@@ -343,13 +340,13 @@ def summary_line(batch: BatchOutcome) -> str:
     written = sum(len(o.written) for o in batch.outcomes)
     unchanged = sum(len(o.unchanged) for o in batch.outcomes)
     removed = sum(len(o.removed) for o in batch.outcomes)
-    line = (f"{_count(len(batch.rendered), 'plan')} rendered, {len(batch.failed)} failed: "
-            f"{_count(written, 'file')} written, {unchanged} unchanged")
+    line = (f"{plural(len(batch.rendered), 'plan')} rendered, {len(batch.failed)} failed: "
+            f"{plural(written, 'file')} written, {unchanged} unchanged")
     if removed:
         line += f", {removed} removed"
     line += f", in {batch.seconds:.1f} s"
     if batch.missing:
-        line += f"; {_count(len(batch.missing), 'path')} not found"
+        line += f"; {plural(len(batch.missing), 'path')} not found"
     return line
 
 

@@ -14,11 +14,9 @@ from dataclasses import dataclass, field
 
 from . import parser as p
 from .diagnostics import Diagnostic, Severity
-from .model import Activity, Focus, Goal, Loc, Measure, Phase, Plan, Schedule, Session, Skip, Word
+from .model import MAX_SESSIONS, Activity, Focus, Goal, Loc, Measure, Phase, Plan, Schedule, Session, Skip, Word
 
 HEADER_KEYWORDS = ("client", "clinician", "protocol", "diagnosis", "schedule", "skip", "measure")
-# A mistyped range (4-40000 for 4-40) must not make every later stage walk a huge course.
-MAX_PHASE_SESSIONS = 20_000
 # Bounds that only a typing slip exceeds: they keep dates and times computable.
 MAX_SESSION_MINUTES = 24 * 60
 MAX_INTERVAL_WEEKS = 52
@@ -240,11 +238,11 @@ class _Builder:
             self.error("IPT001", f"the range {first}-{last} runs backwards", st.loc,
                        f"write the first session first: sessions {last}-{first}")
             first, last = last, first
-        if last - first >= MAX_PHASE_SESSIONS:
+        if last - first >= MAX_SESSIONS:
             self.error("IPT001", f"a phase of {last - first + 1} sessions is more than a plan "
-                       f"can hold (at most {MAX_PHASE_SESSIONS:,})", st.last.loc,
+                       f"can hold (at most {MAX_SESSIONS:,})", st.last.loc,
                        "check the range for a typing slip")
-            last = first + MAX_PHASE_SESSIONS - 1
+            last = first + MAX_SESSIONS - 1
         earlier = next((ph for ph in self.phases if ph.line.name.text == st.name.text), None)
         if earlier:
             self.twice(f"the {st.name.text} phase", st.name.loc, earlier.line.loc,

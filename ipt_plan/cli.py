@@ -13,6 +13,7 @@ from typing import List, Optional
 import typer
 
 from . import __version__
+from .wording import plural
 
 app = typer.Typer(
     name="ipt-plan",
@@ -349,10 +350,6 @@ def export(
         raise usage_error(f"cannot write {out}: {err.strerror or err}")
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 @app.command()
 def fmt(
     paths: List[str] = typer.Argument(..., metavar="PATH...",
@@ -420,8 +417,8 @@ def fmt(
             typer.echo(f"ipt-plan: cannot write {result.path}: {err.strerror or err}", err=True)
             continue
         typer.echo(f"reformatted {result.path}", err=True)
-    done = (f"{_plural(changed, 'file')} would be reformatted" if check_only or diff
-            else f"reformatted {_plural(changed, 'file')}")
+    done = (f"{plural(changed, 'file')} would be reformatted" if check_only or diff
+            else f"reformatted {plural(changed, 'file')}")
     summary = f"{done}, {unchanged} unchanged"
     if failed:
         summary += f", {failed} not formatted (see above)"

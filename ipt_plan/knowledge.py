@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .cache import cached
+from .model import MAX_SESSIONS
 from .resources import KNOWLEDGE_DIR
 
 BUILTIN_PROTOCOLS = KNOWLEDGE_DIR / "protocols"
@@ -111,10 +112,6 @@ class Profile(NamedTuple):
         return next((tasks for name, tasks in self.standing if name == phase), ())
 
 
-# A course longer than this is a typing slip in a profile (the builder caps a phase too).
-MAX_COURSE_SESSIONS = 20_000
-
-
 def _whole(value, least: int) -> bool:
     """A whole number (TOML's true and false are not) of at least `least`."""
     return isinstance(value, int) and not isinstance(value, bool) and value >= least
@@ -187,9 +184,9 @@ def profile_from_toml(text: str, path: str) -> Profile:
     if not _whole(notice, 0):
         raise ProfileError("'ending_notice' must be a whole number of sessions")
     sessions = _range(data, "sessions")
-    if sessions[1] > MAX_COURSE_SESSIONS:
+    if sessions[1] > MAX_SESSIONS:
         raise ProfileError(f"'sessions' allows {sessions[1]:,}; ipt-plan handles courses of "
-                           f"up to {MAX_COURSE_SESSIONS:,} sessions")
+                           f"up to {MAX_SESSIONS:,} sessions")
     if notice >= sessions[1]:
         raise ProfileError(f"'ending_notice' is {notice}, but a course has at most "
                            f"{sessions[1]} sessions")

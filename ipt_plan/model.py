@@ -17,6 +17,9 @@ if TYPE_CHECKING:  # networkx is imported only when the graph is built
     import networkx as nx
 
 PHASE_ORDER = ("pretreatment", "initial", "middle", "termination", "maintenance")
+# More sessions than this in a phase or a profile is a typing slip (4-40000 for 4-40); the
+# bound keeps every later stage from walking a huge course.
+MAX_SESSIONS = 20_000
 
 
 class Loc(NamedTuple):

@@ -27,6 +27,7 @@ from jinja2.exceptions import SecurityError, TemplateNotFound, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
 
 from . import agenda
+from .wording import plural
 from .agenda import Course, build_course, course_from_result
 from .model import Plan
 from .resources import resource_dir
@@ -67,11 +68,6 @@ def builtin_templates() -> Path:
     return resource_dir("templates")
 
 
-def _plural(count: int, word: str, plural: str | None = None) -> str:
-    """`3|plural("session")` is "3 sessions"."""
-    return f"{count} {word if count == 1 else plural or word + 's'}"
-
-
 def _markdown_cell(text: object) -> str:
     # A `|` in plan text would end a Markdown table cell; a line break would end the row.
     return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
@@ -107,7 +103,7 @@ def environment(fmt: str, templates: Path | None = None) -> SandboxedEnvironment
         loader=ChoiceLoader([FileSystemLoader(folder) for folder in folders]),
         undefined=StrictUndefined, autoescape=fmt == "html",
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters["plural"] = _plural
+    env.filters["plural"] = plural  # `3|plural("session")` is "3 sessions"
     env.filters["cell"] = _markdown_cell
     return env
 

@@ -11,6 +11,7 @@ from typing import Iterable
 from . import __version__
 from .diagnostics import Diagnostic, Severity
 from .loader import Result
+from .wording import plural
 
 JSON_FORMAT_VERSION = 1
 # Past this many in one file, text output stops and says how many more there are: the
@@ -71,10 +72,7 @@ def summary(results: list[Result]) -> str:
     warnings = sum(len(r.warnings) for r in results)
     plans = len(results)
 
-    def count(n: int, word: str) -> str:
-        return f"{n} {word}{'' if n == 1 else 's'}"
-
-    return f"{count(plans, 'plan')} checked: {count(errors, 'error')}, {count(warnings, 'warning')}"
+    return f"{plural(plans, 'plan')} checked: {plural(errors, 'error')}, {plural(warnings, 'warning')}"
 
 
 def format_text(results: Iterable[Result], style: Style = PLAIN) -> str:

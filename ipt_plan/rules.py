@@ -19,6 +19,7 @@ from .diagnostics import Diagnostic, Severity
 from .graph import activity_node, nodes_of
 from .knowledge import Catalogue, Profile
 from .model import PHASE_ORDER, Activity, Loc, Plan
+from .wording import plural
 from .schedule import course_weeks, session_dates, slots
 
 
@@ -105,10 +106,6 @@ def _span(low: int, high: int) -> str:
     if low == high:
         return str(low)
     return f"{low} or {high}" if high == low + 1 else f"{low} to {high}"
-
-
-def _sessions(n: int) -> str:
-    return f"{n} session" if n == 1 else f"{n} sessions"
 
 
 def _and(words: list[str], joiner: str = "and") -> str:
@@ -339,7 +336,7 @@ def session_count(ctx: Context) -> Iterator[Finding]:
     count = len(_course_numbers(ctx.plan))
     low, high = ctx.profile.sessions
     if not low <= count <= high:
-        yield Finding(f"this plan has {_sessions(count)}; {ctx.protocol} has "
+        yield Finding(f"this plan has {plural(count, 'session')}; {ctx.protocol} has "
                       f"{_span(low, high)}", ctx.plan.phases[-1].loc,
                       f"fit the course into {_span(low, high)} sessions, or choose the "
                       "protocol that matches it (`ipt-plan protocols`)")
@@ -351,7 +348,7 @@ def _phase_length_rule(kind: str, bounds: Callable[[Profile], tuple[int, int]]) 
         for phase in ctx.phases_of(kind):
             length = len(phase.numbers)
             if not low <= length <= high:
-                yield Finding(f"the {kind} phase has {_sessions(length)}; {ctx.protocol} "
+                yield Finding(f"the {kind} phase has {plural(length, 'session')}; {ctx.protocol} "
                               f"gives it {_span(low, high)}", phase.loc,
                               f"make it {_span(low, high)} sessions long")
     return check
@@ -696,8 +693,8 @@ def late_ending(ctx: Context) -> Iterator[Finding]:
     last, notice = max(numbers), ctx.profile.ending_notice
     if last - first < notice:
         yield Finding(f"the ending is first discussed at session {first}, "
-                      f"{_sessions(last - first)} before the last; {ctx.protocol} raises it "
-                      f"at least {_sessions(notice)} before", activity.name.loc,
+                      f"{plural(last - first, 'session')} before the last; {ctx.protocol} raises it "
+                      f"at least {plural(notice, 'session')} before", activity.name.loc,
                       f"discuss the ending by session {last - notice}")
 
 
