@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpus import long_plan, write_corpus  # noqa: E402
+from corpus import long_plan, repeated_lines, write_corpus  # noqa: E402
 
 BIN = Path(sys.executable).parent
 IPT_PLAN = str(BIN / "ipt-plan")
@@ -133,6 +133,28 @@ def check_rows(work: Path, runs: int, plans: int) -> list[Row]:
                     t_unterminated, t_normal, 2.0))
     rows.append(Row(f"one line of {size / 1e6:.1f} MB", "a well-formed plan of the same size",
                     t_line, t_normal, 2.0))
+    rows.extend(repeated_line_rows(runs))
+    return rows
+
+
+# Each shape at a size and at four times it: a linear stage costs four times as much.
+REPEATED_LINES = {"foci": 5_000, "skips": 35_000, "measures": 5_000, "phases": 2_500}
+
+
+def repeated_line_rows(runs: int) -> list[Row]:
+    from ipt_plan import load_string
+
+    rows = []
+    gc.disable()
+    try:
+        for shape, count in REPEATED_LINES.items():
+            small, large = repeated_lines(shape, count), repeated_lines(shape, count * 4)
+            t_small = median_call(lambda: load_string(small), max(3, runs // 3))
+            t_large = median_call(lambda: load_string(large), max(3, runs // 5))
+            rows.append(Row(f"a plan of {count * 4:,} {shape} lines ({len(large) // 1024:,} KB)",
+                            f"one of {count:,}, x 4", t_large, t_small * 4, 1.5))
+    finally:
+        gc.enable()
     return rows
 
 

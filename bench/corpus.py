@@ -64,3 +64,28 @@ def long_plan(sessions: int) -> str:
         else:
             out += ["    termination_discussion", "    relapse_prevention"]
     return "\n".join(out) + "\n"
+
+
+def repeated_lines(shape: str, count: int) -> str:
+    """A plan with `count` lines of one kind, the shapes that once made a stage quadratic:
+    a scan for an earlier line of the same name, or a rule comparing each line with all."""
+    import datetime as dt
+
+    head = ['plan "Many lines"', "  client L-1", "  protocol ipt",
+            "  schedule weekly from 2027-01-04 at 10:00 for 50 min"]
+    course = ["phase initial sessions 1-3", "  session 1", "    symptom_review",
+              "phase middle sessions 4-13", "phase termination sessions 14-16"]
+    if shape == "foci":
+        body = [f'focus f{i}: role_transition "A change"\n  goal "A goal"' for i in range(count)]
+        return "\n".join(head + body + course) + "\n"
+    if shape == "skips":  # one a day: most miss a session, and each such skip is reported
+        first = dt.date(2027, 1, 4)
+        body = [f"  skip {first + dt.timedelta(days=i)}" for i in range(count)]
+        return "\n".join(head + body + course) + "\n"
+    if shape == "measures":
+        body = [f"  measure SCALE-{i} every session" for i in range(count)]
+        return "\n".join(head + body + course) + "\n"
+    if shape == "phases":  # one phase a session, so each is compared with the ones after it
+        body = [f"phase middle sessions {i}-{i}" for i in range(1, count + 1)]
+        return "\n".join(head + body) + "\n"
+    raise ValueError(f"no shape {shape}")

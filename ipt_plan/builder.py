@@ -65,10 +65,13 @@ class _Builder:
         self.path = path
         self.diagnostics: list[Diagnostic] = []
         self.header: dict[type, p.Statement] = {}
-        self.skips: list[Skip] = []
-        self.measures: list[Measure] = []
-        self.foci: list[_FocusDraft] = []
-        self.phases: list[_PhaseDraft] = []
+        # By date, name or id, so that a repeat is found without a scan: a generated
+        # plan of 20,000 foci made the scans quadratic.
+        self.skips: dict[dt.date, Skip] = {}
+        self.measures: dict[str, Measure] = {}
+        self.foci: dict[str, _FocusDraft] = {}
+        self.phases: list[_PhaseDraft] = []  # a repeated phase is reported and kept
+        self.first_phase: dict[str, _PhaseDraft] = {}
         self.focus: _FocusDraft | None = None
         self.phase: _PhaseDraft | None = None
         self.block: list[Activity] | None = None  # where activities go now
@@ -172,11 +175,11 @@ class _Builder:
         if isinstance(date, str):
             self.error("IPT001", date, st.date.loc, "write the skipped date as YYYY-MM-DD")
             return
-        earlier = next((s for s in self.skips if s.date == date), None)
+        earlier = self.skips.get(date)
         if earlier:
             self.twice(f"skip {st.date.text}", st.loc, earlier.loc)
             return
-        self.skips.append(Skip(date, st.loc))
+        self.skips[date] = Skip(date, st.loc)
 
     def on_measure(self, st: p.MeasureLine) -> None:
         self._header_line(st)
@@ -185,25 +188,25 @@ class _Builder:
             self.error("IPT001", "a measure cannot be every 0 sessions", st.every.loc,
                        "write: every session, or every 4 sessions")
             return
-        earlier = next((m for m in self.measures if m.name.text == st.name.text), None)
+        earlier = self.measures.get(st.name.text)
         if earlier:
             self.twice(f"the measure {st.name.text}", st.loc, earlier.loc)
             return
-        self.measures.append(Measure(st.name, every, st.loc))
+        self.measures[st.name.text] = Measure(st.name, every, st.loc)
 
     def on_focus(self, st: p.FocusLine) -> None:
         self.in_broken_focus = False
         if self.phases:
             self.error("IPT001", "focus lines go before the first phase", st.loc,
                        "move this focus and its goals above the first phase line")
-        earlier = next((f for f in self.foci if f.line.id.text == st.id.text), None)
+        earlier = self.foci.get(st.id.text)
         if earlier:
             self.twice(f"the focus '{st.id.text}'", st.id.loc, earlier.line.loc,
                        "give each focus its own name")
             self.focus = None
             return
         self.focus = _FocusDraft(st)
-        self.foci.append(self.focus)
+        self.foci[st.id.text] = self.focus
 
     def _in_focus(self, st: p.Statement) -> _FocusDraft | None:
         if self.in_broken_focus:
@@ -243,11 +246,11 @@ class _Builder:
                        f"can hold (at most {MAX_SESSIONS:,})", st.last.loc,
                        "check the range for a typing slip")
             last = first + MAX_SESSIONS - 1
-        earlier = next((ph for ph in self.phases if ph.line.name.text == st.name.text), None)
-        if earlier:
+        self.phase = _PhaseDraft(st, first, last)
+        earlier = self.first_phase.setdefault(st.name.text, self.phase)
+        if earlier is not self.phase:
             self.twice(f"the {st.name.text} phase", st.name.loc, earlier.line.loc,
                        "write each phase once, with all its sessions under it")
-        self.phase = _PhaseDraft(st, first, last)
         self.phases.append(self.phase)
 
     def on_every(self, st: p.EveryLine) -> None:
@@ -313,7 +316,7 @@ class _Builder:
                        f"a plan starts with its title line: {p.LINE_FORMS['plan']}")
         protocol = header.get(p.ProtocolLine)
         foci = tuple(Focus(f.line.id, f.line.area, f.line.description, f.stage,
-                           tuple(f.goals), f.line.loc) for f in self.foci)
+                           tuple(f.goals), f.line.loc) for f in self.foci.values())
         phases = tuple(
             Phase(ph.line.name, ph.first, ph.last, tuple(ph.every or ()),
                   tuple(Session(s.number, s.line.title, tuple(s.activities), s.line.loc)
@@ -327,8 +330,8 @@ class _Builder:
             protocol=protocol.ref if protocol else None,
             diagnosis=getattr(header.get(p.DiagnosisLine), "text", None),
             schedule=self.schedule,
-            skips=tuple(self.skips),
-            measures=tuple(self.measures),
+            skips=tuple(self.skips.values()),
+            measures=tuple(self.measures.values()),
             foci=foci,
             phases=phases,
             loc=title.loc if title else None,
