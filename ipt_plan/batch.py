@@ -28,7 +28,7 @@ from typing import Callable, Iterable, TextIO
 
 from .files import TEMP_SUFFIX, write_atomically
 from .loader import Result, expand, load_file
-from .wording import plural
+from .wording import plural, visible
 from .renderer import FORMATS, Document, TemplateProblem, check_templates, render
 
 # The files a render owns in a plan's folder; others there (a clinician's own notes) are
@@ -300,15 +300,17 @@ def run(paths: Iterable[str | os.PathLike], out: str | os.PathLike, fmt: str = "
 # --- telling the user -------------------------------------------------------------------
 
 def outcome_line(outcome: PlanOutcome) -> str:
+    """One plan's line in the log; file names are shown with `visible`."""
+    plan_file = visible(outcome.plan_file)
     if outcome.check is not None:
         errors = len(outcome.check.errors)
-        return f"failed    {outcome.plan_file}: {plural(errors, 'error')}; not rendered"
+        return f"failed    {plan_file}: {plural(errors, 'error')}; not rendered"
     if outcome.problem is not None:
-        return f"failed    {outcome.plan_file}: {outcome.problem}"
+        return f"failed    {plan_file}: {visible(outcome.problem)}"
     changes = f"{len(outcome.written)} written, {len(outcome.unchanged)} unchanged"
     if outcome.removed:
         changes += f", {len(outcome.removed)} removed"
-    return (f"rendered  {outcome.plan_file} -> {outcome.out_dir}{os.sep} "
+    return (f"rendered  {plan_file} -> {visible(outcome.out_dir)}{os.sep} "
             f"({plural(outcome.files, 'file')}: {changes})")
 
 
@@ -332,7 +334,7 @@ def failure_report(batch: BatchOutcome) -> str:
                 shown.add(d)
                 blocks.append(format_diagnostic(d, lines if d.path == outcome.check.path else None))
         else:
-            blocks.append(f"{outcome.plan_file}: not rendered: {outcome.problem}")
+            blocks.append(visible(f"{outcome.plan_file}: not rendered: {outcome.problem}"))
     return "\n\n".join(blocks) + "\n" if blocks else ""
 
 

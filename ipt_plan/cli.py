@@ -13,7 +13,7 @@ from typing import List, Optional
 import typer
 
 from . import __version__
-from .wording import plural
+from .wording import plural, visible, visible_lines
 
 app = typer.Typer(
     name="ipt-plan",
@@ -385,7 +385,7 @@ def fmt(
 
     files, missing = expand(paths)
     if missing:
-        typer.echo(f"ipt-plan: no such file or folder: {', '.join(missing)}", err=True)
+        typer.echo(visible(f"ipt-plan: no such file or folder: {', '.join(missing)}"), err=True)
         raise typer.Exit(2)
     if not files:
         typer.echo("ipt-plan: no .iptplan files found; nothing to format", err=True)
@@ -405,18 +405,22 @@ def fmt(
             continue
         changed += 1
         if diff:
-            sys.stdout.write(formatter.unified_diff(result))
+            changes = formatter.unified_diff(result)
+            # On a terminal the diff is read, so a plan's control characters are shown;
+            # into a file or a pipe it stays a patch that applies.
+            sys.stdout.write(visible_lines(changes)
+                             if sys.stdout.isatty() else changes)
         if check_only or diff:
             note = f" ({result.encoding_note})" if result.encoding_note else ""
-            typer.echo(f"would reformat {result.path}{note}", err=True)
+            typer.echo(visible(f"would reformat {result.path}{note}"), err=True)
             continue
         try:
             formatter.write_formatted(result)
         except OSError as err:
             changed, failed = changed - 1, failed + 1
-            typer.echo(f"ipt-plan: cannot write {result.path}: {err.strerror or err}", err=True)
+            typer.echo(visible(f"ipt-plan: cannot write {result.path}: {err.strerror or err}"), err=True)
             continue
-        typer.echo(f"reformatted {result.path}", err=True)
+        typer.echo(visible(f"reformatted {result.path}"), err=True)
     done = (f"{plural(changed, 'file')} would be reformatted" if check_only or diff
             else f"reformatted {plural(changed, 'file')}")
     summary = f"{done}, {unchanged} unchanged"

@@ -11,7 +11,7 @@ from typing import Iterable
 from . import __version__
 from .diagnostics import Diagnostic, Severity
 from .loader import Result
-from .wording import plural
+from .wording import plural, visible, visible_lines
 
 JSON_FORMAT_VERSION = 1
 # Past this many in one file, text output stops and says how many more there are: the
@@ -44,24 +44,27 @@ def use_colour(choice: str, stream) -> bool:
 
 
 def _excerpt(line_text: str, diag: Diagnostic, style: Style) -> list[str]:
-    """The source line and a caret under the span; tabs shown as spaces, in both."""
-    shown = line_text.expandtabs(4)
-    start = len(line_text[: max(diag.column - 1, 0)].expandtabs(4))
+    """The source line and a caret under the span; tabs shown as spaces and control
+    characters as escapes, in both, so the caret stays under the span."""
+    shown = visible(line_text).expandtabs(4)
+    start = len(visible(line_text[: max(diag.column - 1, 0)]).expandtabs(4))
     span_text = line_text[max(diag.column - 1, 0): max(diag.end_column - 1, diag.column)]
-    width = max(1, len(span_text.expandtabs(4)))
+    width = max(1, len(visible(span_text).expandtabs(4)))
     gutter = f"{diag.line:>5} | "
     return [style("dim", gutter) + shown,
             style("dim", " " * (len(gutter) - 2) + "| ") + " " * start + style("caret", "^" * width)]
 
 
 def format_diagnostic(diag: Diagnostic, lines: list[str] | None, style: Style = PLAIN) -> str:
-    """One diagnostic; `lines` is the source of the file it points into, when known."""
+    """One diagnostic; `lines` is the source of the file it points into, when known. Every
+    text that comes from a plan or a file name is shown with `visible`."""
     severity = style(diag.severity.value, f"{diag.severity.value}[{diag.code}]")
-    out = [f"{style('bold', f'{diag.path}:{diag.line}:{diag.column}:')} {severity}: {diag.message}"]
+    where = visible(f"{diag.path}:{diag.line}:{diag.column}:")
+    out = [f"{style('bold', where)} {severity}: {visible(diag.message)}"]
     if lines is not None and 1 <= diag.line <= len(lines) and lines[diag.line - 1].strip():
         out.extend(_excerpt(lines[diag.line - 1], diag, style))
     if diag.hint:
-        hint_lines = diag.hint.split("\n")
+        hint_lines = [visible(h) for h in diag.hint.split("\n")]
         out.append(f"      = {style('bold', 'hint')}: {hint_lines[0]}")
         out.extend(f"              {h}" for h in hint_lines[1:])
     return "\n".join(out)
@@ -84,7 +87,7 @@ def format_text(results: Iterable[Result], style: Style = PLAIN) -> str:
             blocks.append(format_diagnostic(d, lines if d.path == r.path else None, style))
         hidden = len(r.diagnostics) - MAX_SHOWN_PER_FILE
         if hidden > 0:
-            blocks.append(f"{r.path}: and {hidden} more (fix these first, or use --format "
+            blocks.append(f"{visible(r.path)}: and {hidden} more (fix these first, or use --format "
                           "json to see them all)")
     if not blocks:
         return ""
@@ -163,6 +166,9 @@ def format_sarif(results: Iterable[Result]) -> str:
 
 
 def _escape_github(text: str, is_property: bool = False) -> str:
+    """A workflow command's value: control characters shown (a CI log is read on a
+    terminal too), then GitHub's own escapes, line breaks kept as %0A."""
+    text = visible_lines(text)
     text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     return text.replace(":", "%3A").replace(",", "%2C") if is_property else text
 

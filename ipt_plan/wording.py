@@ -5,3 +5,27 @@ from __future__ import annotations
 
 def plural(count: int, word: str, plural_form: str | None = None) -> str:
     return f"{count} {word if count == 1 else plural_form or word + 's'}"
+
+
+def _invisible_characters() -> dict[int, str]:
+    """Characters a terminal acts on instead of showing: C0 and C1 controls (ESC starts
+    sequences that retitle a window, clear the screen or hide text), DEL, and the Unicode
+    marks that reorder the text around them or break a line."""
+    codes = [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0), 0x061C, 0x200E, 0x200F,
+             *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x2028, 0x2029]
+    return {c: (f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}") for c in codes if c != 0x09}
+
+
+INVISIBLE = _invisible_characters()
+
+
+def visible(text: str) -> str:
+    """Text from a plan or a file name as it may be shown on a terminal: every control
+    character written out as an escape (`\\x1b`), so a plan cannot drive the terminal
+    and what is shown is what is in the file. Tabs are left for the caller to expand."""
+    return text.translate(INVISIBLE)
+
+
+def visible_lines(text: str) -> str:
+    """`visible`, keeping the line breaks."""
+    return "\n".join(visible(line) for line in text.split("\n"))
