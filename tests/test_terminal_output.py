@@ -47,7 +47,7 @@ def test_caret_stays_under_the_span_after_escapes(tmp_path):
 
 
 def test_github_annotations_show_escapes(tmp_path):
-    plan = tmp_path / "plan.iptplan"
+    plan = tmp_path / "\x1b]0;owned\x07.iptplan"
     plan.write_text(HOSTILE, encoding="utf-8")
     result = invoke("check", "--format", "github", plan)
     assert result.output.startswith("::error")
