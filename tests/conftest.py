@@ -24,4 +24,16 @@ def reference_text() -> str:
 
 
 def update_golden() -> bool:
+    """Golden files are written only on request: `UPDATE_GOLDEN=1 make test`."""
     return os.environ.get("UPDATE_GOLDEN") == "1"
+
+
+def golden_exists(path: Path) -> bool:
+    """Whether to compare with the golden file (or folder) at `path`: False when it is
+    to be written anew; a missing one fails the test instead of being written."""
+    if update_golden():
+        return False
+    if not path.exists():
+        pytest.fail(f"no golden file {path.relative_to(ROOT)}; write it with "
+                    "UPDATE_GOLDEN=1 make test, and read it before committing")
+    return True

@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from conftest import TESTS, update_golden
+from conftest import TESTS, golden_exists
 from ipt_plan import load_file
 from ipt_plan.report import format_text
 from ipt_plan.rules import RULES
@@ -41,7 +41,7 @@ def test_case_reports_exactly_what_it_marks(case, monkeypatch):
 
     output = format_text([result])
     golden = case.with_suffix(".expected")
-    if update_golden() or not golden.exists():
+    if not golden_exists(golden):
         golden.write_text(output, encoding="utf-8")
     assert output == golden.read_text(encoding="utf-8")
 

@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 import pytest
 
 import ipt_plan
-from conftest import PLANS, REFERENCE, TESTS, update_golden
+from conftest import PLANS, REFERENCE, TESTS, golden_exists
 from ipt_plan import load_file, load_string
 from ipt_plan.renderer import FORMATS, TemplateProblem, check_templates, render
 
@@ -25,7 +25,7 @@ BUNDLED = sorted(PLANS.glob("*.iptplan"))
 def test_golden_agendas(plan, fmt):
     documents = render(load_file(plan), fmt)
     folder = GOLDEN / plan.stem / fmt
-    if update_golden() or not folder.exists():
+    if not golden_exists(folder):
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
         for document in documents:
