@@ -399,6 +399,7 @@ def to_json(result: Result) -> str:
         "format": JSON_FORMAT,
         "version": JSON_FORMAT_VERSION,
         "file": course.plan_file,
+        "id": plan.id,
         "title": plan.title,
         "client": plan.client,
         "clinician": plan.clinician,
