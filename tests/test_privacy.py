@@ -377,3 +377,76 @@ def test_a_key_folder_others_can_write_to_is_refused(tmp_path, monkeypatch):
     assert result.exit_code == 2 and "Traceback" not in result.stderr
     assert f"make it yours alone: chmod 700 {key_path().parent}" in result.stderr
     assert not key_path().exists()
+
+
+# --- the README's table of what goes where ------------------------------------------------
+
+# Texts of the reference plan, one set per column of the table.
+COLUMNS = {
+    "client ID": ("A-0142",),
+    "clinician": ("Dr. R. Moreno",),
+    "titles": ("Ms. A: caregiving conflict with her sister", "The hospital appointment argument"),
+    "goals": ("Tell Anna what I can and cannot do, calmly, without giving in",),
+    "free text": ("Major depressive disorder, single episode, moderate",
+                  "Sister Anna directs the care of their mother",
+                  "Saying no to the Thursday appointment",
+                  "Write down each request Anna makes this week and your answer"),
+}
+
+
+def readme_table() -> dict[str, dict[str, str]]:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Health data: what goes where", 1)[1].split("\n## ", 1)[0]
+    rows = [re.split(r"(?<!\\)\|", line.strip())[1:-1] for line in section.splitlines()
+            if line.startswith("| ") and not line.startswith("|---")]
+    header = [cell.strip() for cell in rows[0]]
+    return {row[0].strip(): dict(zip(header[1:], (c.strip() for c in row[1:]))) for row in rows[1:]}
+
+
+def output_of(name: str) -> str:
+    from ipt_plan import export, render
+
+    result = load_file(REFERENCE)
+    if name == "agendas (`render`)":
+        return "\n".join(document.text for document in render(result, fmt="md"))
+    if name.startswith("`export -f "):
+        fmt = name.removeprefix("`export -f ").rstrip("`")
+        if fmt == "ics":
+            return Calendar.from_ical(export.to_ics(result, "UTC")).to_ical().decode().replace(
+                "\r\n ", "").replace("\\", "")
+        return json.dumps(json.loads(export.to_fhir(result) if fmt == "fhir"
+                                     else export.to_json(result)), ensure_ascii=False)
+    assert name == "`graph`", name
+    return invoke("graph", REFERENCE, "--format", "dot").stdout
+
+
+def test_the_readme_table_names_every_output_and_column():
+    table = readme_table()
+    assert list(table) == ["agendas (`render`)", "`export -f json`", "`export -f fhir`",
+                           "`export -f ics`", "`graph`", "diagnostics"]
+    assert all(list(row)[:-1] == list(COLUMNS) for row in table.values())
+
+
+@pytest.mark.parametrize("output", ["agendas (`render`)", "`export -f json`",
+                                    "`export -f fhir`", "`export -f ics`", "`graph`"])
+def test_the_readme_table_says_what_each_output_holds(output):
+    text, row = output_of(output), readme_table()[output]
+    for column, samples in COLUMNS.items():
+        cell = row[column]
+        if cell == "no":
+            assert not any(s in text for s in samples), (column, cell)
+        elif cell == "plan and session titles":
+            assert all(s in text for s in samples), (column, cell)
+        else:
+            assert cell.startswith("yes") and all(s in text for s in samples), (column, cell)
+
+
+def test_the_readme_table_on_diagnostics(tmp_path, reference_text):
+    assert set(list(readme_table()["diagnostics"].values())[:-1]) == {"on a line shown"}
+    broken = tmp_path / "ms-a.iptplan"
+    goal = COLUMNS["goals"][0]
+    broken.write_text(reference_text.replace(f'"{goal}"', f'"{goal}'), encoding="utf-8")
+    assert goal in invoke("check", broken).stdout
+    for fmt in ("json", "sarif", "github"):
+        result = invoke("check", broken, "--format", fmt)
+        assert result.exit_code == 1 and goal not in result.stdout, fmt
