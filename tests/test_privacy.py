@@ -49,7 +49,7 @@ def test_an_id_line_is_read_into_the_plan(reference_text):
 
 
 @pytest.mark.parametrize("path", [*BUNDLED, *sorted(SHARED_EXAMPLES.glob("*.iptplan"))],
-                         ids=lambda p: p.name)
+                         ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_plans_without_an_id_stay_clean(path):
     result = load_file(path)
     assert result.ok and result.plan.id is None
