@@ -10,17 +10,22 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import difflib
+import re
 from dataclasses import dataclass, field
 
 from . import parser as p
 from .diagnostics import Diagnostic, Severity
 from .model import MAX_SESSIONS, Activity, Focus, Goal, Loc, Measure, Phase, Plan, Schedule, Session, Skip, Word
 
-HEADER_KEYWORDS = ("client", "clinician", "protocol", "diagnosis", "schedule", "skip", "measure")
+HEADER_KEYWORDS = ("client", "clinician", "protocol", "diagnosis", "schedule", "skip", "measure",
+                   "id")
 # Bounds that only a typing slip exceeds: they keep dates and times computable.
 MAX_SESSION_MINUTES = 24 * 60
 MAX_INTERVAL_WEEKS = 52
 REPEATABLE = (p.SkipLine, p.MeasureLine)
+# A plan's id is random (`ipt-plan new` writes 32 hex digits): at least 48 bits, so that no
+# two plans share one by chance, and never a name, a date or a client number.
+PLAN_ID = re.compile(r"[0-9a-f]{12,32}")
 
 
 @dataclass
@@ -143,6 +148,23 @@ class _Builder:
         return True
 
     on_client = on_clinician = on_protocol = on_diagnosis = _header_line
+
+    def on_id(self, st: p.IdLine) -> None:
+        if not self._header_line(st):
+            return
+        value = st.id.text
+        if PLAN_ID.fullmatch(value):
+            return
+        if PLAN_ID.fullmatch(value.lower()):
+            why = "write it in lowercase"
+        elif re.fullmatch(r"[0-9a-fA-F]+", value):
+            why = f"it has {len(value)} digits, and an id has 12 to 32"
+        else:
+            why = "an id is made of hexadecimal digits only (0-9 and a-f)"
+        self.error("IPT001", f"'{value}' is not a plan id: {why}", st.id.loc,
+                   f"write it like: {p.LINE_FORMS['id']}; ipt-plan new writes a random one, "
+                   "or delete the line")
+        del self.header[p.IdLine]  # not used: a calendar keeps to the file name instead
 
     def on_schedule(self, st: p.ScheduleLine) -> None:
         if not self._header_line(st):
@@ -315,6 +337,7 @@ class _Builder:
             self.error("IPT001", "this file is empty", Loc(1, 1, 2),
                        f"a plan starts with its title line: {p.LINE_FORMS['plan']}")
         protocol = header.get(p.ProtocolLine)
+        plan_id = header.get(p.IdLine)
         foci = tuple(Focus(f.line.id, f.line.area, f.line.description, f.stage,
                            tuple(f.goals), f.line.loc) for f in self.foci.values())
         phases = tuple(
@@ -325,6 +348,7 @@ class _Builder:
         return Plan(
             path=self.path,
             title=title.title if title else None,
+            id=plan_id.id.text if plan_id else None,
             client=getattr(header.get(p.ClientLine), "client", None),
             clinician=getattr(header.get(p.ClinicianLine), "name", None),
             protocol=protocol.ref if protocol else None,

@@ -271,6 +271,11 @@ def export(
         help="fhir: the patient's record the CarePlan is for, such as Patient/123. Without "
              "it the subject is marked as withheld. The plan's client ID is never written; "
              "its title and goals are, as written."),
+    label: Optional[str] = typer.Option(
+        None, "--label", metavar="TEXT",
+        help="ics: put TEXT before each event's summary (\"TEXT: IPT session 6 of 16\"), "
+             "to tell this plan's sessions apart in your calendar. Without it, events "
+             "carry nothing that identifies the client; TEXT goes wherever the calendar does."),
     protocols: Optional[List[Path]] = ProtocolDirs,
 ) -> None:
     """Export a plan for a calendar, a FHIR record system or a script.
@@ -280,8 +285,9 @@ def export(
 
     ics: one event per session of the course at its scheduled date, time and length, skips
     applied. Each session keeps its UID when the plan is edited, so importing the new file
-    updates the events instead of adding copies (renaming the plan file starts new ones).
-    Events carry the phase and the activities' names, not the plan's own text.
+    updates the events instead of adding copies (renaming a plan without an `id` line
+    starts new ones). Events carry the phase and the techniques' names, nothing that
+    identifies the client (add --label to tell plans apart).
 
     fhir: a Bundle with a CarePlan (an activity per session, linked to its goals) and a
     Goal per focus goal. The client ID is never written; name the patient with --subject.
@@ -291,7 +297,7 @@ def export(
 
     Examples:
 
-      ipt-plan export ms-a.iptplan -f ics --tz Europe/London -o ms-a.ics
+      ipt-plan export ms-a.iptplan -f ics --tz Europe/London --label "Ms A" -o ms-a.ics
 
       ipt-plan export ms-a.iptplan -f fhir --subject Patient/123 -o ms-a.json
 
@@ -311,6 +317,8 @@ def export(
         raise usage_error("--tz applies to --format ics and fhir; json dates are as planned")
     if subject is not None and export_format is not ExportFormat.fhir:
         raise usage_error("--subject applies to --format fhir only")
+    if label is not None and export_format is not ExportFormat.ics:
+        raise usage_error("--label applies to --format ics only")
     if not plan.is_file():
         raise usage_error(f"no plan file at {plan}")
     if out is not None and not out.parent.is_dir():
@@ -318,6 +326,7 @@ def export(
     try:
         if export_format is not ExportFormat.json:
             exporting.time_zone(tz)
+        exporting.calendar_label(label)
         result = load_file(plan, protocols or ())
         if not result.ok:
             # Standard error, so that a redirected export never holds diagnostics.
@@ -325,7 +334,7 @@ def export(
             sys.stderr.write(report.format_text([result], style))
             raise typer.Exit(1)
         if export_format is ExportFormat.ics:
-            text = exporting.to_ics(result, tz)
+            text = exporting.to_ics(result, tz, label)
         elif export_format is ExportFormat.fhir:
             text = exporting.to_fhir(result, subject, tz)
         else:

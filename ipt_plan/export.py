@@ -1,7 +1,7 @@
 """Eighth stage: a checked plan in the formats other systems read.
 
     result = ipt_plan.load_file("plans/caregiver-dispute.iptplan")
-    export.to_ics(result, tz="Europe/London")        # the clinician's calendar
+    export.to_ics(result, tz="Europe/London", label="Ms A")   # the clinician's calendar
     export.to_fhir(result, subject="Patient/123")    # an HL7 FHIR R4 record system
     export.to_json(result)                           # scripts (schemas/plan.schema.json)
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import hashlib
+import hmac
 import json
 import os
 import re
@@ -123,10 +124,6 @@ def _heading(session: SessionAgenda) -> str:
     return f"IPT session {session.number} of {session.total} ({phase})"
 
 
-def _with_foci(item: AgendaItem) -> str:
-    return f"{item.label} ({', '.join(item.foci)})" if item.foci else item.label
-
-
 def _unique(texts: list[str]) -> list[str]:
     return list(dict.fromkeys(texts))
 
@@ -142,19 +139,56 @@ def _remaining(session: SessionAgenda) -> str | None:
 
 # --- iCalendar ---------------------------------------------------------------------------
 
-def _calendar_uid_key(plan: Plan, course: Course) -> str:
-    """What a session's UID is made from: the client and the plan's file name, which
-    editing the plan's text does not change, so re-importing an edited plan updates its
-    events. The file name keeps two plans for one client (an acute course, then
-    maintenance) apart; the client keeps two clients' plan.iptplan files apart."""
-    return _digest(plan.client or "", course.plan_file)[:16]
+def _calendar_uids(plan: Plan, course: Course) -> dict[int, str]:
+    """Each session's UID. It must stay the same when the plan is edited, so that
+    re-importing an edited plan updates its events, and it must not give away the client:
+    calendars are synced to other services, and an unkeyed hash of a client ID is undone
+    by trying every ID. So it comes from the plan's own random `id` when it has one (the
+    same on every machine, and after renaming the file), else from an HMAC under the
+    user's key (`calendar_key`) of the plan's file name, its client (two clients'
+    plan.iptplan files stay apart) and the session's number."""
+    numbers = [s.number for s in course.sessions]
+    if plan.id is not None:
+        return {n: f"session-{n}.{plan.id}@ipt-plan" for n in numbers}
+    from .calendar_key import KeyFileError, calendar_key
+
+    try:
+        key = calendar_key()
+    except KeyFileError as err:
+        raise OptionError(str(err)) from None
+
+    def token(number: int) -> str:
+        message = "\0".join(("ipt-plan calendar uid", plan.client or "", course.plan_file,
+                             str(number)))
+        return hmac.new(key, message.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+    return {n: f"session-{n}.{token(n)}@ipt-plan" for n in numbers}
 
 
-def _event_description(session: SessionAgenda, plan_file: str) -> str:
+def calendar_label(label: str | None) -> str | None:
+    """The user's own words for telling a plan's events apart (`--label`), checked."""
+    if label is None:
+        return None
+    if not label.strip():
+        raise OptionError("--label needs some text, such as the initials you use for this "
+                          "client in your calendar")
+    if any(ord(char) < 32 or ord(char) == 127 for char in label):
+        raise OptionError("--label must be one line of plain text")
+    return label.strip()
+
+
+def _event_summary(session: SessionAgenda, label: str | None) -> str:
+    """IPT session 6 of 16 (middle phase): the same for every client, unless the user
+    labels the events; never the session's title, which is the clinician's free text."""
+    return f"{label}: {_heading(session)}" if label else _heading(session)
+
+
+def _event_description(session: SessionAgenda) -> str:
     """The phase and the session's main activities, by their catalogue names. Calendars are
-    often synced to other services, so no text the clinician wrote about the client (title,
-    goals, details) goes here: only labels, focus ids and the plan's file name."""
-    activities = _unique([_with_foci(i) for i in (*session.techniques, *session.routine)])
+    often synced to other services, so nothing here identifies the client or their
+    problems: no text the clinician wrote (titles, goals, details), no focus names (a
+    focus is often named after a person) and no file name."""
+    activities = _unique([i.label for i in (*session.techniques, *session.routine)])
     lines = [" ".join(filter(None, (f"{session.phase_label}.", _remaining(session))))]
     if activities:
         lines.append("Activities: " + "; ".join(activities) + ".")
@@ -162,7 +196,6 @@ def _event_description(session: SessionAgenda, plan_file: str) -> str:
         lines.append("Homework to set.")
     if session.measures_due:
         lines.append("Rating scales: " + ", ".join(m.name for m in session.measures_due) + ".")
-    lines.append(f"Plan: {plan_file}")
     return "\n".join(lines)
 
 
@@ -175,10 +208,13 @@ def _scheduled_dates(result: Result, course) -> dict[int, dt.datetime]:
     return dates
 
 
-def to_ics(result: Result, tz: str | None = None) -> str:
+def to_ics(result: Result, tz: str | None = None, label: str | None = None) -> str:
     """An iCalendar (RFC 5545) calendar with one event per session of the course, at its
-    scheduled date and time in the zone `tz` (default: the machine's), skips applied."""
+    scheduled date and time in the zone `tz` (default: the machine's), skips applied.
+    Each event's summary starts with `label` when given: the only thing in the calendar
+    that tells one client's sessions from another's."""
     zone = time_zone(tz)
+    label = calendar_label(label)
     course = checked_course(result)
     plan = result.plan
     assert plan is not None  # checked_course refuses a plan that could not be built
@@ -195,7 +231,7 @@ def to_ics(result: Result, tz: str | None = None) -> str:
     # byte-identical for the same plan; a calendar importing the file matches its events
     # to the ones it holds by UID.
     stamp = dt.datetime.combine(min(dates.values()).date(), dt.time(0), dt.timezone.utc)
-    key = _calendar_uid_key(plan, course)
+    uids = _calendar_uids(plan, course)
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -206,12 +242,12 @@ def to_ics(result: Result, tz: str | None = None) -> str:
             continue
         start = when.replace(tzinfo=zone)
         event = Event()
-        event.add("uid", f"session-{session.number}.{key}@ipt-plan")
+        event.add("uid", uids[session.number])
         event.add("dtstamp", stamp)
         event.add("dtstart", start)
         event.add("dtend", start + minutes)
-        event.add("summary", _heading(session))
-        event.add("description", _event_description(session, course.plan_file))
+        event.add("summary", _event_summary(session, label))
+        event.add("description", _event_description(session))
         event.add("class", "CONFIDENTIAL")  # a therapy session: private in a shared calendar
         calendar.add_component(event)
     # The zone's rules only for the span of the course: the default span (1970-2038) would
@@ -399,6 +435,7 @@ def to_json(result: Result) -> str:
         "format": JSON_FORMAT,
         "version": JSON_FORMAT_VERSION,
         "file": course.plan_file,
+        "id": plan.id,
         "title": plan.title,
         "client": plan.client,
         "clinician": plan.clinician,

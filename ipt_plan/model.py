@@ -125,6 +125,7 @@ class Phase(NamedTuple):
 class Plan:
     path: str
     title: str | None
+    id: str | None  # the plan's own random id (`id 7f3c9a2e1b4d`); calendar UIDs keep to it
     client: str | None
     clinician: str | None
     protocol: Word | None

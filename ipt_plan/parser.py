@@ -29,6 +29,11 @@ class PlanLine(NamedTuple):
     title: str
 
 
+class IdLine(NamedTuple):
+    loc: Loc
+    id: Word  # as written; the builder checks its form
+
+
 class ClientLine(NamedTuple):
     loc: Loc
     client: str
@@ -117,12 +122,12 @@ class BrokenLine(NamedTuple):
     first_word: str
 
 
-Statement = Union[PlanLine, ClientLine, ClinicianLine, ProtocolLine, DiagnosisLine, ScheduleLine,
-                  SkipLine, MeasureLine, FocusLine, StageLine, GoalLine, PhaseLine, EveryLine,
+Statement = Union[PlanLine, IdLine, ClientLine, ClinicianLine, ProtocolLine, DiagnosisLine,
+                  ScheduleLine, SkipLine, MeasureLine, FocusLine, StageLine, GoalLine, PhaseLine, EveryLine,
                   SessionLine, ActivityLine, BrokenLine]
 
 KEYWORD_OF = {
-    PlanLine: "plan", ClientLine: "client", ClinicianLine: "clinician",
+    PlanLine: "plan", IdLine: "id", ClientLine: "client", ClinicianLine: "clinician",
     ProtocolLine: "protocol", DiagnosisLine: "diagnosis", ScheduleLine: "schedule",
     SkipLine: "skip", MeasureLine: "measure", FocusLine: "focus", StageLine: "stage",
     GoalLine: "goal", PhaseLine: "phase", EveryLine: "every", SessionLine: "session",
@@ -137,6 +142,7 @@ def keyword(statement: Statement) -> str:
 # What a correct line of each kind looks like, shown in hints.
 LINE_FORMS = {
     "plan": 'plan "Ms. A: caregiving conflict with her sister"',
+    "id": "id 7f3c9a2e1b4d",
     "client": "client A-0142",
     "clinician": 'clinician "Dr. R. Moreno"',
     "protocol": "protocol ipt",
@@ -203,6 +209,9 @@ class _Statements:
 
     def plan_line(self, c):
         return PlanLine(self._loc(c), _unquote(c[0]))
+
+    def id_line(self, c):
+        return IdLine(self._loc(c), self._word(c[0]))
 
     def client_line(self, c):
         value = _unquote(c[0]) if c[0].type == "STRING" else str(c[0])
@@ -296,6 +305,7 @@ TERMINAL_WORDS = {
     "TIME": "a time written HH:MM, like 10:00",
     "MEASURE": "a rating scale such as PHQ-9",
     "CLIENT_ID": "a client ID such as A-0142",
+    "PLAN_ID": "the plan's id, 12 to 32 lowercase hexadecimal digits",
     "PROTOCOL_NAME": "a protocol name such as ipt or ipt-uk",
     "_NL": "the end of the line",
     "$END": "the end of the file",
@@ -384,6 +394,8 @@ COMMON_MISTAKES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                                                        'skip "2026-12-28"')),
     ("write 'every session' to start a block for every session of the phase",
      "write: every session", ("every", "every sessions", "every 2 sessions")),
+    ("the plan's id is written without quotes", f"write it like: {LINE_FORMS['id']}",
+     ('id "7f3c9a2e1b4d"',)),
     ("a stage line names the dispute's stage: renegotiation, impasse or dissolution",
      "write it like: stage renegotiation", ("stage", 'stage "impasse"')),
 )
@@ -441,7 +453,8 @@ def _syntax_error(err: UnexpectedInput, line_text: str, line: int, path: str) ->
         if close and not (token is not None and token.column == 1 + line_text.find(first)):
             column = line_text.find(first) + 1
             return located(f"'{first}' is not a keyword; did you mean '{close[0]}'?",
-                           f"a {close[0]} line looks like: {LINE_FORMS[close[0]]}",
+                           f"{_article(close[0])} {close[0]} line looks like: "
+                           f"{LINE_FORMS[close[0]]}",
                            column + len(first))
     if token is not None and not at_end and token.end_line == token.line:
         token_end = token.end_column or column + 1

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+import secrets
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
@@ -204,7 +205,8 @@ class _Writer:
         technique = self.cat.techniques.get(name)
         return name in ("homework", "note") or (technique is not None and phase in technique.phases)
 
-    def header(self, title: str | None, client: str | None, start: dt.date) -> None:
+    def header(self, title: str | None, client: str | None, start: dt.date,
+               plan_id: str) -> None:
         p = self.profile
         self.lines += _comment(f"A skeleton plan for {p.title} (protocol {p.name}), from "
                                "ipt-plan new.")
@@ -212,6 +214,7 @@ class _Writer:
                         "what does not fit;"), "# then check the plan: ipt-plan check <this file>"]
         self.lines.append("plan " + _quoted(title or "(the client's initials and the problem, "
                                                      "e.g. Ms. A: conflict with her sister)"))
+        self.lines.append(f"id {plan_id}  # random: calendar exports keep to it; leave it as it is")
         if client and CLIENT_ID.fullmatch(client):
             self.lines.append(f"client {client}")
         else:
@@ -338,8 +341,11 @@ class _Writer:
 def skeleton(profile: Profile, areas: Sequence[str], *, title: str | None = None,
              client: str | None = None, sessions: int | None = None,
              today: dt.date | None = None, cat: Catalogue | None = None,
-             protocol_dirs: tuple[Path, ...] = (), path: str = "<new plan>") -> Skeleton:
-    """The skeleton plan's text, checked; raises SkeletonError for a request it cannot meet."""
+             protocol_dirs: tuple[Path, ...] = (), path: str = "<new plan>",
+             plan_id: str | None = None) -> Skeleton:
+    """The skeleton plan's text, checked; raises SkeletonError for a request it cannot meet.
+    The plan gets `plan_id`, or a new random id: 128 bits, which says nothing about the
+    client and is never the same for two plans."""
     from .formatter import format_text
     from .loader import load_string
 
@@ -353,7 +359,8 @@ def skeleton(profile: Profile, areas: Sequence[str], *, title: str | None = None
                             f"the {profile.name} protocol has {low} sessions, not {count}")
     course = plan_course(profile, count)
     writer = _Writer(profile, areas, cat)
-    writer.header(title, client, next_monday(today or dt.date.today()))
+    writer.header(title, client, next_monday(today or dt.date.today()),
+                  plan_id or secrets.token_hex(16))
     writer.foci()
     opening = [(kind, n) for kind, first, last in course.phases
                if kind in ("pretreatment", "initial") for n in range(first, last + 1)]

@@ -16,6 +16,8 @@ REFERENCE = PLANS / "caregiver-dispute.iptplan"
 def _private_cache(tmp_path_factory, monkeypatch):
     # Each test session gets its own grammar cache, so tests never touch the user's.
     monkeypatch.setenv("IPT_PLAN_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
+    # Likewise the key calendar UIDs are made with (ipt_plan.calendar_key).
+    monkeypatch.setenv("IPT_PLAN_CONFIG_DIR", str(tmp_path_factory.getbasetemp() / "config"))
 
 
 @pytest.fixture
