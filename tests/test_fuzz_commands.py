@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from conftest import PLANS
-from ipt_plan import load_string
+from ipt_plan import load_file, load_string
 from ipt_plan.cli import app
 from ipt_plan.formatter import format_text
 
@@ -71,7 +71,7 @@ def codes(text: str) -> list[str]:
 def test_every_command_ends_with_an_exit_code(tmp_path, text):
     plan = tmp_path / "plan.iptplan"
     plan.write_text(text, encoding="utf-8")
-    checked = load_string(text, str(plan))
+    checked = load_file(plan)
     assert INTERNAL_ERROR not in {d.code for d in checked.diagnostics}
     expected = 1 if checked.errors else 0
     for fmt in ("text", "json", "sarif", "github"):
