@@ -46,8 +46,56 @@ def _phase_examples(missing: list[str], profile: Profile, plan: Plan) -> list[st
                 "protocol has them). Each phase has its own tasks, so a missing or "
                 "misplaced phase means missing tasks.",
       source="Weissman, Markowitz & Klerman 2000; protocol profiles",
-      bad='phase initial sessions 1-3\nphase termination sessions 4-6\nphase middle sessions 7-16',
-      good='phase initial sessions 1-3\nphase middle sessions 4-13\nphase termination sessions 14-16')
+      bad="""
+plan "Ms. A: caregiving conflict with her sister"
+  protocol ipt
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+
+phase initial sessions 1-3          # written after the middle phase
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
+      good="""
+plan "Ms. A: caregiving conflict with her sister"
+  protocol ipt
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""")
 def phase_order(ctx: Context) -> Iterator[Finding]:
     profile, plan = ctx.profile, ctx.plan
     allowed = profile.phases + profile.optional_phases
@@ -84,8 +132,54 @@ def phase_order(ctx: Context) -> Iterator[Finding]:
                 "overlaps, and each written session lies in its phase's range. The agendas "
                 "and the 'sessions remain' count depend on it.",
       source="ipt-plan; Weissman, Markowitz & Klerman 2000 (a fixed number of sessions)",
-      bad='phase initial sessions 1-3\nphase middle sessions 5-13\n  session 14',
-      good='phase initial sessions 1-3\nphase middle sessions 4-13\n  session 13',
+      bad="""
+plan "Ms. A: caregiving conflict with her sister"
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 5-13          # session 4 is in no phase
+  session 5
+    communication_analysis
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
+      good="""
+plan "Ms. A: caregiving conflict with her sister"
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
       uses_profile=False)
 def session_numbering(ctx: Context) -> Iterator[Finding]:
     expected = None
@@ -124,8 +218,56 @@ def session_numbering(ctx: Context) -> Iterator[Finding]:
       rationale="IPT is time-limited: the number of sessions is part of the treatment "
                 "contract, and each protocol was tested with a set number.",
       source="protocol profile (ipt: 12-16, Weissman, Markowitz & Klerman 2000)",
-      bad='protocol ipt\nphase initial sessions 1-3\nphase middle sessions 4-17\nphase termination sessions 18-20',
-      good='protocol ipt\nphase initial sessions 1-3\nphase middle sessions 4-13\nphase termination sessions 14-16')
+      bad="""
+plan "Ms. A: caregiving conflict with her sister"
+  protocol ipt
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-15
+  session 5
+    communication_analysis
+
+phase termination sessions 16-18    # 18 sessions in all
+  session 16
+    termination_discussion
+  session 18
+    relapse_prevention
+""",
+      good="""
+plan "Ms. A: caregiving conflict with her sister"
+  protocol ipt
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""")
 def session_count(ctx: Context) -> Iterator[Finding]:
     if not ctx.plan.phases:
         return
@@ -156,8 +298,56 @@ rule(codes.INITIAL_LENGTH, "initial-length", ERROR,
                "short so that most of the course works on the problem area: US manuals say "
                "no more than three sessions, UK practice up to four.",
      source="protocol profile (ipt: 1-3, Weissman, Markowitz & Klerman 2000; ipt-uk: 1-4, IPT UK)",
-     bad='protocol ipt\nphase initial sessions 1-5',
-     good='protocol ipt\nphase initial sessions 1-3')(
+     bad="""
+plan "Ms. A: caregiving conflict with her sister"
+  protocol ipt
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-5          # five sessions
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 6-13
+  session 7
+    communication_analysis
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
+     good="""
+plan "Ms. A: caregiving conflict with her sister"
+  protocol ipt
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""")(
     _phase_length_rule("initial", lambda p: p.initial_sessions))
 
 
@@ -167,8 +357,56 @@ rule(codes.INITIAL_LENGTH, "initial-length", ERROR,
                 "consolidate gains and plan for relapse. Only a maintenance phase may follow it "
                 "(and in maintenance IPT, the ending comes after maintenance).",
       source="protocol profile (ipt: 2-4, Weissman, Markowitz & Klerman 2000)",
-      bad='phase termination sessions 16-16',
-      good='phase termination sessions 14-16')
+      bad="""
+plan "Ms. A: caregiving conflict with her sister"
+  protocol ipt
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-10
+  session 5
+    communication_analysis
+
+phase termination sessions 11-16    # six sessions
+  session 11
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
+      good="""
+plan "Ms. A: caregiving conflict with her sister"
+  protocol ipt
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""")
 def termination_phase(ctx: Context) -> Iterator[Finding]:
     yield from _phase_length_rule("termination", lambda p: p.termination_sessions)(ctx)
     order = ctx.profile.phase_order
@@ -188,8 +426,60 @@ def termination_phase(ctx: Context) -> Iterator[Finding]:
                 "that stretches over many more weeks than planned loses IPT's time limit. A "
                 "`skip` date on which no session falls is usually a typo.",
       source="protocol profile (ipt: weekly, 45-50 min; Weissman, Markowitz & Klerman 2000)",
-      bad='protocol ipt\nschedule monthly from 2026-12-07 at 10:00 for 50 min\nskip 2026-12-29',
-      good='protocol ipt\nschedule weekly from 2026-12-07 at 10:00 for 50 min\nskip 2026-12-28')
+      bad="""
+plan "Ms. A: caregiving conflict with her sister"
+  protocol ipt
+  schedule monthly from 2026-12-07 at 10:00 for 50 min   # monthly, not weekly
+  skip 2026-12-29                   # no session falls on this Tuesday
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
+      good="""
+plan "Ms. A: caregiving conflict with her sister"
+  protocol ipt
+  schedule weekly from 2026-12-07 at 10:00 for 50 min
+  skip 2026-12-28
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""")
 def schedule_fit(ctx: Context) -> Iterator[Finding]:
     schedule, profile = ctx.plan.schedule, ctx.profile
     if schedule is None:

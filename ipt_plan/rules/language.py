@@ -23,16 +23,66 @@ rule(codes.UNREADABLE_FILE, "unreadable-file", ERROR, "the file cannot be read a
      rationale="A plan is a UTF-8 text file. Binary files, other encodings, folders and "
                "files too large to be a plan are reported instead of being guessed at.",
      source="ipt-plan",
-     bad='(a .docx or .pdf saved with the .iptplan ending)',
-     good='plan "Ms. A: caregiving conflict with her sister"')(None)
+     bad="(a .docx or .pdf saved with the .iptplan ending)",
+     good="(a plan saved as plain UTF-8 text, as any text editor writes it)")(None)
 
 rule(codes.SYNTAX, "syntax", ERROR, "a line that is not written the way the language expects",
      rationale="Each line is one statement that starts with its keyword (plan, focus, "
                "phase, session...) or a technique's name. The message says what was "
                "expected, and the hint shows a correct line of the same kind.",
      source="ipt-plan language reference (README)",
-     bad='phase middle sessions 9-4\nsesion 5 "Role play"',
-     good='phase middle sessions 4-9\nsession 5 "Role play"')(None)
+     bad="""
+plan "Ms. A: caregiving conflict with her sister"
+  clinician Dr. R. Moreno           # text without quotes
+  schedule weekly from 2026-12-07 10:00 for 50 min   # "at" left out
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
+     good="""
+plan "Ms. A: caregiving conflict with her sister"
+  clinician "Dr. R. Moreno"
+  schedule weekly from 2026-12-07 at 10:00 for 50 min
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""")(None)
 
 rule(codes.DEFINED_TWICE, "defined-twice", ERROR,
      "something defined twice (focus, session, phase, header)",
@@ -40,16 +90,113 @@ rule(codes.DEFINED_TWICE, "defined-twice", ERROR,
                "once; a second one is almost always a copy-and-paste slip, and ipt-plan "
                "cannot know which one you meant.",
      source="ipt-plan",
-     bad='session 5\n  role_play for sister\nsession 5\n  goal_review',
-     good='session 5\n  role_play for sister\n  goal_review')(None)
+     bad="""
+plan "Ms. A: caregiving conflict with her sister"
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+  session 5                         # a second session 5
+    role_play
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
+     good="""
+plan "Ms. A: caregiving conflict with her sister"
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+    role_play
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""")(None)
 
 rule(codes.BAD_PROFILE, "bad-profile", ERROR, "a protocol profile file that cannot be used",
      rationale="A clinic's own protocol profile is a TOML file like the built-in ones "
                "(`ipt-plan protocols` lists them). When it is missing a field or a field "
                "has the wrong shape, the plan cannot be checked against it.",
      source="ipt-plan",
-     bad='protocol "clinic/our-ipt.toml"   # file has sessions = 16',
-     good='protocol "clinic/our-ipt.toml"   # file has sessions = [16, 16]')(None)
+     bad="""
+plan "Ms. A: caregiving conflict with her sister"
+  protocol "clinic/our-ipt.toml"      # the file has: sessions = 16
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
+     good="""
+plan "Ms. A: caregiving conflict with her sister"
+  protocol "clinic/our-ipt.toml"      # the file has: sessions = [16, 16]
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""")(None)
 
 rule(codes.UNUSED_SUPPRESSION, "unused-suppression", WARNING,
      "a suppression comment that suppresses nothing",
@@ -58,8 +205,56 @@ rule(codes.UNUSED_SUPPRESSION, "unused-suppression", WARNING,
                "when the code is mistyped, the comment hides nothing and only misleads the "
                "next reader.",
      source="ipt-plan",
-     bad='session 2\n    goal_review   # ipt-plan: ignore[IPT303]',
-     good='session 6\n    interpersonal_inventory   # ipt-plan: ignore[IPT303]')(None)
+     bad="""
+plan "Ms. A: caregiving conflict with her sister"
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory   # ipt-plan: ignore[IPT303]
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
+     good="""
+plan "Ms. A: caregiving conflict with her sister"
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+  session 8 "Her mother moves in with the family"
+    interpersonal_inventory   # ipt-plan: ignore[IPT303]
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""")(None)
 
 rule(codes.BAD_CONFIG, "bad-config", ERROR, "a configuration file that cannot be used",
      rationale="Settings come from [tool.ipt-plan] in pyproject.toml or from ipt-plan.toml, "
@@ -78,8 +273,58 @@ rule(codes.BAD_CONFIG, "bad-config", ERROR, "a configuration file that cannot be
                 "in this plan, the four problem areas, the stages of a role dispute, the "
                 "phases, the protocol profiles and the rating scales.",
       source="Catalogue: Klerman et al. 1984; Weissman, Markowitz & Klerman 2000, ch. 10",
-      bad='session 4\n  comunication_analysis for sistr',
-      good='session 4\n  communication_analysis for sister',
+      bad="""
+plan "Ms. A: caregiving conflict with her sister"
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis for sister
+  session 6
+    decision_analyis for sistr      # two misspelt names
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
+      good="""
+plan "Ms. A: caregiving conflict with her sister"
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis for sister
+  session 6
+    decision_analysis for sister
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
       uses_profile=False)
 def unknown_names(ctx: Context) -> Iterator[Finding]:
     cat, plan = ctx.catalogue, ctx.plan

@@ -19,8 +19,54 @@ from .registry import ERROR, WARNING, Context, Finding, rule
                 "interpersonal formulation that links the depression to each chosen problem "
                 "area, and a treatment contract: without them the middle phase has no agreed focus.",
       source="Weissman, Markowitz & Klerman 2000; protocol profile",
-      bad='phase initial sessions 1-3\n  session 3\n    formulation for sister',
-      good='phase initial sessions 1-3\n  session 2\n    interpersonal_inventory\n  session 3\n    formulation for sister, retirement\n    treatment_contract')
+      bad="""
+plan "Ms. A: caregiving conflict with her sister"
+  protocol ipt
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3          # no interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
+      good="""
+plan "Ms. A: caregiving conflict with her sister"
+  protocol ipt
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""")
 def initial_tasks(ctx: Context) -> Iterator[Finding]:
     initial = ctx.phases_of("initial")
     if not initial:
@@ -48,8 +94,56 @@ def initial_tasks(ctx: Context) -> Iterator[Finding]:
       rationale="Termination is explicit: the ending and its feelings are discussed, and "
                 "the patient leaves with a plan for the warning signs of a new episode.",
       source="Weissman, Markowitz & Klerman 2000; protocol profile",
-      bad='phase termination sessions 14-16\n  session 16\n    recognize_competence',
-      good='phase termination sessions 14-16\n  session 14\n    termination_discussion\n  session 16\n    relapse_prevention')
+      bad="""
+plan "Ms. A: caregiving conflict with her sister"
+  protocol ipt
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    recognize_competence            # and no relapse_prevention
+""",
+      good="""
+plan "Ms. A: caregiving conflict with her sister"
+  protocol ipt
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""")
 def termination_tasks(ctx: Context) -> Iterator[Finding]:
     termination = ctx.phases_of("termination")
     if not termination:
@@ -67,8 +161,58 @@ def termination_tasks(ctx: Context) -> Iterator[Finding]:
                 "to the initial phase, the relapse plan to termination. Out of place, they "
                 "usually mean a task was forgotten in its own phase.",
       source="Weissman, Markowitz & Klerman 2000, ch. 10; catalogue",
-      bad='phase middle sessions 4-13\n  session 6\n    interpersonal_inventory',
-      good='phase initial sessions 1-3\n  session 2\n    interpersonal_inventory',
+      bad="""
+plan "Ms. A: caregiving conflict with her sister"
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 4
+    psychoeducation                 # belongs to the initial phase
+  session 5
+    communication_analysis
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
+      good="""
+plan "Ms. A: caregiving conflict with her sister"
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 1
+    psychoeducation
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
       uses_profile=False)
 def technique_phase(ctx: Context) -> Iterator[Finding]:
     for activity, _, phase in ctx.activities():
@@ -85,8 +229,58 @@ def technique_phase(ctx: Context) -> Iterator[Finding]:
                 "a communication analysis or decision analysis of the same problem, so that "
                 "the patient rehearses a new way that was worked out first.",
       source="Weissman, Markowitz & Klerman 2000, ch. 10",
-      bad='session 5\n  role_play for sister\nsession 6\n  communication_analysis for sister',
-      good='session 5\n  communication_analysis for sister\nsession 6\n  role_play for sister',
+      bad="""
+plan "Ms. A: caregiving conflict with her sister"
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    role_play                       # before any analysis
+  session 6
+    communication_analysis
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
+      good="""
+plan "Ms. A: caregiving conflict with her sister"
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+  session 6
+    role_play
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
       uses_profile=False)
 def prerequisite(ctx: Context) -> Iterator[Finding]:
     graph = ctx.graph
@@ -109,8 +303,60 @@ def prerequisite(ctx: Context) -> Iterator[Finding]:
       rationale="Some adaptations leave out parts of standard practice on purpose: IPT for "
                 "PTSD assigns no homework, to keep it distinct from exposure-based therapies.",
       source="protocol profile (ipt-ptsd: Markowitz et al. 2015)",
-      bad='protocol ipt-ptsd\n...\n    homework "Write about the day of the accident"',
-      good='protocol ipt-ptsd\n...\n    note "Talked about the day of the accident"')
+      bad="""
+plan "Mr. B: after the assault on his bus"
+  protocol ipt-ptsd
+
+focus work: role_transition "Off work since a passenger assaulted him in March"
+  goal "Go back to work he can do, or choose other work"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-12
+  session 5
+    mourn_old_role
+    homework "Write about the day of the assault"   # IPT for PTSD gives no homework
+  session 12
+    termination_discussion
+
+phase termination sessions 13-14
+  session 13
+    termination_discussion
+  session 14
+    relapse_prevention
+""",
+      good="""
+plan "Mr. B: after the assault on his bus"
+  protocol ipt-ptsd
+
+focus work: role_transition "Off work since a passenger assaulted him in March"
+  goal "Go back to work he can do, or choose other work"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-12
+  session 5
+    mourn_old_role
+    note "Talked about the day of the assault"
+  session 12
+    termination_discussion
+
+phase termination sessions 13-14
+  session 13
+    termination_discussion
+  session 14
+    relapse_prevention
+""")
 def forbidden_activity(ctx: Context) -> Iterator[Finding]:
     forbidden = ctx.profile.forbidden
     for activity, _, _ in ctx.activities():
@@ -124,8 +370,55 @@ def forbidden_activity(ctx: Context) -> Iterator[Finding]:
       rationale="The end of treatment is raised explicitly and early, at least two to four "
                 "sessions before the last, so that the feelings it brings can be worked with.",
       source="Weissman, Markowitz & Klerman 2000; protocol profile (ipt: 2)",
-      bad='phase termination sessions 14-16\n  session 16\n    termination_discussion',
-      good='phase termination sessions 14-16\n  session 14\n    termination_discussion')
+      bad="""
+plan "Ms. A: caregiving conflict with her sister"
+  protocol ipt
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+
+phase termination sessions 14-16
+  session 16
+    termination_discussion          # first raised at the last session
+    relapse_prevention
+""",
+      good="""
+plan "Ms. A: caregiving conflict with her sister"
+  protocol ipt
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""")
 def late_ending(ctx: Context) -> Iterator[Finding]:
     numbers = ctx.course_numbers
     mentions = [(first, a.loc.line, a) for a, first, _ in ctx.activities()

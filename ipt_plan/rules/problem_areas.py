@@ -15,8 +15,68 @@ from .registry import ERROR, WARNING, Context, Finding, rule
       rationale="IPT works on one, at most two, current interpersonal problems; more "
                 "dilutes a short course. Brief IPT keeps to one manageable focus.",
       source="Weissman, Markowitz & Klerman 2000; Swartz, Grote & Graham 2014 (ipt-brief)",
-      bad='focus a: grief "..."\nfocus b: role_dispute "..."\nfocus c: role_transition "..."',
-      good='focus a: grief "..."\nfocus b: role_dispute "..."')
+      bad="""
+plan "Ms. A: caregiving conflict with her sister"
+  protocol ipt
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+focus retirement: role_transition "Retired in June after 30 years at the library"
+  goal "Two weekly activities with people outside the family"
+focus friend: grief "Her closest friend died in May"   # a third focus
+  goal "Talk about her with the friends they shared"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation for sister, retirement, friend
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis for sister
+  session 6
+    mourn_old_role
+  session 7
+    facilitate_mourning
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
+      good="""
+plan "Ms. A: caregiving conflict with her sister"
+  protocol ipt
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+focus retirement: role_transition "Retired in June after 30 years at the library"
+  goal "Two weekly activities with people outside the family"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation for sister, retirement
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis for sister
+  session 6
+    mourn_old_role
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""")
 def focus_count(ctx: Context) -> Iterator[Finding]:
     low, high = ctx.profile.foci
     count = len(ctx.plan.foci)
@@ -37,8 +97,58 @@ def focus_count(ctx: Context) -> Iterator[Finding]:
                 "grief, dispute or transition fits; alongside another area, the other one is "
                 "usually the better focus.",
       source="Weissman, Markowitz & Klerman 2000",
-      bad='focus a: role_dispute "..."\nfocus b: interpersonal_deficits "..."',
-      good='focus a: role_dispute "..."',
+      bad="""
+plan "Ms. A: caregiving conflict with her sister"
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+focus alone: interpersonal_deficits "Few friends since the move"   # and a dispute
+  goal "Meet one person outside the family each week"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation for sister, alone
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis for sister
+  session 6
+    reduce_isolation
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
+      good="""
+plan "Ms. A: caregiving conflict with her sister"
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
       uses_profile=False)
 def deficits_with_another(ctx: Context) -> Iterator[Finding]:
     foci = ctx.plan.foci
@@ -57,8 +167,54 @@ def deficits_with_another(ctx: Context) -> Iterator[Finding]:
       rationale="The middle phase is where the chosen problem areas are worked on; a focus "
                 "that no session addresses is a promise in the contract the plan does not keep.",
       source="Weissman, Markowitz & Klerman 2000",
-      bad='focus retirement: role_transition "..."\nphase middle sessions 4-13\n  session 4\n    goal_review',
-      good='focus retirement: role_transition "..."\nphase middle sessions 4-13\n  session 4\n    mourn_old_role for retirement',
+      bad="""
+plan "Ms. A: caregiving conflict with her sister"
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    goal_review                     # works on no focus
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
+      good="""
+plan "Ms. A: caregiving conflict with her sister"
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
       uses_profile=False)
 def focus_not_worked(ctx: Context) -> Iterator[Finding]:
     working = ("middle",) if ctx.phases_of("middle") else ("maintenance",)
@@ -85,8 +241,53 @@ def focus_not_worked(ctx: Context) -> Iterator[Finding]:
       rationale="A role dispute's stage (renegotiation, impasse, dissolution) decides the plan "
                 "of action, and every focus needs at least one goal to review progress against.",
       source="Weissman, Markowitz & Klerman 2000",
-      bad='focus sister: role_dispute "Sister Anna directs the care of their mother"',
-      good='focus sister: role_dispute "Sister Anna directs the care of their mother"\n  stage renegotiation\n  goal "Agree a fair rota for appointments"',
+      bad="""
+plan "Ms. A: caregiving conflict with her sister"
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"   # no stage line under it
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
+      good="""
+plan "Ms. A: caregiving conflict with her sister"
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
       uses_profile=False)
 def focus_detail(ctx: Context) -> Iterator[Finding]:
     for focus in ctx.plan.foci:
@@ -111,8 +312,58 @@ def focus_detail(ctx: Context) -> Iterator[Finding]:
                 "grief, renegotiating expectations to a dispute, the old and new roles to a "
                 "transition.",
       source="Weissman, Markowitz & Klerman 2000; Klerman et al. 1984",
-      bad='focus sister: role_dispute "..."\n...\n    mourn_old_role for sister',
-      good='focus sister: role_dispute "..."\n...\n    explore_expectations for sister',
+      bad="""
+plan "Ms. A: caregiving conflict with her sister"
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+  session 6
+    mourn_old_role for sister       # a role transition technique
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
+      good="""
+plan "Ms. A: caregiving conflict with her sister"
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+  session 6
+    explore_expectations for sister
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
       uses_profile=False)
 def technique_for_other_area(ctx: Context) -> Iterator[Finding]:
     cat = ctx.catalogue
@@ -141,8 +392,58 @@ def technique_for_other_area(ctx: Context) -> Iterator[Finding]:
       rationale="Some adaptations were built and tested for some problem areas only: IPT "
                 "for PTSD works on grief, role disputes and role transitions.",
       source="protocol profile (ipt-ptsd: Markowitz et al. 2015)",
-      bad='protocol ipt-ptsd\nfocus alone: interpersonal_deficits "..."',
-      good='protocol ipt-ptsd\nfocus move: role_transition "..."')
+      bad="""
+plan "Mr. B: after the assault on his bus"
+  protocol ipt-ptsd
+
+focus alone: interpersonal_deficits "Has seen no one since the assault"   # not an area of IPT for PTSD
+  goal "Meet one friend a week"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-12
+  session 5
+    reduce_isolation
+  session 12
+    termination_discussion
+
+phase termination sessions 13-14
+  session 13
+    termination_discussion
+  session 14
+    relapse_prevention
+""",
+      good="""
+plan "Mr. B: after the assault on his bus"
+  protocol ipt-ptsd
+
+focus work: role_transition "Off work since a passenger assaulted him in March"
+  goal "Go back to work he can do, or choose other work"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-12
+  session 5
+    mourn_old_role
+  session 12
+    termination_discussion
+
+phase termination sessions 13-14
+  session 13
+    termination_discussion
+  session 14
+    relapse_prevention
+""")
 def area_not_in_protocol(ctx: Context) -> Iterator[Finding]:
     for focus in ctx.plan.foci:
         if focus.area.text in ctx.catalogue.areas and focus.area.text not in ctx.profile.areas:

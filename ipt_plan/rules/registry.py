@@ -2,9 +2,9 @@
 
 A rule is registered once with `@rule(...)`: its code, name, default severity, one-line
 summary, the rationale and source a clinician can check, and a failing and a passing
-example. `ipt-plan rules` and `ipt-plan explain` read the registry. A check is a plain
-function over a `Context` that yields `Finding`s; the runner stamps them with the rule's
-code and severity.
+example, each a whole plan. `ipt-plan rules` and `ipt-plan explain` read the registry, and
+the tests run every example. A check is a plain function over a `Context` that yields
+`Finding`s; the runner stamps them with the rule's code and severity.
 """
 
 from __future__ import annotations
@@ -105,8 +105,8 @@ class Rule(NamedTuple):
     summary: str
     rationale: str
     source: str
-    bad_example: str
-    good_example: str
+    bad_example: str  # a whole plan that raises this rule's code and no other
+    good_example: str  # a whole plan that raises nothing
     check: Check | None = None  # None: reported by a stage before the rules
     uses_profile: bool = True  # False: still runs when the plan's protocol is unusable
 
