@@ -4,7 +4,7 @@ mistyped code fails at import instead of slipping into a report.
 
 Each name is its rule's name (`ipt-plan rules`), in capitals. IPT0xx: the file and its
 language; IPT1xx: the course's structure; IPT2xx: the problem areas; IPT3xx: the tasks of
-each phase.
+each phase; IPT999: ipt-plan itself failed.
 """
 
 # The file and its language
@@ -15,6 +15,7 @@ DEFINED_TWICE = "IPT003"
 BAD_PROFILE = "IPT004"
 UNUSED_SUPPRESSION = "IPT005"
 BAD_CONFIG = "IPT006"
+INTERNAL_ERROR = "IPT999"
 
 # The course
 PHASE_ORDER = "IPT101"
@@ -40,3 +41,6 @@ PREREQUISITE = "IPT304"
 FORBIDDEN_ACTIVITY = "IPT305"
 LATE_ENDING = "IPT306"
 
+# Problems no rule or setting may hide: the file itself, the configuration, and ipt-plan's
+# own failures.
+ALWAYS_SHOWN = (UNREADABLE_FILE, BAD_CONFIG, INTERNAL_ERROR)

@@ -18,7 +18,7 @@ from typing import Iterable, Iterator
 from . import source as source_stage
 from . import suppress
 from .builder import build
-from .codes import BAD_CONFIG, BAD_PROFILE, UNKNOWN_NAME, UNREADABLE_FILE
+from .codes import BAD_CONFIG, BAD_PROFILE, INTERNAL_ERROR, UNKNOWN_NAME, UNREADABLE_FILE
 from .config import Config, config_for
 from .diagnostics import Diagnostic, Severity
 from .knowledge import Profile, ProfileError, available_profiles, catalogue, find_profile, profile_file
@@ -113,7 +113,7 @@ def load_string(text: str, path: str = "<string>", protocol_dirs: Iterable[Path]
             return _load_text(text, path, protocol_dirs, config or config_for(path))
     except Exception as err:  # noqa: BLE001 - the facade reports, it never raises
         return Result(path, None, (Diagnostic.at(
-            UNREADABLE_FILE, Severity.ERROR,
+            INTERNAL_ERROR, Severity.ERROR,
             f"ipt-plan failed on this file ({type(err).__name__}: {err})", path, None,
             "please report this, with the plan if you can share it"),), text)
 

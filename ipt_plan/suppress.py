@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from .codes import UNREADABLE_FILE, UNUSED_SUPPRESSION
+from .codes import ALWAYS_SHOWN, UNUSED_SUPPRESSION
 from .diagnostics import Diagnostic, Severity
 
 DIRECTIVE = re.compile(r"ipt-plan:\s*(ignore|ignore-file)\s*\[([^\]]*)\]")
@@ -69,7 +69,7 @@ def apply(diagnostics: list[Diagnostic], text: str, path: str) -> list[Diagnosti
     kept = []
     for d in diagnostics:
         match = next((s for s in rules if d.code in s.codes and (s.whole_file or s.line == d.line)
-                      and d.code != UNREADABLE_FILE), None)
+                      and d.code not in ALWAYS_SHOWN), None)
         if match is None:
             kept.append(d)
         else:

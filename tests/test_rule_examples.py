@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ipt_plan import codes, load_bytes, load_file, load_string
+from ipt_plan import loader as loader_stage
 from ipt_plan.cli import app
 from ipt_plan.config import Config
 from ipt_plan.knowledge import find_profile
@@ -24,6 +25,7 @@ NOT_FROM_PLAN_TEXT = {
     "IPT000": "a file that is not text: its examples describe files (test_unreadable_file)",
     "IPT004": "a protocol profile file the plan names (test_bad_profile_file)",
     "IPT006": "a configuration file: its examples are TOML (test_bad_configuration_file)",
+    "IPT999": "ipt-plan's own failure, which no plan may cause (test_a_rule_that_fails_...)",
 }
 PLAN_RULES = [r for r in RULES.values() if r.code not in NOT_FROM_PLAN_TEXT]
 
@@ -97,6 +99,45 @@ def test_bad_configuration_file(tmp_path):
     assert {d.code for d in bad.diagnostics} == {codes.BAD_CONFIG}
     good = load_file(tmp_path / "good" / "plan.iptplan")
     assert good.diagnostics == (), shown(good)
+
+
+def _crash(ctx):
+    raise KeyError("focus")
+
+
+def test_a_rule_that_fails_is_reported_as_ipt_plans_own_error(monkeypatch):
+    monkeypatch.setitem(RULES, codes.FOCUS_NOT_WORKED,
+                        RULES[codes.FOCUS_NOT_WORKED]._replace(check=_crash))
+    result = load_string(RULES[codes.FOCUS_DETAIL].bad_example, "plan.iptplan", config=NO_CONFIG)
+    # The other rules' findings are still there.
+    assert sorted(d.code for d in result.diagnostics) == [codes.FOCUS_DETAIL, codes.INTERNAL_ERROR]
+    (crash,) = [d for d in result.diagnostics if d.code == codes.INTERNAL_ERROR]
+    assert crash.message == ("ipt-plan could not apply rule IPT203 (focus-not-worked) to this "
+                             "plan (KeyError: 'focus')")
+    assert "bug in ipt-plan" in crash.hint
+
+
+def test_ipt_plans_own_error_is_never_hidden(monkeypatch):
+    monkeypatch.setitem(RULES, codes.FOCUS_NOT_WORKED,
+                        RULES[codes.FOCUS_NOT_WORKED]._replace(check=_crash))
+    text = RULES[codes.FOCUS_NOT_WORKED].good_example.replace(
+        'plan "Ms. A: caregiving conflict with her sister"',
+        'plan "Ms. A: caregiving conflict with her sister"   # ipt-plan: ignore-file[IPT999]')
+    ignoring = Config(select=("IPT2",), ignore=("IPT9",), severity={"IPT999": "off"})
+    found = load_string(text, "plan.iptplan", config=ignoring).diagnostics
+    assert codes.INTERNAL_ERROR in [d.code for d in found]
+
+
+def test_a_stage_that_fails_is_reported_as_ipt_plans_own_error(monkeypatch):
+    def broken_build(statements, path):
+        raise RuntimeError("no plan")
+
+    monkeypatch.setattr(loader_stage, "build", broken_build)
+    result = load_string(RULES[codes.SYNTAX].good_example, "plan.iptplan", config=NO_CONFIG)
+    (d,) = result.diagnostics
+    assert (d.code, d.message) == (codes.INTERNAL_ERROR,
+                                   "ipt-plan failed on this file (RuntimeError: no plan)")
+    assert result.plan is None
 
 
 def test_every_code_has_a_name_and_every_name_a_rule():

@@ -2,7 +2,7 @@
 the runner; each family of rules has its own module, and importing this package imports
 them all, so the registry is complete:
 
-    language       IPT0xx  the file and its language
+    language       IPT0xx  the file and its language (and IPT999, ipt-plan's own failures)
     course         IPT1xx  the course's structure
     problem_areas  IPT2xx  the problem areas
     phase_tasks    IPT3xx  the tasks of each phase

@@ -1,5 +1,6 @@
 """IPT0xx, the file and its language: names ipt-plan must know, and the problems the
-stages before the rules report (registered here so that `ipt-plan explain` covers them)."""
+stages before the rules report (registered here so that `ipt-plan explain` covers them);
+IPT999 when ipt-plan itself fails."""
 
 from __future__ import annotations
 
@@ -263,6 +264,16 @@ rule(codes.BAD_CONFIG, "bad-config", ERROR, "a configuration file that cannot be
      source="ipt-plan",
      bad='[tool.ipt-plan]\nignore = ["IPT16"]\nseverity = { IPT303 = "fatal" }',
      good='[tool.ipt-plan]\nignore = ["IPT106"]\nseverity = { IPT303 = "error" }')(None)
+
+rule(codes.INTERNAL_ERROR, "internal-error", ERROR, "ipt-plan itself failed on this file",
+     rationale="This is a bug in ipt-plan, never a problem with the plan: a rule, or a stage "
+               "before the rules, failed on this file. When a rule failed, the message names "
+               "it and the other rules' findings are still reported. Please report it, with "
+               "the plan if you can share it.",
+     source="ipt-plan",
+     bad="(no plan should cause it: any plan that does shows a bug to fix in ipt-plan)",
+     good="(every plan, whatever its mistakes)")(None)
+
 
 # --- names ---------------------------------------------------------------------------------
 

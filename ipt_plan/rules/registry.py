@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Callable, Iterable, NamedTuple
 
+from .. import codes
 from ..diagnostics import Diagnostic, Severity
 from ..graph import activity_node, nodes_of
 from ..knowledge import Catalogue, Profile
@@ -126,8 +127,8 @@ def rule(code: str, name: str, severity: Severity, summary: str, *, rationale: s
 
 
 def run(ctx: Context, path: str, profile_usable: bool = True) -> list[Diagnostic]:
-    """Every rule over the plan. A rule that fails on an odd plan becomes one more
-    diagnostic, so a bug in one rule never hides what the others found."""
+    """Every rule over the plan. A rule that fails on an odd plan is a bug in ipt-plan:
+    it becomes one more diagnostic, so that it never hides what the other rules found."""
     found: list[Diagnostic] = []
     for rule_ in RULES.values():
         if rule_.check is None or (rule_.uses_profile and not profile_usable):
@@ -138,7 +139,9 @@ def run(ctx: Context, path: str, profile_usable: bool = True) -> list[Diagnostic
                                            finding.loc, finding.hint))
         except Exception as err:  # noqa: BLE001 - reported, never raised
             found.append(Diagnostic.at(
-                rule_.code, Severity.ERROR,
-                f"ipt-plan could not apply this rule ({type(err).__name__}: {err})", path, None,
-                "please report this with the plan that caused it"))
+                codes.INTERNAL_ERROR, Severity.ERROR,
+                f"ipt-plan could not apply rule {rule_.code} ({rule_.name}) to this plan "
+                f"({type(err).__name__}: {err})", path, None,
+                "this is a bug in ipt-plan: please report it with the plan that caused it; "
+                "the other rules' findings are still shown"))
     return found
