@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import parser as p
+from .codes import DEFINED_TWICE, SYNTAX
 from .diagnostics import Diagnostic, Severity
 from .model import MAX_SESSIONS, Activity, Focus, Goal, Loc, Measure, Phase, Plan, Schedule, Session, Skip, Word
 
@@ -90,7 +91,7 @@ class _Builder:
         self.diagnostics.append(Diagnostic.at(code, Severity.ERROR, message, self.path, loc, hint))
 
     def twice(self, what: str, loc: Loc, first: Loc, hint: str | None = None) -> None:
-        self.error("IPT003", f"{what} is already defined on line {first.line}", loc,
+        self.error(DEFINED_TWICE, f"{what} is already defined on line {first.line}", loc,
                    hint or "remove one of the two, or merge them")
 
     # --- dispatch ----------------------------------------------------------------------
@@ -101,7 +102,7 @@ class _Builder:
             handler(st)
         else:
             if self.first_statement and not self.title_broken:
-                self.error("IPT001", "a plan starts with its title line",
+                self.error(SYNTAX, "a plan starts with its title line",
                            Loc(st.loc.line, st.loc.column, st.loc.column + 1),
                            'make the first line: plan "Ms. A: caregiving conflict with her sister"')
             handler(st)
@@ -131,14 +132,14 @@ class _Builder:
             self.twice("the plan's title", st.loc, self.header[p.PlanLine].loc)
             return
         if not self.first_statement:
-            self.error("IPT001", "the plan line must be the first line of the file", st.loc,
+            self.error(SYNTAX, "the plan line must be the first line of the file", st.loc,
                        "move it to the top")
         self.header[p.PlanLine] = st
 
     def _header_line(self, st: p.Statement) -> bool:
         """Record a header line; False when it is a duplicate."""
         if self.foci or self.phases:
-            self.error("IPT001", f"the {p.keyword(st)} line belongs in the header, before the "
+            self.error(SYNTAX, f"the {p.keyword(st)} line belongs in the header, before the "
                        "first focus", st.loc, "move it up, under the plan line")
         if not isinstance(st, REPEATABLE):
             if type(st) in self.header:
@@ -171,22 +172,22 @@ class _Builder:
             return
         start = _parse_date(st.date)
         if isinstance(start, str):
-            self.error("IPT001", start, st.date.loc, "write the first session's date as YYYY-MM-DD")
+            self.error(SYNTAX, start, st.date.loc, "write the first session's date as YYYY-MM-DD")
             start = None
         hours, minutes = (int(x) for x in st.time.text.split(":"))
         time = None
         if hours > 23 or minutes > 59:
-            self.error("IPT001", f"{st.time.text} is not a time of day", st.time.loc,
+            self.error(SYNTAX, f"{st.time.text} is not a time of day", st.time.loc,
                        "write the time as HH:MM on the 24-hour clock, like 14:30")
         else:
             time = dt.time(hours, minutes)
         length = int(st.minutes.text)
         if length == 0 or length > MAX_SESSION_MINUTES:
-            self.error("IPT001", f"a session cannot last {length} minutes", st.minutes.loc,
+            self.error(SYNTAX, f"a session cannot last {length} minutes", st.minutes.loc,
                        "write the session length, like: for 50 min")
             length = 0
         if st.interval_weeks is not None and not 1 <= st.interval_weeks <= MAX_INTERVAL_WEEKS:
-            self.error("IPT001", f"sessions cannot be every {st.interval_weeks} weeks", st.loc,
+            self.error(SYNTAX, f"sessions cannot be every {st.interval_weeks} weeks", st.loc,
                        "write how many weeks apart sessions are, like: every 2 weeks")
             return
         self.schedule = Schedule(st.cadence, st.interval_weeks or None, start, time, length, st.loc)
@@ -195,7 +196,7 @@ class _Builder:
         self._header_line(st)
         date = _parse_date(st.date)
         if isinstance(date, str):
-            self.error("IPT001", date, st.date.loc, "write the skipped date as YYYY-MM-DD")
+            self.error(SYNTAX, date, st.date.loc, "write the skipped date as YYYY-MM-DD")
             return
         earlier = self.skips.get(date)
         if earlier:
@@ -207,7 +208,7 @@ class _Builder:
         self._header_line(st)
         every = int(st.every.text) if st.every else 1
         if every == 0:
-            self.error("IPT001", "a measure cannot be every 0 sessions", st.every.loc,
+            self.error(SYNTAX, "a measure cannot be every 0 sessions", st.every.loc,
                        "write: every session, or every 4 sessions")
             return
         earlier = self.measures.get(st.name.text)
@@ -219,7 +220,7 @@ class _Builder:
     def on_focus(self, st: p.FocusLine) -> None:
         self.in_broken_focus = False
         if self.phases:
-            self.error("IPT001", "focus lines go before the first phase", st.loc,
+            self.error(SYNTAX, "focus lines go before the first phase", st.loc,
                        "move this focus and its goals above the first phase line")
         earlier = self.foci.get(st.id.text)
         if earlier:
@@ -234,7 +235,7 @@ class _Builder:
         if self.in_broken_focus:
             return None
         if self.focus is None or self.phases:
-            self.error("IPT001", f"a {p.keyword(st)} line belongs under a focus line", st.loc,
+            self.error(SYNTAX, f"a {p.keyword(st)} line belongs under a focus line", st.loc,
                        f'put it under its focus, like:\n  {p.LINE_FORMS["focus"]}\n    '
                        f'{p.LINE_FORMS[p.keyword(st)]}')
             return None
@@ -260,11 +261,11 @@ class _Builder:
         self.in_broken_focus = False
         first, last = int(st.first.text), int(st.last.text)
         if first > last:
-            self.error("IPT001", f"the range {first}-{last} runs backwards", st.loc,
+            self.error(SYNTAX, f"the range {first}-{last} runs backwards", st.loc,
                        f"write the first session first: sessions {last}-{first}")
             first, last = last, first
         if last - first >= MAX_SESSIONS:
-            self.error("IPT001", f"a phase of {last - first + 1} sessions is more than a plan "
+            self.error(SYNTAX, f"a phase of {last - first + 1} sessions is more than a plan "
                        f"can hold (at most {MAX_SESSIONS:,})", st.last.loc,
                        "check the range for a typing slip")
             last = first + MAX_SESSIONS - 1
@@ -277,17 +278,17 @@ class _Builder:
 
     def on_every(self, st: p.EveryLine) -> None:
         if self.phase is None:
-            self.error("IPT001", "an 'every session' block belongs inside a phase", st.loc,
+            self.error(SYNTAX, "an 'every session' block belongs inside a phase", st.loc,
                        "put it under a phase line, before the phase's first session")
             self.block = None
             return
         if self.phase.every is not None:
-            self.error("IPT003", "this phase already has an 'every session' block", st.loc,
+            self.error(DEFINED_TWICE, "this phase already has an 'every session' block", st.loc,
                        "merge the two blocks into one")
             self.block = self.phase.every
             return
         if self.phase.sessions:
-            self.error("IPT001", "the 'every session' block must come before the phase's "
+            self.error(SYNTAX, "the 'every session' block must come before the phase's "
                        "first session", st.loc, "move it up, under the phase line")
         self.phase.every = []
         self.block = self.phase.every
@@ -295,7 +296,7 @@ class _Builder:
     def on_session(self, st: p.SessionLine) -> None:
         number = int(st.number.text)
         if self.phase is None:
-            self.error("IPT001", "a session belongs inside a phase", st.loc,
+            self.error(SYNTAX, "a session belongs inside a phase", st.loc,
                        f"put a phase line above it, like: {p.LINE_FORMS['phase']}")
             self.block = None
             return
@@ -318,14 +319,14 @@ class _Builder:
         if not self.phases and st.activity.kind == "technique":
             close = difflib.get_close_matches(name, p.KEYWORDS, n=1, cutoff=0.7)
             if close:
-                self.error("IPT001", f"'{name}' is not a keyword; did you mean '{close[0]}'?",
+                self.error(SYNTAX, f"'{name}' is not a keyword; did you mean '{close[0]}'?",
                            st.activity.name.loc,
                            f"{close[0]} lines look like: {p.LINE_FORMS[close[0]]}")
             else:
-                self.error("IPT001", f"'{name}' is not a header line", st.activity.name.loc,
+                self.error(SYNTAX, f"'{name}' is not a header line", st.activity.name.loc,
                            "header lines are: " + ", ".join(HEADER_KEYWORDS))
             return
-        self.error("IPT001", f"'{name}' is outside any session", st.loc,
+        self.error(SYNTAX, f"'{name}' is outside any session", st.loc,
                    "put it under a session line (session 4) or an 'every session' block")
 
     # --- result ------------------------------------------------------------------------
@@ -334,7 +335,7 @@ class _Builder:
         header = self.header
         title = header.get(p.PlanLine)
         if self.first_statement:
-            self.error("IPT001", "this file is empty", Loc(1, 1, 2),
+            self.error(SYNTAX, "this file is empty", Loc(1, 1, 2),
                        f"a plan starts with its title line: {p.LINE_FORMS['plan']}")
         protocol = header.get(p.ProtocolLine)
         plan_id = header.get(p.IdLine)

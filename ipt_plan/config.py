@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from .codes import ALWAYS_SHOWN, BAD_CONFIG
 from .diagnostics import Diagnostic, Severity
 
 CONFIG_FILES = ("ipt-plan.toml", "pyproject.toml")
@@ -37,8 +38,9 @@ class Config:
         """Keep what is selected and not ignored, at the configured severity."""
         kept = []
         for d in diagnostics:
-            # Problems with the file itself and with this configuration are always shown.
-            if d.code not in ("IPT000", "IPT006"):
+            # Problems with the file itself, with this configuration and in ipt-plan itself
+            # are always shown.
+            if d.code not in ALWAYS_SHOWN:
                 if not d.code.startswith(self.select) or d.code.startswith(self.ignore or ("\0",)):
                     continue
                 level = self.severity.get(d.code)
@@ -52,7 +54,7 @@ class Config:
 
 
 def _problem(path: Path, message: str, hint: str | None = None) -> Diagnostic:
-    return Diagnostic("IPT006", Severity.ERROR, message, str(path), 1, 1, 2, hint)
+    return Diagnostic(BAD_CONFIG, Severity.ERROR, message, str(path), 1, 1, 2, hint)
 
 
 def _codes(value, key: str, path: Path, problems: list[Diagnostic]) -> tuple[str, ...]:

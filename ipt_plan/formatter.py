@@ -44,6 +44,7 @@ from typing import Any, NamedTuple
 
 from . import source as source_stage
 from .builder import HEADER_KEYWORDS
+from .codes import UNREADABLE_FILE
 from .diagnostics import Diagnostic, Severity
 from .files import write_atomically
 from .grammar import parser
@@ -227,7 +228,7 @@ def format_source(text: str, path: str = "<plan>") -> tuple[str | None, list[Dia
     again, problems = parse(formatted, path)
     if (problems or shape(again) != shape(statements)
             or _comment_texts(formatted) != _comment_texts(text)):
-        return None, [Diagnostic("IPT000", Severity.ERROR,
+        return None, [Diagnostic(UNREADABLE_FILE, Severity.ERROR,
                                  "ipt-plan fmt could not format this plan without changing it, "
                                  "so it was left as it is", path, 1, 1, 2,
                                  "please report this, with the plan if you can share it")]

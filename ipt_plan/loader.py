@@ -18,6 +18,7 @@ from typing import Iterable, Iterator
 from . import source as source_stage
 from . import suppress
 from .builder import build
+from .codes import BAD_CONFIG, BAD_PROFILE, INTERNAL_ERROR, UNKNOWN_NAME, UNREADABLE_FILE
 from .config import Config, config_for
 from .diagnostics import Diagnostic, Severity
 from .knowledge import Profile, ProfileError, available_profiles, catalogue, find_profile, profile_file
@@ -68,21 +69,21 @@ def resolve_profile(plan: Plan, protocol_dirs: tuple[Path, ...] = ()
         base = Path(plan.path).parent if plan.path and not plan.path.startswith("<") else Path.cwd()
         path = (base / ref).resolve()
         if not path.is_file():
-            return problem("IPT002", f"there is no protocol profile file at {ref}",
+            return problem(UNKNOWN_NAME, f"there is no protocol profile file at {ref}",
                            f"the path is read from the plan's folder: {base}")
         try:
             return profile_file(path), []
         except ProfileError as err:
-            return problem("IPT004", f"the protocol profile {ref} cannot be used: {err}",
+            return problem(BAD_PROFILE, f"the protocol profile {ref} cannot be used: {err}",
                            "compare it with a built-in profile: ipt-plan protocols --show ipt")
     try:
         profile = find_profile(ref, protocol_dirs)
     except ProfileError as err:
-        return problem("IPT004", f"the protocol profile '{ref}' cannot be used: {err}")
+        return problem(BAD_PROFILE, f"the protocol profile '{ref}' cannot be used: {err}")
     if profile is None:
         names = list(available_profiles(protocol_dirs))
         close = difflib.get_close_matches(ref.lower(), names, n=1, cutoff=0.5)
-        return problem("IPT002", f"'{ref}' is not a protocol ipt-plan knows",
+        return problem(UNKNOWN_NAME, f"'{ref}' is not a protocol ipt-plan knows",
                        (f"did you mean '{close[0]}'? " if close else "")
                        + "the protocols are: " + ", ".join(names))
     return profile, []
@@ -112,7 +113,7 @@ def load_string(text: str, path: str = "<string>", protocol_dirs: Iterable[Path]
             return _load_text(text, path, protocol_dirs, config or config_for(path))
     except Exception as err:  # noqa: BLE001 - the facade reports, it never raises
         return Result(path, None, (Diagnostic.at(
-            "IPT000", Severity.ERROR,
+            INTERNAL_ERROR, Severity.ERROR,
             f"ipt-plan failed on this file ({type(err).__name__}: {err})", path, None,
             "please report this, with the plan if you can share it"),), text)
 
@@ -197,8 +198,8 @@ def _report_config_problems_once(results: list[Result]) -> list[Result]:
     seen: set[Diagnostic] = set()
     cleaned = []
     for result in results:
-        repeated = [d for d in result.diagnostics if d.code == "IPT006" and d in seen]
-        seen.update(d for d in result.diagnostics if d.code == "IPT006")
+        repeated = [d for d in result.diagnostics if d.code == BAD_CONFIG and d in seen]
+        seen.update(d for d in result.diagnostics if d.code == BAD_CONFIG)
         if repeated:
             result = Result(result.path, result.plan,
                             tuple(d for d in result.diagnostics if d not in repeated),
@@ -242,7 +243,7 @@ def check(paths: Iterable[str | os.PathLike], protocol_dirs: Iterable[Path] = ()
 
 def missing_path(arg: str) -> Diagnostic:
     """The diagnostic for a command-line path that names no file or folder."""
-    return Diagnostic.at("IPT000", Severity.ERROR, NO_SUCH_PATH, arg, None,
+    return Diagnostic.at(UNREADABLE_FILE, Severity.ERROR, NO_SUCH_PATH, arg, None,
                          "check the path; folders are searched for *.iptplan files")
 
 

@@ -14,6 +14,7 @@ from typing import NamedTuple, Union
 from lark import Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
+from .codes import SYNTAX
 from .diagnostics import Diagnostic, Severity
 from .grammar import parser
 from .model import Activity, Loc, Word
@@ -442,7 +443,7 @@ def _syntax_error(err: UnexpectedInput, line_text: str, line: int, path: str) ->
         column = _code_end(line_text) + 1
 
     def located(message: str, hint: str | None, end: int) -> Diagnostic:
-        return Diagnostic("IPT001", Severity.ERROR, message, path, line, column,
+        return Diagnostic(SYNTAX, Severity.ERROR, message, path, line, column,
                           max(end, column + 1), hint)
 
     if isinstance(err, UnexpectedCharacters) and line_text[column - 1:column] == '"':

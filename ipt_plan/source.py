@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from typing import NamedTuple
 
+from .codes import UNREADABLE_FILE
 from .diagnostics import Diagnostic, Severity
 from .model import Loc
 
@@ -29,7 +30,7 @@ class Source(NamedTuple):
 
 def _unreadable(path: str, message: str, hint: str | None = None, line: int = 1,
                 column: int = 1) -> Source:
-    diag = Diagnostic.at("IPT000", Severity.ERROR, message, path,
+    diag = Diagnostic.at(UNREADABLE_FILE, Severity.ERROR, message, path,
                          Loc(line, column, column + 1), hint)
     return Source(path, None, (diag,))
 

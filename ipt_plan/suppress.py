@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from .codes import ALWAYS_SHOWN, UNUSED_SUPPRESSION
 from .diagnostics import Diagnostic, Severity
 
 DIRECTIVE = re.compile(r"ipt-plan:\s*(ignore|ignore-file)\s*\[([^\]]*)\]")
@@ -68,7 +69,7 @@ def apply(diagnostics: list[Diagnostic], text: str, path: str) -> list[Diagnosti
     kept = []
     for d in diagnostics:
         match = next((s for s in rules if d.code in s.codes and (s.whole_file or s.line == d.line)
-                      and d.code != "IPT000"), None)
+                      and d.code not in ALWAYS_SHOWN), None)
         if match is None:
             kept.append(d)
         else:
@@ -78,7 +79,7 @@ def apply(diagnostics: list[Diagnostic], text: str, path: str) -> list[Diagnosti
             if (s, code) not in used:
                 what = f"[{code}]" if code else "[]"
                 kept.append(Diagnostic(
-                    "IPT005", Severity.WARNING,
+                    UNUSED_SUPPRESSION, Severity.WARNING,
                     f"this suppression {what} suppresses nothing"
                     + ("" if s.whole_file else " on this line"),
                     path, s.line, s.column, s.end_column,

@@ -1,10 +1,23 @@
-"""How counts are said in messages, summaries and agendas: "1 session", "3 sessions"."""
+"""How counts and lists are said in messages, summaries and agendas: "1 session",
+"3 sessions", "2 to 4", "grief, role_dispute or role_transition"."""
 
 from __future__ import annotations
 
 
 def plural(count: int, word: str, plural_form: str | None = None) -> str:
     return f"{count} {word if count == 1 else plural_form or word + 's'}"
+
+
+def span(low: int, high: int) -> str:
+    """A range of counts: "3", "3 or 4", "2 to 4"."""
+    if low == high:
+        return str(low)
+    return f"{low} or {high}" if high == low + 1 else f"{low} to {high}"
+
+
+def joined(words: list[str], joiner: str = "and") -> str:
+    """A list in a sentence: "a", "a and b", "a, b or c"."""
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + f" {joiner} " + words[-1]
 
 
 def _invisible_characters() -> dict[int, str]:

@@ -93,7 +93,7 @@ def test_explain():
     assert result.exit_code == 0
     assert "IPT205" in result.output and "Why:" in result.output
     assert "mourn_old_role for sister" in result.output and "Source:" in result.output
-    assert invoke("explain", "IPT999").exit_code == 2
+    assert invoke("explain", "IPT998").exit_code == 2
 
 
 def test_protocols_and_techniques():

@@ -124,13 +124,13 @@ def test_configured_protocol_folder(tmp_path):
 
 
 def test_a_broken_configuration_is_reported_once_for_many_plans(tmp_path):
-    write(tmp_path, "ipt-plan.toml", 'ignore = "IPT106"\nseverity = { IPT999 = "error" }\n')
+    write(tmp_path, "ipt-plan.toml", 'ignore = "IPT106"\nseverity = { IPT998 = "error" }\n')
     for name in ("a", "b", "c"):
         write(tmp_path, f"{name}.iptplan", TEXT)
     result = runner.invoke(app, ["check", str(tmp_path)])
     assert result.exit_code == 1
     assert result.output.count("error[IPT006]: 'ignore' must be a list of rule codes") == 1
-    assert result.output.count("severity names IPT999") == 1
+    assert result.output.count("severity names IPT998") == 1
     assert "Traceback" not in result.output
 
 

@@ -1,0 +1,517 @@
+"""IPT1xx, the course's structure: its phases, their order and lengths, the session
+numbers, and the schedule, against the protocol profile's numbers."""
+
+from __future__ import annotations
+
+from typing import Callable, Iterator
+
+from .. import codes
+from ..knowledge import Profile
+from ..model import PHASE_ORDER, Plan
+from ..schedule import course_weeks, slots
+from ..wording import joined, plural, span
+from .registry import ERROR, WARNING, Check, Context, Finding, rule
+
+
+def _phase_examples(missing: list[str], profile: Profile, plan: Plan) -> list[str]:
+    """Phase lines for a hint, fitted in order between the phases the plan already has."""
+    written = {ph.kind: ph for ph in plan.phases if ph.kind in PHASE_ORDER}
+    course_end = profile.sessions[1] - profile.termination_sessions[1]
+    end, lines = 0, []
+    for kind in profile.phase_order:
+        if kind in written:
+            end = max(end, written[kind].last)
+        elif kind == "pretreatment" and kind in missing:
+            lines.append("phase pretreatment session 0")
+        elif kind in missing:
+            if kind == "initial":
+                length = profile.initial_sessions[1]
+            elif kind == "middle":
+                following = written.get("termination") or written.get("maintenance")
+                length = (following.first if following else course_end + 1) - end - 1
+            elif kind == "termination":
+                middle_suggested = any(line.startswith("phase middle") for line in lines)
+                length = profile.termination_sessions[1 if middle_suggested else 0]
+            else:  # maintenance
+                length = profile.sessions[0] - end
+            length = max(length, 1)
+            lines.append(f"phase {kind} sessions {end + 1}-{end + length}")
+            end += length
+    return lines
+
+
+@rule(codes.PHASE_ORDER, "phase-order", ERROR, "phases missing, not allowed, or out of order",
+      rationale="IPT runs in three phases, in order: initial, middle and termination "
+                "(with a pre-treatment session before and a maintenance phase after where a "
+                "protocol has them). Each phase has its own tasks, so a missing or "
+                "misplaced phase means missing tasks.",
+      source="Weissman, Markowitz & Klerman 2000; protocol profiles",
+      bad="""
+plan "Ms. A: caregiving conflict with her sister"
+  protocol ipt
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+
+phase initial sessions 1-3          # written after the middle phase
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
+      good="""
+plan "Ms. A: caregiving conflict with her sister"
+  protocol ipt
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""")
+def phase_order(ctx: Context) -> Iterator[Finding]:
+    profile, plan = ctx.profile, ctx.plan
+    allowed = profile.phases + profile.optional_phases
+    present = [ph.kind for ph in plan.phases]
+    missing = [kind for kind in profile.phases if kind not in present]
+    if missing:
+        where = plan.phases[-1].loc if plan.phases else plan.loc
+        yield Finding(f"this plan has no {joined(missing, 'or')} phase; {ctx.protocol} needs "
+                      f"{joined(list(profile.phases))}", where,
+                      "add " + ("it" if len(missing) == 1 else "them") + ", like: "
+                      + "; ".join(_phase_examples(missing, profile, plan)))
+    known = [ph for ph in plan.phases if ph.kind in PHASE_ORDER]
+    for phase in known:
+        if phase.kind not in allowed:
+            yield Finding(f"{ctx.protocol} has no {phase.kind} phase", phase.name.loc,
+                          f"its phases are {joined(list(allowed))}; is `protocol` right?")
+    order = profile.phase_order
+    latest = None
+    for phase in (ph for ph in known if ph.kind in order):
+        if latest and latest.kind == "termination":
+            continue  # what follows the ending is IPT105's to report
+        if latest and order.index(phase.kind) < order.index(latest.kind):
+            yield Finding(f"the {phase.kind} phase comes after the {latest.kind} phase",
+                          phase.name.loc, "phases go in this order: " + ", ".join(
+                              k for k in order if k in allowed))
+        else:
+            latest = phase
+
+
+@rule(codes.SESSION_NUMBERING, "session-numbering", ERROR,
+      "session numbers with gaps, overlaps or outside their phase",
+      rationale="The phases' session ranges together make the course: they start at "
+                "session 1 (0 for a pre-treatment session) and follow on without gaps or "
+                "overlaps, and each written session lies in its phase's range. The agendas "
+                "and the 'sessions remain' count depend on it.",
+      source="ipt-plan; Weissman, Markowitz & Klerman 2000 (a fixed number of sessions)",
+      bad="""
+plan "Ms. A: caregiving conflict with her sister"
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 5-13          # session 4 is in no phase
+  session 5
+    communication_analysis
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
+      good="""
+plan "Ms. A: caregiving conflict with her sister"
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
+      uses_profile=False)
+def session_numbering(ctx: Context) -> Iterator[Finding]:
+    expected = None
+    # In order of their sessions: phases written in the wrong order are IPT101's to report.
+    for phase in sorted(ctx.plan.phases, key=lambda ph: (ph.first, ph.last)):
+        if phase.kind == "pretreatment":
+            if phase.first != 0 or phase.last != 0:
+                yield Finding("the pre-treatment session is session 0", phase.loc,
+                              "write: phase pretreatment session 0")
+            expected = 1
+            continue
+        if phase.first == 0:
+            yield Finding("only a pre-treatment session can be session 0", phase.loc,
+                          "number the course from 1, and write the session before it as: "
+                          "phase pretreatment session 0")
+        if expected is None:
+            expected = 1
+        if phase.first > expected:
+            yield Finding(f"{'session' if phase.first - expected == 1 else 'sessions'} "
+                          f"{span(expected, phase.first - 1).replace(' to ', '-')} "
+                          f"{'belongs' if phase.first - expected == 1 else 'belong'} to no phase",
+                          phase.loc, f"start the {phase.kind} phase at session {expected}")
+        elif phase.first < expected and phase.first > 0:
+            yield Finding(f"the {phase.kind} phase starts at session {phase.first}, which "
+                          "is already in the phase before it", phase.loc,
+                          f"start it at session {expected}")
+        expected = max(expected, phase.last + 1)
+        for session in phase.sessions:
+            if session.number not in phase.numbers and session.loc:
+                yield Finding(f"session {session.number} is outside the {phase.kind} phase's "
+                              f"sessions {phase.first}-{phase.last}", session.loc,
+                              "move it under the phase it belongs to, or widen the phase's range")
+
+
+@rule(codes.SESSION_COUNT, "session-count", ERROR, "total sessions outside the protocol's range",
+      rationale="IPT is time-limited: the number of sessions is part of the treatment "
+                "contract, and each protocol was tested with a set number.",
+      source="protocol profile (ipt: 12-16, Weissman, Markowitz & Klerman 2000)",
+      bad="""
+plan "Ms. A: caregiving conflict with her sister"
+  protocol ipt
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-15
+  session 5
+    communication_analysis
+
+phase termination sessions 16-18    # 18 sessions in all
+  session 16
+    termination_discussion
+  session 18
+    relapse_prevention
+""",
+      good="""
+plan "Ms. A: caregiving conflict with her sister"
+  protocol ipt
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""")
+def session_count(ctx: Context) -> Iterator[Finding]:
+    if not ctx.plan.phases:
+        return
+    count = len(ctx.course_numbers)
+    low, high = ctx.profile.sessions
+    if not low <= count <= high:
+        yield Finding(f"this plan has {plural(count, 'session')}; {ctx.protocol} has "
+                      f"{span(low, high)}", ctx.plan.phases[-1].loc,
+                      f"fit the course into {span(low, high)} sessions, or choose the "
+                      "protocol that matches it (`ipt-plan protocols`)")
+
+
+def _phase_length_rule(kind: str, bounds: Callable[[Profile], tuple[int, int]]) -> Check:
+    def check(ctx: Context) -> Iterator[Finding]:
+        low, high = bounds(ctx.profile)
+        for phase in ctx.phases_of(kind):
+            length = len(phase.numbers)
+            if not low <= length <= high:
+                yield Finding(f"the {kind} phase has {plural(length, 'session')}; {ctx.protocol} "
+                              f"gives it {span(low, high)}", phase.loc,
+                              f"make it {span(low, high)} sessions long")
+    return check
+
+
+rule(codes.INITIAL_LENGTH, "initial-length", ERROR,
+     "initial phase length outside the protocol's range",
+     rationale="The initial phase (diagnosis, inventory, formulation, contract) is kept "
+               "short so that most of the course works on the problem area: US manuals say "
+               "no more than three sessions, UK practice up to four.",
+     source="protocol profile (ipt: 1-3, Weissman, Markowitz & Klerman 2000; ipt-uk: 1-4, IPT UK)",
+     bad="""
+plan "Ms. A: caregiving conflict with her sister"
+  protocol ipt
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-5          # five sessions
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 6-13
+  session 7
+    communication_analysis
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
+     good="""
+plan "Ms. A: caregiving conflict with her sister"
+  protocol ipt
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""")(
+    _phase_length_rule("initial", lambda p: p.initial_sessions))
+
+
+@rule(codes.TERMINATION_PHASE, "termination-phase", ERROR,
+      "termination phase length outside the protocol's range, or not last",
+      rationale="Termination takes the last 2-4 sessions: time to grieve the ending, "
+                "consolidate gains and plan for relapse. Only a maintenance phase may follow it "
+                "(and in maintenance IPT, the ending comes after maintenance).",
+      source="protocol profile (ipt: 2-4, Weissman, Markowitz & Klerman 2000)",
+      bad="""
+plan "Ms. A: caregiving conflict with her sister"
+  protocol ipt
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-10
+  session 5
+    communication_analysis
+
+phase termination sessions 11-16    # six sessions
+  session 11
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
+      good="""
+plan "Ms. A: caregiving conflict with her sister"
+  protocol ipt
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""")
+def termination_phase(ctx: Context) -> Iterator[Finding]:
+    yield from _phase_length_rule("termination", lambda p: p.termination_sessions)(ctx)
+    order = ctx.profile.phase_order
+    may_follow = order[order.index("termination") + 1:] if "termination" in order else ()
+    known = [ph for ph in ctx.plan.phases if ph.kind in PHASE_ORDER]
+    for index, phase in enumerate(known):
+        later = [ph.kind for ph in known[index + 1:]
+                 if ph.kind not in may_follow and ph.kind != "termination"]
+        if phase.kind == "termination" and later:
+            yield Finding(f"the termination phase is followed by the {later[0]} phase",
+                          phase.name.loc, "make the termination phase the last phase of the course")
+
+
+@rule(codes.SCHEDULE, "schedule", WARNING,
+      "schedule: cadence or length the protocol does not use, course too long, a skip that misses",
+      rationale="Each protocol was tested at a set cadence and session length, and a course "
+                "that stretches over many more weeks than planned loses IPT's time limit. A "
+                "`skip` date on which no session falls is usually a typo.",
+      source="protocol profile (ipt: weekly, 45-50 min; Weissman, Markowitz & Klerman 2000)",
+      bad="""
+plan "Ms. A: caregiving conflict with her sister"
+  protocol ipt
+  schedule monthly from 2026-12-07 at 10:00 for 50 min   # monthly, not weekly
+  skip 2026-12-29                   # no session falls on this Tuesday
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
+      good="""
+plan "Ms. A: caregiving conflict with her sister"
+  protocol ipt
+  schedule weekly from 2026-12-07 at 10:00 for 50 min
+  skip 2026-12-28
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""")
+def schedule_fit(ctx: Context) -> Iterator[Finding]:
+    schedule, profile = ctx.plan.schedule, ctx.profile
+    if schedule is None:
+        return
+    if schedule.cadence not in profile.cadences:
+        yield Finding(f"{ctx.protocol} meets {joined([c.replace('_', ' ') for c in profile.cadences], 'or')}, "
+                      f"not {schedule.label}", schedule.loc,
+                      "change the cadence, or choose the protocol that matches it")
+    if profile.minutes and schedule.minutes and not (
+            profile.minutes[0] <= schedule.minutes <= profile.minutes[1]):
+        yield Finding(f"{ctx.protocol} has sessions of {span(*profile.minutes)} minutes, "
+                      f"not {schedule.minutes}", schedule.loc,
+                      f"write: for {profile.minutes[1]} min")
+    dates = ctx.dates
+    weeks = course_weeks(dates)
+    if profile.max_weeks and weeks > profile.max_weeks:
+        yield Finding(f"the course spans {weeks} weeks; {ctx.protocol} fits in "
+                      f"{profile.max_weeks}", schedule.loc,
+                      "meet more often, skip fewer dates, or shorten the course")
+    if dates and schedule.start:
+        last = max(dates.values()).date()
+        offered = set()
+        for day in slots(schedule):
+            if day > last:
+                break
+            offered.add(day)
+        for skip in ctx.plan.skips:
+            if skip.date not in offered:
+                before = max((d for d in offered if d < skip.date), default=None)
+                after = min((d for d in offered if d > skip.date), default=None)
+                near = [f"{d.strftime('%a')} {d.isoformat()}" for d in (before, after) if d]
+                yield Finding(f"no session falls on {skip.date.isoformat()}, so this skip "
+                              "changes nothing", skip.loc,
+                              "the nearest session dates are " + joined(near)
+                              if near else "the date is outside the course; check it")

@@ -1,0 +1,376 @@
+"""IPT0xx, the file and its language: names ipt-plan must know, and the problems the
+stages before the rules report (registered here so that `ipt-plan explain` covers them);
+IPT999 when ipt-plan itself fails."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Iterable, Iterator
+
+from .. import codes
+from ..model import PHASE_ORDER
+from .registry import ERROR, WARNING, Context, Finding, rule
+
+
+def _did_you_mean(word: str, options: Iterable[str]) -> str | None:
+    by_lower = {option.lower(): option for option in options}
+    close = difflib.get_close_matches(word.lower(), list(by_lower), n=1, cutoff=0.6)
+    return f"did you mean '{by_lower[close[0]]}'?" if close else None
+
+
+# --- reported by the stages before the rules ----------------------------------------------
+
+rule(codes.UNREADABLE_FILE, "unreadable-file", ERROR, "the file cannot be read as a plan",
+     rationale="A plan is a UTF-8 text file. Binary files, other encodings, folders and "
+               "files too large to be a plan are reported instead of being guessed at.",
+     source="ipt-plan",
+     bad="(a .docx or .pdf saved with the .iptplan ending)",
+     good="(a plan saved as plain UTF-8 text, as any text editor writes it)")(None)
+
+rule(codes.SYNTAX, "syntax", ERROR, "a line that is not written the way the language expects",
+     rationale="Each line is one statement that starts with its keyword (plan, focus, "
+               "phase, session...) or a technique's name. The message says what was "
+               "expected, and the hint shows a correct line of the same kind.",
+     source="ipt-plan language reference (README)",
+     bad="""
+plan "Ms. A: caregiving conflict with her sister"
+  clinician Dr. R. Moreno           # text without quotes
+  schedule weekly from 2026-12-07 10:00 for 50 min   # "at" left out
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
+     good="""
+plan "Ms. A: caregiving conflict with her sister"
+  clinician "Dr. R. Moreno"
+  schedule weekly from 2026-12-07 at 10:00 for 50 min
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""")(None)
+
+rule(codes.DEFINED_TWICE, "defined-twice", ERROR,
+     "something defined twice (focus, session, phase, header)",
+     rationale="A focus name, a session number, a phase and each header line may appear "
+               "once; a second one is almost always a copy-and-paste slip, and ipt-plan "
+               "cannot know which one you meant.",
+     source="ipt-plan",
+     bad="""
+plan "Ms. A: caregiving conflict with her sister"
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+  session 5                         # a second session 5
+    role_play
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
+     good="""
+plan "Ms. A: caregiving conflict with her sister"
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+    role_play
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""")(None)
+
+rule(codes.BAD_PROFILE, "bad-profile", ERROR, "a protocol profile file that cannot be used",
+     rationale="A clinic's own protocol profile is a TOML file like the built-in ones "
+               "(`ipt-plan protocols` lists them). When it is missing a field or a field "
+               "has the wrong shape, the plan cannot be checked against it.",
+     source="ipt-plan",
+     bad="""
+plan "Ms. A: caregiving conflict with her sister"
+  protocol "clinic/our-ipt.toml"      # the file has: sessions = 16
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
+     good="""
+plan "Ms. A: caregiving conflict with her sister"
+  protocol "clinic/our-ipt.toml"      # the file has: sessions = [16, 16]
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""")(None)
+
+rule(codes.UNUSED_SUPPRESSION, "unused-suppression", WARNING,
+     "a suppression comment that suppresses nothing",
+     rationale="`# ipt-plan: ignore[CODE]` silences one rule on its line, and "
+               "`# ipt-plan: ignore-file[CODE]` in the whole plan. Once the plan is fixed, or "
+               "when the code is mistyped, the comment hides nothing and only misleads the "
+               "next reader.",
+     source="ipt-plan",
+     bad="""
+plan "Ms. A: caregiving conflict with her sister"
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory   # ipt-plan: ignore[IPT303]
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
+     good="""
+plan "Ms. A: caregiving conflict with her sister"
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+  session 8 "Her mother moves in with the family"
+    interpersonal_inventory   # ipt-plan: ignore[IPT303]
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""")(None)
+
+rule(codes.BAD_CONFIG, "bad-config", ERROR, "a configuration file that cannot be used",
+     rationale="Settings come from [tool.ipt-plan] in pyproject.toml or from ipt-plan.toml, "
+               "the nearest one above the plan. A setting ipt-plan does not know, or a rule "
+               "code that does not exist, is reported rather than silently ignored.",
+     source="ipt-plan",
+     bad='[tool.ipt-plan]\nignore = ["IPT16"]\nseverity = { IPT303 = "fatal" }',
+     good='[tool.ipt-plan]\nignore = ["IPT106"]\nseverity = { IPT303 = "error" }')(None)
+
+rule(codes.INTERNAL_ERROR, "internal-error", ERROR, "ipt-plan itself failed on this file",
+     rationale="This is a bug in ipt-plan, never a problem with the plan: a rule, or a stage "
+               "before the rules, failed on this file. When a rule failed, the message names "
+               "it and the other rules' findings are still reported. Please report it, with "
+               "the plan if you can share it.",
+     source="ipt-plan",
+     bad="(no plan should cause it: any plan that does shows a bug to fix in ipt-plan)",
+     good="(every plan, whatever its mistakes)")(None)
+
+
+# --- names ---------------------------------------------------------------------------------
+
+@rule(codes.UNKNOWN_NAME, "unknown-name", ERROR,
+      "unknown technique, focus, area, stage, phase, protocol or measure",
+      rationale="Names must be ones ipt-plan knows so that the rules and agendas can use "
+                "them: techniques from the catalogue (`ipt-plan techniques`), foci defined "
+                "in this plan, the four problem areas, the stages of a role dispute, the "
+                "phases, the protocol profiles and the rating scales.",
+      source="Catalogue: Klerman et al. 1984; Weissman, Markowitz & Klerman 2000, ch. 10",
+      bad="""
+plan "Ms. A: caregiving conflict with her sister"
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis for sister
+  session 6
+    decision_analyis for sistr      # two misspelt names
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
+      good="""
+plan "Ms. A: caregiving conflict with her sister"
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis for sister
+  session 6
+    decision_analysis for sister
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
+      uses_profile=False)
+def unknown_names(ctx: Context) -> Iterator[Finding]:
+    cat, plan = ctx.catalogue, ctx.plan
+    focus_ids = [f.id.text for f in plan.foci]
+    for focus in plan.foci:
+        if focus.area.text not in cat.areas:
+            yield Finding(f"'{focus.area.text}' is not a problem area", focus.area.loc,
+                          _did_you_mean(focus.area.text, cat.areas)
+                          or "the areas are: " + ", ".join(cat.areas))
+        area = cat.areas.get(focus.area.text)
+        if focus.stage and area and area.stages and focus.stage.text not in area.stages:
+            yield Finding(f"'{focus.stage.text}' is not a stage of a {area.label.lower()}",
+                          focus.stage.loc, _did_you_mean(focus.stage.text, area.stages)
+                          or "the stages are: " + ", ".join(area.stages))
+    for phase in plan.phases:
+        if phase.kind not in PHASE_ORDER:
+            alias = next((info.name for info in cat.phases.values()
+                          if phase.kind.lower() in info.aliases), None)
+            yield Finding(f"'{phase.kind}' is not a phase", phase.name.loc,
+                          (f"did you mean '{alias}'?" if alias else None)
+                          or _did_you_mean(phase.kind, PHASE_ORDER)
+                          or "the phases are: " + ", ".join(PHASE_ORDER))
+    for measure in plan.measures:
+        if measure.name.text not in cat.measures:
+            yield Finding(f"'{measure.name.text}' is not a rating scale ipt-plan knows",
+                          measure.name.loc, _did_you_mean(measure.name.text, cat.measures)
+                          or "the scales are: " + ", ".join(cat.measures))
+    for activity, _, _ in ctx.activities():
+        if activity.kind == "technique" and activity.name.text not in cat.techniques:
+            yield Finding(f"'{activity.name.text}' is not a technique ipt-plan knows",
+                          activity.name.loc, _did_you_mean(activity.name.text, cat.techniques)
+                          or "`ipt-plan techniques` lists them")
+        for word in activity.foci:
+            if word.text not in focus_ids:
+                yield Finding(f"there is no focus called '{word.text}'", word.loc,
+                              _did_you_mean(word.text, focus_ids)
+                              or ("the foci are: " + ", ".join(focus_ids) if focus_ids
+                                  else "define it first: " + 'focus sister: role_dispute "..."'))

@@ -1,0 +1,451 @@
+"""IPT2xx, the problem areas: how many foci, which areas the protocol allows, the
+detail each focus needs, and that the middle phase works on each with techniques of its
+own area."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from .. import codes
+from ..wording import joined, span
+from .registry import ERROR, WARNING, Context, Finding, rule
+
+
+@rule(codes.FOCUS_COUNT, "focus-count", ERROR, "number of foci outside the protocol's range",
+      rationale="IPT works on one, at most two, current interpersonal problems; more "
+                "dilutes a short course. Brief IPT keeps to one manageable focus.",
+      source="Weissman, Markowitz & Klerman 2000; Swartz, Grote & Graham 2014 (ipt-brief)",
+      bad="""
+plan "Ms. A: caregiving conflict with her sister"
+  protocol ipt
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+focus retirement: role_transition "Retired in June after 30 years at the library"
+  goal "Two weekly activities with people outside the family"
+focus friend: grief "Her closest friend died in May"   # a third focus
+  goal "Talk about her with the friends they shared"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation for sister, retirement, friend
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis for sister
+  session 6
+    mourn_old_role
+  session 7
+    facilitate_mourning
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
+      good="""
+plan "Ms. A: caregiving conflict with her sister"
+  protocol ipt
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+focus retirement: role_transition "Retired in June after 30 years at the library"
+  goal "Two weekly activities with people outside the family"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation for sister, retirement
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis for sister
+  session 6
+    mourn_old_role
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""")
+def focus_count(ctx: Context) -> Iterator[Finding]:
+    low, high = ctx.profile.foci
+    count = len(ctx.plan.foci)
+    if count < low:
+        has = "no focus" if count == 0 else f"{count} {'focus' if count == 1 else 'foci'}"
+        yield Finding(f"this plan has {has}; {ctx.protocol} works on {span(low, high)}",
+                      ctx.plan.loc, 'add one under the header, like: focus sister: '
+                      'role_dispute "Sister Anna directs the care of their mother"')
+    elif count > high:
+        yield Finding(f"this plan has {count} foci; {ctx.protocol} works on at most {high}",
+                      ctx.plan.foci[high].loc, "choose the problem areas most linked to the "
+                      "current episode and drop the others")
+
+
+@rule(codes.DEFICITS_WITH_ANOTHER, "deficits-with-another", WARNING,
+      "interpersonal_deficits together with another focus",
+      rationale="Interpersonal deficits is the area of last resort, chosen only when no "
+                "grief, dispute or transition fits; alongside another area, the other one is "
+                "usually the better focus.",
+      source="Weissman, Markowitz & Klerman 2000",
+      bad="""
+plan "Ms. A: caregiving conflict with her sister"
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+focus alone: interpersonal_deficits "Few friends since the move"   # and a dispute
+  goal "Meet one person outside the family each week"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation for sister, alone
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis for sister
+  session 6
+    reduce_isolation
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
+      good="""
+plan "Ms. A: caregiving conflict with her sister"
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
+      uses_profile=False)
+def deficits_with_another(ctx: Context) -> Iterator[Finding]:
+    foci = ctx.plan.foci
+    if len(foci) < 2:
+        return
+    for focus in foci:
+        if focus.area.text == "interpersonal_deficits":
+            yield Finding("interpersonal deficits is chosen only when no other problem area "
+                          "fits, but this plan has another focus", focus.area.loc,
+                          "keep the other focus and drop this one; if you keep both on purpose, "
+                          "this stays a warning (check passes unless --strict)")
+
+
+@rule(codes.FOCUS_NOT_WORKED, "focus-not-worked", ERROR,
+      "a focus that no middle-phase session works on",
+      rationale="The middle phase is where the chosen problem areas are worked on; a focus "
+                "that no session addresses is a promise in the contract the plan does not keep.",
+      source="Weissman, Markowitz & Klerman 2000",
+      bad="""
+plan "Ms. A: caregiving conflict with her sister"
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    goal_review                     # works on no focus
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
+      good="""
+plan "Ms. A: caregiving conflict with her sister"
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
+      uses_profile=False)
+def focus_not_worked(ctx: Context) -> Iterator[Finding]:
+    working = ("middle",) if ctx.phases_of("middle") else ("maintenance",)
+    if not ctx.phases_of(*working):
+        return
+    graph = ctx.graph
+    for focus in ctx.plan.foci:
+        node = ("focus", focus.id.text)
+        if node not in graph:
+            continue
+        worked = any(graph.nodes[a].get("phase") in working
+                     for a, attrs in graph.pred[node].items() if attrs["kind"] == "addresses")
+        if not worked:
+            area = ctx.catalogue.areas.get(focus.area.text)
+            example = next((t.name for t in ctx.catalogue.techniques.values()
+                            if area and t.area == area.name), "communication_analysis")
+            yield Finding(f"no {working[0]}-phase session works on the focus '{focus.id.text}'",
+                          focus.id.loc, f"add a technique for it to a {working[0]} session, "
+                          f"like: {example} for {focus.id.text}")
+
+
+@rule(codes.FOCUS_DETAIL, "focus-detail", ERROR,
+      "a focus missing required detail (goals; a dispute's stage)",
+      rationale="A role dispute's stage (renegotiation, impasse, dissolution) decides the plan "
+                "of action, and every focus needs at least one goal to review progress against.",
+      source="Weissman, Markowitz & Klerman 2000",
+      bad="""
+plan "Ms. A: caregiving conflict with her sister"
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"   # no stage line under it
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
+      good="""
+plan "Ms. A: caregiving conflict with her sister"
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
+      uses_profile=False)
+def focus_detail(ctx: Context) -> Iterator[Finding]:
+    for focus in ctx.plan.foci:
+        area = ctx.catalogue.areas.get(focus.area.text)
+        if area and area.stages and focus.stage is None:
+            yield Finding(f"the {area.label.lower()} '{focus.id.text}' has no stage",
+                          focus.id.loc, f"add a line under it: stage {area.stages[0]} "
+                          f"(or {joined(list(area.stages[1:]), 'or')})")
+        if area and not area.stages and focus.stage is not None:
+            yield Finding(f"only a role dispute has a stage; '{focus.id.text}' is a "
+                          f"{area.label.lower()}", focus.stage.loc, "remove the stage line")
+        if not focus.goals:
+            example = area.goals[0] if area else "what the patient wants to change"
+            yield Finding(f"the focus '{focus.id.text}' has no goal", focus.id.loc,
+                          f'add one under it, in the patient\'s words: goal "..." '
+                          f"(for this area, goals are about: {example})")
+
+
+@rule(codes.TECHNIQUE_FOR_OTHER_AREA, "technique-for-other-area", ERROR,
+      "an area-specific technique used for a focus of another area",
+      rationale="The strategies of each problem area are specific to it: mourning belongs to "
+                "grief, renegotiating expectations to a dispute, the old and new roles to a "
+                "transition.",
+      source="Weissman, Markowitz & Klerman 2000; Klerman et al. 1984",
+      bad="""
+plan "Ms. A: caregiving conflict with her sister"
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+  session 6
+    mourn_old_role for sister       # a role transition technique
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
+      good="""
+plan "Ms. A: caregiving conflict with her sister"
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+  session 6
+    explore_expectations for sister
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
+      uses_profile=False)
+def technique_for_other_area(ctx: Context) -> Iterator[Finding]:
+    cat = ctx.catalogue
+    for activity, _, _ in ctx.activities():
+        technique = cat.techniques.get(activity.name.text)
+        if technique is None or not technique.area:
+            continue
+        label = cat.areas[technique.area].label.lower()
+        if not activity.foci and not ctx.foci_of(activity):
+            yield Finding(f"{technique.name} is a {label} technique, and this plan has no "
+                          f"{label} focus", activity.name.loc,
+                          "use a technique of one of the plan's problem areas")
+        for word in activity.foci:
+            focus = ctx.plan.focus(word.text)
+            if focus is None or focus.area.text == technique.area or focus.area.text not in cat.areas:
+                continue
+            other = cat.areas[focus.area.text]
+            options = [t.name for t in cat.techniques.values() if t.area == other.name]
+            yield Finding(f"{technique.name} is a {label} technique, but '{word.text}' is a "
+                          f"{other.label.lower()}", word.loc,
+                          f"for a {other.label.lower()} use {joined(options, 'or')}")
+
+
+@rule(codes.AREA_NOT_IN_PROTOCOL, "area-not-in-protocol", ERROR,
+      "a problem area the protocol does not allow",
+      rationale="Some adaptations were built and tested for some problem areas only: IPT "
+                "for PTSD works on grief, role disputes and role transitions.",
+      source="protocol profile (ipt-ptsd: Markowitz et al. 2015)",
+      bad="""
+plan "Mr. B: after the assault on his bus"
+  protocol ipt-ptsd
+
+focus alone: interpersonal_deficits "Has seen no one since the assault"   # not an area of IPT for PTSD
+  goal "Meet one friend a week"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-12
+  session 5
+    reduce_isolation
+  session 12
+    termination_discussion
+
+phase termination sessions 13-14
+  session 13
+    termination_discussion
+  session 14
+    relapse_prevention
+""",
+      good="""
+plan "Mr. B: after the assault on his bus"
+  protocol ipt-ptsd
+
+focus work: role_transition "Off work since a passenger assaulted him in March"
+  goal "Go back to work he can do, or choose other work"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-12
+  session 5
+    mourn_old_role
+  session 12
+    termination_discussion
+
+phase termination sessions 13-14
+  session 13
+    termination_discussion
+  session 14
+    relapse_prevention
+""")
+def area_not_in_protocol(ctx: Context) -> Iterator[Finding]:
+    for focus in ctx.plan.foci:
+        if focus.area.text in ctx.catalogue.areas and focus.area.text not in ctx.profile.areas:
+            yield Finding(f"{ctx.protocol} does not work on {focus.area.text}", focus.area.loc,
+                          f"it works on {joined(list(ctx.profile.areas), 'or')}")

@@ -1,0 +1,147 @@
+"""The rules' registry, the `Context` every check reads, and the runner.
+
+A rule is registered once with `@rule(...)`: its code, name, default severity, one-line
+summary, the rationale and source a clinician can check, and a failing and a passing
+example, each a whole plan. `ipt-plan rules` and `ipt-plan explain` read the registry, and
+the tests run every example. A check is a plain function over a `Context` that yields
+`Finding`s; the runner stamps them with the rule's code and severity.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Callable, Iterable, NamedTuple
+
+from .. import codes
+from ..diagnostics import Diagnostic, Severity
+from ..graph import activity_node, nodes_of
+from ..knowledge import Catalogue, Profile
+from ..model import Activity, Loc, Phase, Plan
+from ..schedule import session_dates
+
+if TYPE_CHECKING:  # networkx is imported only when the graph is built
+    import networkx as nx
+
+ERROR, WARNING = Severity.ERROR, Severity.WARNING
+
+
+class Finding(NamedTuple):
+    """What a check found: the message, where (None: the plan as a whole) and a fix."""
+
+    message: str
+    loc: Loc | None
+    hint: str | None = None
+
+
+class PlacedActivity(NamedTuple):
+    """An activity line with where it falls in the course."""
+
+    activity: Activity
+    first_session: int  # the first session it falls in (an `every session` line: the phase's first)
+    phase: str  # the kind of the phase it is written in
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything a check may read: the plan, the protocol profile it is checked against
+    (`ipt` when the plan names none) and the technique catalogue, with views over them
+    that several rules share, computed once per plan."""
+
+    plan: Plan
+    profile: Profile
+    catalogue: Catalogue
+
+    @cached_property
+    def graph(self) -> nx.DiGraph:
+        """The plan graph (nodes and edges: see ``ipt_plan.graph``)."""
+        return self.plan.graph
+
+    @cached_property
+    def dates(self) -> dict[int, dt.datetime]:
+        """Each session's date and time, by number; empty without a usable schedule."""
+        return session_dates(self.plan)
+
+    @property
+    def protocol(self) -> str:
+        """The profile as a message names it: "the ipt protocol"."""
+        return f"the {self.profile.name} protocol"
+
+    @cached_property
+    def course_numbers(self) -> frozenset[int]:
+        """The numbers of the sessions on the course: every phase's range, written out or
+        not, but not a pre-treatment session."""
+        return frozenset(s.number for ph in self.plan.phases if ph.kind != "pretreatment"
+                         for s in ph.course())
+
+    def phases_of(self, *kinds: str) -> list[Phase]:
+        """The plan's phases of these kinds, in the order written."""
+        return [ph for ph in self.plan.phases if ph.kind in kinds]
+
+    @cached_property
+    def _activities(self) -> list[PlacedActivity]:
+        nodes = self.graph.nodes
+        return [PlacedActivity(nodes[n]["obj"], nodes[n]["first_session"], nodes[n]["phase"])
+                for n in nodes_of(self.graph, "activity")]
+
+    def activities(self, *phase_kinds: str) -> list[PlacedActivity]:
+        """Every activity line, or those in phases of these kinds, in the order written."""
+        if not phase_kinds:
+            return self._activities
+        return [item for item in self._activities if item.phase in phase_kinds]
+
+    def foci_of(self, activity: Activity) -> list[str]:
+        """The ids of the foci an activity addresses, named or implied (`addresses` edges)."""
+        return self.graph.nodes[activity_node(activity)]["foci"]
+
+
+Check = Callable[[Context], Iterable[Finding]]
+
+
+class Rule(NamedTuple):
+    code: str
+    name: str
+    severity: Severity
+    summary: str
+    rationale: str
+    source: str
+    bad_example: str  # a whole plan that raises this rule's code and no other
+    good_example: str  # a whole plan that raises nothing
+    check: Check | None = None  # None: reported by a stage before the rules
+    uses_profile: bool = True  # False: still runs when the plan's protocol is unusable
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(code: str, name: str, severity: Severity, summary: str, *, rationale: str,
+         source: str, bad: str, good: str, uses_profile: bool = True
+         ) -> Callable[[Check | None], Check | None]:
+    """Register a rule; used bare (no function) for findings made by earlier stages."""
+    def register(check: Check | None) -> Check | None:
+        RULES[code] = Rule(code, name, severity, summary, rationale.strip(), source, bad.strip(),
+                           good.strip(), check, uses_profile)
+        return check
+    return register
+
+
+def run(ctx: Context, path: str, profile_usable: bool = True) -> list[Diagnostic]:
+    """Every rule over the plan. A rule that fails on an odd plan is a bug in ipt-plan:
+    it becomes one more diagnostic, so that it never hides what the other rules found."""
+    found: list[Diagnostic] = []
+    for rule_ in RULES.values():
+        if rule_.check is None or (rule_.uses_profile and not profile_usable):
+            continue
+        try:
+            for finding in rule_.check(ctx):
+                found.append(Diagnostic.at(rule_.code, rule_.severity, finding.message, path,
+                                           finding.loc, finding.hint))
+        except Exception as err:  # noqa: BLE001 - reported, never raised
+            found.append(Diagnostic.at(
+                codes.INTERNAL_ERROR, Severity.ERROR,
+                f"ipt-plan could not apply rule {rule_.code} ({rule_.name}) to this plan "
+                f"({type(err).__name__}: {err})", path, None,
+                "this is a bug in ipt-plan: please report it with the plan that caused it; "
+                "the other rules' findings are still shown"))
+    return found
