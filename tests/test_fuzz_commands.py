@@ -57,7 +57,9 @@ def run(*args: str):
         args, result.exception)
     assert "Traceback" not in result.output, args
     assert f"[{INTERNAL_ERROR}]" not in result.output, (args, result.output)
-    assert f'"{INTERNAL_ERROR}"' not in result.output, (args, result.output)
+    for field in ("code", "ruleId"):  # json, sarif
+        assert f'"{field}": "{INTERNAL_ERROR}"' not in result.output, (args, result.output)
+    assert f"title={INTERNAL_ERROR}" not in result.output, (args, result.output)
     return result
 
 

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import REFERENCE
-from ipt_plan import load_bytes, load_string
+from ipt_plan import codes, load_bytes, load_string
 from ipt_plan.source import normalize
 
 LINES = REFERENCE.read_text(encoding="utf-8").split("\n")
@@ -16,8 +16,11 @@ SETTINGS = settings(max_examples=150, deadline=None,
 
 
 def assert_well_formed(result, text: str) -> None:
+    """Diagnostics located inside the file, and none of them a crash of ipt-plan itself
+    (the facade turns a crash into IPT999 rather than raising, so it must be looked for)."""
     line_count = max(1, len(normalize(text).split("\n")))
     for d in result.diagnostics:
+        assert d.code != codes.INTERNAL_ERROR, d
         assert 1 <= d.line <= line_count, d
         assert d.column >= 1 and d.end_column >= d.column, d
         assert d.message and d.code.startswith("IPT")
@@ -77,3 +80,19 @@ def test_command_line_always_ends_with_an_exit_code(tmp_path, data):
         assert result.exit_code in (0, 1), result.output
         assert result.exception is None or isinstance(result.exception, SystemExit)
         assert "Traceback" not in result.output
+
+
+def test_a_crash_is_not_well_formed(monkeypatch):
+    """The properties above would pass a crashing checker if a crash looked like bad input."""
+    import pytest
+
+    from ipt_plan import loader
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(loader, "_load_text", crash)
+    result = load_string(LINES[0])
+    assert [d.code for d in result.diagnostics] == [codes.INTERNAL_ERROR]
+    with pytest.raises(AssertionError):
+        assert_well_formed(result, LINES[0])

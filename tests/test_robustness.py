@@ -116,6 +116,7 @@ def test_odd_inputs_give_diagnostics_not_exceptions(data):
     assert result.diagnostics
     text_lines = max(1, data.count(b"\n") + 1)
     assert all(1 <= d.line <= text_lines for d in result.diagnostics)
+    assert "IPT999" not in codes(result)  # bad input, never a crash of ipt-plan
 
 
 def test_folder_named_like_a_plan(tmp_path):
@@ -142,6 +143,7 @@ def test_cli_never_prints_a_traceback(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1
     assert "Traceback" not in proc.stdout + proc.stderr
+    assert "IPT999" not in proc.stdout
     assert "binary.iptplan:1:1: error[IPT000]" in proc.stdout
     assert "empty.iptplan:1:1: error[IPT001]" in proc.stdout
     assert "good.iptplan" not in proc.stdout  # checked, and clean

@@ -3,6 +3,8 @@ numbers, and the schedule, against the protocol profile's numbers."""
 
 from __future__ import annotations
 
+import bisect
+import datetime as dt
 from typing import Callable, Iterator
 
 from .. import codes
@@ -412,11 +414,17 @@ def termination_phase(ctx: Context) -> Iterator[Finding]:
     order = ctx.profile.phase_order
     may_follow = order[order.index("termination") + 1:] if "termination" in order else ()
     known = [ph for ph in ctx.plan.phases if ph.kind in PHASE_ORDER]
-    for index, phase in enumerate(known):
-        later = [ph.kind for ph in known[index + 1:]
-                 if ph.kind not in may_follow and ph.kind != "termination"]
+    # For each phase, the nearest later phase that may not follow a termination phase:
+    # one pass from the end, so a plan of thousands of phases stays linear.
+    nearest_misplaced: list[str | None] = []
+    following: str | None = None
+    for phase in reversed(known):
+        nearest_misplaced.append(following)
+        if phase.kind not in may_follow and phase.kind != "termination":
+            following = phase.kind
+    for phase, later in zip(known, reversed(nearest_misplaced)):
         if phase.kind == "termination" and later:
-            yield Finding(f"the termination phase is followed by the {later[0]} phase",
+            yield Finding(f"the termination phase is followed by the {later} phase",
                           phase.name.loc, "make the termination phase the last phase of the course")
 
 
@@ -501,15 +509,16 @@ def schedule_fit(ctx: Context) -> Iterator[Finding]:
                       "meet more often, skip fewer dates, or shorten the course")
     if dates and schedule.start:
         last = max(dates.values()).date()
-        offered = set()
+        offered: list[dt.date] = []  # in date order, searched by bisection
         for day in slots(schedule):
             if day > last:
                 break
-            offered.add(day)
+            offered.append(day)
         for skip in ctx.plan.skips:
-            if skip.date not in offered:
-                before = max((d for d in offered if d < skip.date), default=None)
-                after = min((d for d in offered if d > skip.date), default=None)
+            at = bisect.bisect_left(offered, skip.date)
+            if at == len(offered) or offered[at] != skip.date:
+                before = offered[at - 1] if at else None
+                after = offered[at] if at < len(offered) else None
                 near = [f"{d.strftime('%a')} {d.isoformat()}" for d in (before, after) if d]
                 yield Finding(f"no session falls on {skip.date.isoformat()}, so this skip "
                               "changes nothing", skip.loc,
