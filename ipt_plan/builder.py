@@ -50,6 +50,7 @@ class _PhaseDraft:
     last: int
     every: list[Activity] | None = None
     sessions: list[_SessionDraft] = field(default_factory=list)
+    cut: bool = False
 
 
 def _parse_date(word: Word) -> dt.date | str:
@@ -264,12 +265,15 @@ class _Builder:
             self.error(SYNTAX, f"the range {first}-{last} runs backwards", st.loc,
                        f"write the first session first: sessions {last}-{first}")
             first, last = last, first
-        if last - first >= MAX_SESSIONS:
-            self.error(SYNTAX, f"a phase of {last - first + 1} sessions is more than a plan "
-                       f"can hold (at most {MAX_SESSIONS:,})", st.last.loc,
-                       "check the range for a typing slip")
+        cut = last - first >= MAX_SESSIONS
+        if cut:
+            self.error(SYNTAX,
+                       f"sessions {first}-{last} is a phase of {last - first + 1:,} sessions, more "
+                       f"than a plan can hold (at most {MAX_SESSIONS:,} a phase); only sessions "
+                       f"{first}-{first + MAX_SESSIONS - 1} are checked, and the course's length "
+                       "is not judged", st.last.loc, "check the range for a typing slip")
             last = first + MAX_SESSIONS - 1
-        self.phase = _PhaseDraft(st, first, last)
+        self.phase = _PhaseDraft(st, first, last, cut=cut)
         earlier = self.first_phase.setdefault(st.name.text, self.phase)
         if earlier is not self.phase:
             self.twice(f"the {st.name.text} phase", st.name.loc, earlier.line.loc,
@@ -344,7 +348,7 @@ class _Builder:
         phases = tuple(
             Phase(ph.line.name, ph.first, ph.last, tuple(ph.every or ()),
                   tuple(Session(s.number, s.line.title, tuple(s.activities), s.line.loc)
-                        for s in ph.sessions), ph.line.loc)
+                        for s in ph.sessions), ph.line.loc, ph.cut)
             for ph in self.phases)
         return Plan(
             path=self.path,

@@ -105,6 +105,9 @@ class Phase(NamedTuple):
     every: tuple[Activity, ...]  # the `every session` block
     sessions: tuple[Session, ...]  # as written, in order
     loc: Loc
+    # True when the range as written was longer than a plan can hold and `last` was
+    # brought down to fit: its length is then not the clinician's, and is not judged.
+    cut: bool = False
 
     @property
     def kind(self) -> str:

@@ -271,7 +271,7 @@ phase termination sessions 14-16
     relapse_prevention
 """)
 def session_count(ctx: Context) -> Iterator[Finding]:
-    if not ctx.plan.phases:
+    if not ctx.plan.phases or ctx.course_cut:
         return
     count = len(ctx.course_numbers)
     low, high = ctx.profile.sessions
@@ -287,7 +287,7 @@ def _phase_length_rule(kind: str, bounds: Callable[[Profile], tuple[int, int]]) 
         low, high = bounds(ctx.profile)
         for phase in ctx.phases_of(kind):
             length = len(phase.numbers)
-            if not low <= length <= high:
+            if not phase.cut and not low <= length <= high:
                 yield Finding(f"the {kind} phase has {plural(length, 'session')}; {ctx.protocol} "
                               f"gives it {span(low, high)}", phase.loc,
                               f"make it {span(low, high)} sessions long")
@@ -503,7 +503,7 @@ def schedule_fit(ctx: Context) -> Iterator[Finding]:
                       f"write: for {profile.minutes[1]} min")
     dates = ctx.dates
     weeks = course_weeks(dates)
-    if profile.max_weeks and weeks > profile.max_weeks:
+    if profile.max_weeks and weeks > profile.max_weeks and not ctx.course_cut:
         yield Finding(f"the course spans {weeks} weeks; {ctx.protocol} fits in "
                       f"{profile.max_weeks}", schedule.loc,
                       "meet more often, skip fewer dates, or shorten the course")

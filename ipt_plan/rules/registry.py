@@ -75,6 +75,12 @@ class Context:
         return frozenset(s.number for ph in self.plan.phases if ph.kind != "pretreatment"
                          for s in ph.course())
 
+    @cached_property
+    def course_cut(self) -> bool:
+        """A phase's range was longer than a plan can hold and was cut (the builder said
+        so): the course's length is then not the clinician's, and rules do not judge it."""
+        return any(ph.cut for ph in self.plan.phases)
+
     def phases_of(self, *kinds: str) -> list[Phase]:
         """The plan's phases of these kinds, in the order written."""
         return [ph for ph in self.plan.phases if ph.kind in kinds]
