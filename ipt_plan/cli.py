@@ -311,7 +311,7 @@ def export(
         raise usage_error("--tz applies to --format ics and fhir; json dates are as planned")
     if subject is not None and export_format is not ExportFormat.fhir:
         raise usage_error("--subject applies to --format fhir only")
-    if not plan.is_file():
+    if not plan.exists() or plan.is_dir():  # anything else is read, or said why not, below
         raise usage_error(f"no plan file at {plan}")
     if out is not None and not out.parent.is_dir():
         raise usage_error(f"no folder {out.parent} to write {out.name} into")
