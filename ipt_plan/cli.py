@@ -4,6 +4,7 @@ chooses the exit code (0 clean, 1 problems found, 2 usage error)."""
 from __future__ import annotations
 
 import gc
+import io
 import os
 import sys
 from enum import Enum
@@ -564,10 +565,80 @@ def new(
         raise typer.Exit(1)
 
 
+class OutputLost(Exception):
+    """Standard output took no more: its reader went away, its disk is full, or it was
+    closed. Not an OSError, so that neither click (which makes a broken pipe exit 1, read
+    as "problems found") nor a command's own handling of file errors catches it."""
+
+
+class _StandardOutput(io.RawIOBase):
+    """Standard output's descriptor, where every failed write becomes OutputLost, whoever
+    writes (a command, click's help, the final flush). After a failure it takes and drops
+    everything, so that Python's own flush at exit has nothing left to fail on."""
+
+    def __init__(self, fd: int | None) -> None:
+        self.fd = fd  # None: there was no standard output when ipt-plan started
+        self.lost = False
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return self.fd is not None and os.isatty(self.fd)
+
+    def fileno(self) -> int:
+        if self.fd is None:
+            raise io.UnsupportedOperation("standard output is closed")
+        return self.fd
+
+    def write(self, data) -> int:
+        if self.lost:
+            return len(data)
+        if self.fd is None:
+            raise OutputLost("it is closed")
+        try:
+            return os.write(self.fd, data)
+        except BrokenPipeError:
+            raise OutputLost(None) from None  # the reader stopped, as `| head` does: quiet
+        except OSError as err:
+            raise OutputLost(err.strerror or str(err)) from None
+
+
+def _guarded_stdout() -> _StandardOutput | None:
+    """Put sys.stdout on a _StandardOutput, keeping its encoding and buffering."""
+    current = sys.stdout
+    if sys.platform == "win32" and current is not None and current.isatty():
+        return None  # Windows' own console writer is kept: it alone shows all of Unicode
+    try:
+        fd = current.fileno() if current is not None else None
+    except (OSError, ValueError):
+        fd = None
+    raw = _StandardOutput(fd)
+    # Python leaves sys.stdout None when descriptor 1 was closed at start; the number may
+    # since name a file ipt-plan opened, so nothing is written to it.
+    sys.stdout = io.TextIOWrapper(
+        io.BufferedWriter(raw), encoding=getattr(current, "encoding", None) or "utf-8",
+        errors=getattr(current, "errors", None) or "strict",
+        line_buffering=getattr(current, "line_buffering", False),
+        write_through=getattr(current, "write_through", False))
+    return raw
+
+
 def run() -> None:
     """Console entry point."""
+    stdout = _guarded_stdout()
     try:
-        app()
+        try:
+            app()
+        finally:
+            sys.stdout.flush()  # here, not at exit, where a failure can only be ignored
+    except OutputLost as lost:
+        if stdout is not None:
+            stdout.lost = True
+        if lost.args[0] is not None:
+            sys.stderr.write(f"ipt-plan: could not write to standard output ({lost.args[0]}); "
+                             "the output is incomplete\n")
+        sys.exit(2)
     except KeyboardInterrupt:
         sys.stderr.write("ipt-plan: interrupted\n")
         sys.exit(130)

@@ -38,6 +38,65 @@ def title_in(folder: Path) -> str:
     return (folder / "overview.md").read_text(encoding="utf-8").split("\n", 1)[0]
 
 
+# --- 10. output that cannot be written is an error, not a traceback or a success ---------
+
+needs_dev_full = pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full here")
+
+
+def run_into(stdout, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([*CLI, *args], stdout=stdout, stderr=subprocess.PIPE, text=True,
+                          timeout=120, cwd=cwd)
+
+
+def assert_output_lost(done: subprocess.CompletedProcess) -> None:
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr
+    lost = [line for line in done.stderr.splitlines() if "standard output" in line]
+    assert len(lost) == 1 and lost[0].startswith("ipt-plan: "), done.stderr
+
+
+@needs_dev_full
+@pytest.mark.parametrize("args", [
+    ["check", str(BROKEN)],
+    ["export", str(REFERENCE), "-f", "json"],
+    ["graph", str(REFERENCE)],
+    ["new", "--focus", "grief"],
+    ["fmt", "--diff", "MESSY"],
+    ["rules"],
+    ["render", str(REFERENCE), "-o", "OUT"],
+    ["--help"],
+], ids=lambda args: args[0])
+def test_a_full_disk_on_standard_output_is_exit_2(tmp_path, args):
+    messy = tmp_path / "messy.iptplan"
+    messy.write_text(REFERENCE.read_text(encoding="utf-8").replace("  client", "client"))
+    args = [str(messy) if a == "MESSY" else str(tmp_path / "out") if a == "OUT" else a
+            for a in args]
+    with open("/dev/full", "w") as full:
+        assert_output_lost(run_into(full, *args))
+
+
+def test_a_closed_standard_output_is_exit_2(tmp_path):
+    done = subprocess.run(["sh", "-c", 'exec "$@" >&-', "sh", *CLI, "check", str(BROKEN)],
+                          stderr=subprocess.PIPE, text=True, timeout=120)
+    assert_output_lost(done)
+    # Nothing is lost when there was nothing to write.
+    quiet = subprocess.run(["sh", "-c", 'exec "$@" >&-', "sh", *CLI, "check", str(REFERENCE)],
+                           stderr=subprocess.PIPE, text=True, timeout=120)
+    assert quiet.returncode == 0 and quiet.stderr == ""
+
+
+def test_a_reader_that_went_away_is_not_a_success_nor_a_traceback():
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # like `| head` having stopped reading before the output came
+    try:
+        done = subprocess.run([*CLI, "check", str(BROKEN)], stdout=write_end,
+                              stderr=subprocess.PIPE, text=True, timeout=120)
+    finally:
+        os.close(write_end)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr
+
+
 # --- 11. only regular files are read --------------------------------------------------------
 
 needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
