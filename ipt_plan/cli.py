@@ -195,7 +195,8 @@ def render(
     paths: List[str] = typer.Argument(..., metavar="PATH...",
                                       help="Plan files, folders (searched for *.iptplan) or globs."),
     out: Path = typer.Option(..., "--out", "-o", metavar="OUTDIR",
-                             help="Folder for the agendas: one subfolder per plan."),
+                             help="Folder for the agendas: one folder per plan, placed as "
+                                  "the plan is from the current folder."),
     agenda_format: AgendaFormat = typer.Option(
         AgendaFormat.md, "--format", "-f",
         help="md (Markdown), html (printable, one session a page) or txt (plain text)."),
@@ -211,10 +212,16 @@ def render(
     """Turn plans into the agendas a clinician holds in each session.
 
     Each plan is checked first: a plan with errors is reported as `check` shows it and is
-    not rendered; the others still are. For each plan, OUTDIR/<plan file name>/ gets
-    overview.md (the schedule and the foci with their goals) and session-01.md,
-    session-02.md... for every session of the course, written out in the plan or not.
-    Files whose content has not changed are left untouched.
+    not rendered; the others still are. Each plan gets overview.md (the schedule and the
+    foci with their goals) and session-01.md, session-02.md... for every session of the
+    course, written out in the plan or not. Files whose content has not changed are left
+    untouched.
+
+    Each plan's folder mirrors where the plan is from the current folder, so a plan lands
+    in the same folder whatever else is rendered with it: clinic/smith/plan.iptplan goes to
+    OUTDIR/clinic/smith/plan/. A plan outside the current folder goes to OUTDIR/outside/
+    and its whole path. A name with capitals, spaces or accents is made readable and ends
+    in a short code that keeps it apart from similar names (Ms A.iptplan: Ms-A-e7890c77/).
 
     Examples:
 

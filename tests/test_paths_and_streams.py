@@ -38,6 +38,104 @@ def title_in(folder: Path) -> str:
     return (folder / "overview.md").read_text(encoding="utf-8").split("\n", 1)[0]
 
 
+# --- 6. each plan's agendas land in its own folder, the same one every run ----------------
+
+def test_a_plan_keeps_its_folder_when_another_plan_joins_the_run(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write_plan(Path("clinic/smith/plan.iptplan"), "Smith")
+    assert runner.invoke(app, ["render", "clinic/smith/plan.iptplan", "-o", "out"]).exit_code == 0
+    smiths = [p.parent for p in Path("out").rglob("overview.md")]
+    assert len(smiths) == 1 and title_in(smiths[0]) == "# Smith"
+
+    write_plan(Path("clinic/jones/plan.iptplan"), "Jones")
+    assert runner.invoke(app, ["render", "clinic/", "-o", "out"]).exit_code == 0
+    assert title_in(smiths[0]) == "# Smith"  # Jones's agendas never overwrite Smith's
+    folders = {title_in(p.parent): p.parent for p in Path("out").rglob("overview.md")}
+    assert set(folders) == {"# Smith", "# Jones"}
+    assert folders["# Smith"] == smiths[0]
+    assert folders == {"# Smith": Path("out/clinic/smith/plan"),
+                       "# Jones": Path("out/clinic/jones/plan")}
+
+
+def test_make_run_layout_mirrors_the_plans_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(PLANS.parent)
+    out = tmp_path / "agendas"
+    result = runner.invoke(app, ["render", "plans/", "-o", str(out)])
+    assert result.exit_code == 0
+    assert sorted(p.name for p in (out / "plans").iterdir()) == sorted(
+        p.stem for p in PLANS.glob("*.iptplan"))
+    assert f"-> {out / 'plans' / 'caregiver-dispute'}{os.sep} " in result.stderr
+
+
+def test_plans_named_alike_get_folders_apart_even_without_case(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    names = ["clinic/Ms-A.iptplan", "clinic/ms-a.iptplan", "clinic/MS-A.iptplan",
+             "clinic/Ms A.iptplan", "clinic/Ms_A.iptplan", "Clinic/ms-a.iptplan",
+             "clinic/con.iptplan", "clinic/x-0123abcd.iptplan", "clinic/ms-a.txt",
+             "clinic/ms-a.txt.iptplan", "clinic/.ms-a.iptplan", "clinic/Zoë.iptplan",
+             "clinic/Zoe\u0308.iptplan", "outside/ms-a.iptplan"]
+    folders = {name: batch.plan_folder(Path(name)) for name in names}
+    lowered = {str(folder).casefold() for folder in folders.values()}
+    assert len(lowered) == len(names), folders  # apart on macOS and Windows too
+    for name, folder in folders.items():
+        assert not folder.is_absolute() and ".." not in folder.parts
+        assert all(part and not part.startswith((".", "-")) for part in folder.parts)
+        assert batch.plan_folder(Path(name)) == folder  # the same every time
+    assert folders["clinic/ms-a.iptplan"] == Path("clinic/ms-a")
+    assert str(folders["clinic/Ms A.iptplan"]).startswith("clinic/Ms-A-")  # still readable
+    assert folders["clinic/Zoë.iptplan"].name.startswith("Zoë-")
+    assert batch.plan_folder(Path("Ms A.iptplan")) == Path("Ms-A-e7890c77")  # as documented
+    # The plans' own `outside`, a folder or a plan, never meets the folder for plans
+    # outside the current one.
+    assert batch.plan_folder(Path("outside/ms-a.iptplan")).parts[0] != "outside"
+    assert batch.plan_folder(Path("outside.iptplan")).parts[0] != "outside"
+
+
+def test_each_plan_lands_in_the_same_folder_alone_or_with_others(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    names = ["a/plan.iptplan", "b/plan.iptplan", "b/Plan.iptplan", "b/p l a n.iptplan"]
+    for name in names:
+        write_plan(Path(name), name)
+    together = folders_by_title(["a", "b"], Path("together"))
+    assert len(set(together.values())) == len(names)
+    for index, name in enumerate(names):
+        alone = folders_by_title([name], Path(f"alone-{index}"))
+        assert alone == {f"# {name}": together[f"# {name}"]}
+
+
+def folders_by_title(paths: list[str], out: Path) -> dict[str, Path]:
+    """Render the paths into `out`: each plan's title, and its folder within `out`."""
+    assert runner.invoke(app, ["render", *paths, "-o", str(out)]).exit_code == 0
+    return {title_in(p.parent): p.parent.relative_to(out) for p in out.rglob("overview.md")}
+
+
+def test_plans_outside_the_current_folder_stay_inside_the_output_folder(tmp_path, monkeypatch):
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    write_plan(tmp_path / "other" / "plan.iptplan", "Other")
+    write_plan(here / "plan.iptplan", "Here")
+    out = tmp_path / "out"
+    for arg in ("../other/plan.iptplan", str(tmp_path / "other"), "plan.iptplan"):
+        assert runner.invoke(app, ["render", arg, "-o", str(out)]).exit_code == 0
+    folders = sorted(p.parent for p in out.rglob("overview.md"))
+    assert len(folders) == 2  # the relative and the absolute path name one plan, one folder
+    assert {p.name for p in tmp_path.iterdir()} == {"here", "other", "out"}
+    assert all(out in p.parents for p in folders)
+    assert (out / "plan" / "overview.md").is_file()
+    elsewhere = next(p for p in folders if p != out / "plan")
+    assert title_in(elsewhere) == "# Other" and elsewhere.relative_to(out).parts[0] == "outside"
+
+
+def test_one_plan_named_twice_is_rendered_once(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write_plan(Path("clinic/smith/plan.iptplan"), "Smith")
+    jobs = batch.plan_jobs([Path("clinic/smith/plan.iptplan"),
+                            Path("clinic/../clinic/smith/plan.iptplan")],
+                           Path("out"), "md", None, ())
+    assert [job.out_dir for job in jobs] == [str(Path("out/clinic/smith/plan"))]
+
+
 # --- 10. output that cannot be written is an error, not a traceback or a success ---------
 
 needs_dev_full = pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full here")
@@ -126,7 +224,8 @@ def test_a_named_pipe_is_reported_not_waited_on(with_fifo, args):
     assert "not a regular file" in done.stdout + done.stderr
     assert "Traceback" not in done.stdout + done.stderr
     if args[0] == "render":
-        assert any(p.parent.name == "good" for p in (with_fifo.parent / "out").rglob("session-16.md"))
+        rendered = (with_fifo.parent / "out").rglob("session-16.md")
+        assert [p.parent.name for p in rendered] == ["good"]
 
 
 def test_a_device_is_not_read_as_a_plan(tmp_path):
@@ -156,4 +255,5 @@ def test_a_named_pipe_among_protocol_profiles_is_reported_not_waited_on(tmp_path
     os.mkfifo(tmp_path / "ours.toml")
     done = subprocess.run([*CLI, "protocols", "--protocols", str(tmp_path)], capture_output=True,
                           text=True, timeout=30)
-    assert "ours       (cannot be used: it cannot be read (a named pipe, not a regular file))" in done.stdout
+    assert ("ours       (cannot be used: it cannot be read (a named pipe, not a regular file))"
+            in done.stdout)
