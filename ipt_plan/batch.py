@@ -3,18 +3,28 @@
     outcome = batch.run(["plans/"], "agendas", fmt="html", jobs=4)
 
 Each plan is checked first (`loader.load_file`); one with errors is reported with its
-diagnostics and not rendered, and the others go on. Output goes to
-OUTDIR/<plan file name>/overview.md, session-01.md, ...: the folder name comes from the
-plan's file name only, never from text inside the plan. Plans render in parallel
-processes; each writes only its own folder, so the output is the same whatever the
-number of processes. Every file is written to a temporary file beside it and renamed
-into place, so a run killed half-way leaves no half-written agenda; a file whose bytes
-would not change is not touched.
+diagnostics and not rendered, and the others go on.
+
+Output goes to a folder per plan that mirrors where the plan is from the current folder:
+clinic/smith/plan.iptplan renders into OUTDIR/clinic/smith/plan/overview.md,
+session-01.md, ... A plan outside the current folder goes under OUTDIR/outside/ followed
+by its whole path, so nothing is ever written outside OUTDIR. Names that are not plain
+lower-case ASCII (capitals, spaces, accents, names Windows reserves) are made readable and
+end in a short hash of the real name (`Ms A.iptplan` -> `Ms-A-e7890c77/`), so no two
+plans meet in one folder, even where the file system ignores case. The folder comes from
+the plan's path alone, never from text inside the plan or from the other plans of the
+run: a plan lands in the same folder every time.
+
+Plans render in parallel processes; each writes only its own folder, so the output is the
+same whatever the number of processes. Every file is written to a temporary file beside
+it and renamed into place, so a run killed half-way leaves no half-written agenda; a file
+whose bytes would not change is not touched.
 """
 
 from __future__ import annotations
 
 import gc
+import hashlib
 import os
 import re
 import secrets
@@ -27,7 +37,7 @@ from pathlib import Path
 from typing import Callable, Iterable, TextIO
 
 from .files import TEMP_SUFFIX, write_atomically
-from .loader import Result, expand, load_file
+from .loader import PLAN_SUFFIX, Result, expand, load_file
 from .wording import plural, visible
 from .renderer import FORMATS, Document, TemplateProblem, check_templates, render
 
@@ -102,32 +112,64 @@ class UsageError(ValueError):
 
 # --- where each plan's agendas go -------------------------------------------------------
 
-def folder_name(plan_file: Path) -> str:
-    """A safe folder name from a plan's file name: letters, digits, `.`, `_` and `-`."""
-    stem = unicodedata.normalize("NFC", plan_file.stem)
-    name = re.sub(r"[^\w.-]+", "-", stem).strip(".-")[:MAX_FOLDER_NAME].rstrip(".-")
-    if not name:
-        return "plan"
-    if name.split(".")[0].upper() in WINDOWS_DEVICES:
-        return f"{name}-plan"
-    return name
+# A name that is kept as it is: lower-case ASCII (so that no two kept names can meet on a
+# file system that ignores case or normalises Unicode), not hidden, and not looking like
+# a name made below (so that a kept name and a made one never meet either).
+KEPT_NAME = re.compile(r"[a-z0-9_](?:[a-z0-9_.-]{0,78}[a-z0-9_])?")
+MADE_NAME = re.compile(r".*-[0-9a-f]{8}")
+# Plans outside the current folder go under this folder, then their full path.
+OUTSIDE = "outside"
 
 
-def folder_names(plan_files: Iterable[Path]) -> list[str]:
-    """One folder per plan, in the order given: a name already taken (compared without
-    case, as macOS and Windows do) gets -2, -3..., so the same arguments always give the
-    same folders."""
-    taken: set[str] = set()
-    names = []
-    for plan_file in plan_files:
-        base = name = folder_name(plan_file)
-        count = 1
-        while name.casefold() in taken:
-            count += 1
-            name = f"{base}-{count}"
-        taken.add(name.casefold())
-        names.append(name)
-    return names
+def _folder_part(shown: str, identity: str, keep: bool = True) -> str:
+    """One part of a plan's output path: `shown` itself when it is a kept name, else made
+    readable and followed by a short hash of `identity`, the name as it is on disk."""
+    if (keep and KEPT_NAME.fullmatch(shown) and not MADE_NAME.fullmatch(shown)
+            and shown.split(".")[0].upper() not in WINDOWS_DEVICES):
+        return shown
+    readable = re.sub(r"[^\w.-]+", "-", unicodedata.normalize("NFC", shown))
+    readable = readable.strip(".-")[:MAX_FOLDER_NAME].rstrip(".-") or "plan"
+    digest = hashlib.sha256(identity.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+    return f"{readable}-{digest}"
+
+
+def plan_folder(plan_file: Path, cwd: Path | None = None) -> Path:
+    """Where a plan's agendas go, relative to OUTDIR: the plan's own path from the current
+    folder (`cwd`), with its name in place of the file, as clinic/smith/plan/ for
+    clinic/smith/plan.iptplan; a plan outside the current folder goes under outside/ and
+    its whole path. It depends on the plan's path alone, never on the plan's text or on
+    the other plans of the run, so a plan lands in the same folder every run, and two
+    plans never in one. Names that could not be kept (capitals, spaces, accents, names
+    Windows reserves...) are made readable and marked with a short hash of the real name."""
+    # The plan's folder without symbolic links or `..`, which could lead elsewhere; the
+    # plan keeps its own file name.
+    location = Path(os.path.realpath(plan_file.parent)) / plan_file.name
+    cwd = cwd if cwd is not None else current_folder()
+    inside = cwd is not None and location.is_relative_to(cwd)
+    if inside:
+        names = location.relative_to(cwd).parts
+    else:
+        drive = location.drive.rstrip(":\\/")
+        names = ((drive,) if drive else ()) + location.parts[1:]
+    parts = [_folder_part(name, name) for name in names[:-1]]
+    name = names[-1]
+    stem = name[:-len(PLAN_SUFFIX)] if name.endswith(PLAN_SUFFIX) else ""
+    # Another kind of file is always hashed: `notes.txt` never takes `notes.txt.iptplan`'s
+    # folder.
+    parts.append(_folder_part(stem or name, name, keep=bool(stem)))
+    if not inside:
+        return Path(OUTSIDE, *parts)
+    if parts[0] == OUTSIDE:  # the plans' own `outside` is never taken for OUTSIDE
+        parts[0] = _folder_part(OUTSIDE, names[0], keep=False)
+    return Path(*parts)
+
+
+def current_folder() -> Path | None:
+    """The current folder without symbolic links; None if it was removed."""
+    try:
+        return Path(os.path.realpath(os.getcwd()))
+    except OSError:
+        return None
 
 
 # --- writing ----------------------------------------------------------------------------
@@ -238,10 +280,16 @@ def _crashed(job: PlanJob, err: BaseException) -> PlanOutcome:
 
 def plan_jobs(plan_files: list[Path], out: Path, fmt: str, templates: Path | None,
               protocol_dirs: tuple[Path, ...]) -> list[PlanJob]:
-    return [PlanJob(str(plan_file), str(out / name), fmt,
-                    str(templates) if templates is not None else None,
-                    tuple(str(d) for d in protocol_dirs))
-            for plan_file, name in zip(plan_files, folder_names(plan_files))]
+    """One job per plan, each with its own folder. Two paths that give one folder name one
+    file (`a/x.iptplan` and `a/../a/x.iptplan`): it is rendered once."""
+    jobs: dict[Path, PlanJob] = {}
+    cwd = current_folder()
+    for plan_file in plan_files:
+        folder = out / plan_folder(plan_file, cwd)
+        jobs.setdefault(folder, PlanJob(str(plan_file), str(folder), fmt,
+                                        str(templates) if templates is not None else None,
+                                        tuple(str(d) for d in protocol_dirs)))
+    return list(jobs.values())
 
 
 def run(paths: Iterable[str | os.PathLike], out: str | os.PathLike, fmt: str = "md",

@@ -4,6 +4,7 @@ chooses the exit code (0 clean, 1 problems found, 2 usage error)."""
 from __future__ import annotations
 
 import gc
+import io
 import os
 import sys
 from enum import Enum
@@ -194,7 +195,8 @@ def render(
     paths: List[str] = typer.Argument(..., metavar="PATH...",
                                       help="Plan files, folders (searched for *.iptplan) or globs."),
     out: Path = typer.Option(..., "--out", "-o", metavar="OUTDIR",
-                             help="Folder for the agendas: one subfolder per plan."),
+                             help="Folder for the agendas: one folder per plan, placed as "
+                                  "the plan is from the current folder."),
     agenda_format: AgendaFormat = typer.Option(
         AgendaFormat.md, "--format", "-f",
         help="md (Markdown), html (printable, one session a page) or txt (plain text)."),
@@ -210,10 +212,16 @@ def render(
     """Turn plans into the agendas a clinician holds in each session.
 
     Each plan is checked first: a plan with errors is reported as `check` shows it and is
-    not rendered; the others still are. For each plan, OUTDIR/<plan file name>/ gets
-    overview.md (the schedule and the foci with their goals) and session-01.md,
-    session-02.md... for every session of the course, written out in the plan or not.
-    Files whose content has not changed are left untouched.
+    not rendered; the others still are. Each plan gets overview.md (the schedule and the
+    foci with their goals) and session-01.md, session-02.md... for every session of the
+    course, written out in the plan or not. Files whose content has not changed are left
+    untouched.
+
+    Each plan's folder mirrors where the plan is from the current folder, so a plan lands
+    in the same folder whatever else is rendered with it: clinic/smith/plan.iptplan goes to
+    OUTDIR/clinic/smith/plan/. A plan outside the current folder goes to OUTDIR/outside/
+    and its whole path. A name with capitals, spaces or accents is made readable and ends
+    in a short code that keeps it apart from similar names (Ms A.iptplan: Ms-A-e7890c77/).
 
     Examples:
 
@@ -319,7 +327,7 @@ def export(
         raise usage_error("--subject applies to --format fhir only")
     if label is not None and export_format is not ExportFormat.ics:
         raise usage_error("--label applies to --format ics only")
-    if not plan.is_file():
+    if not plan.exists() or plan.is_dir():  # anything else is read, or said why not, below
         raise usage_error(f"no plan file at {plan}")
     if out is not None and not out.parent.is_dir():
         raise usage_error(f"no folder {out.parent} to write {out.name} into")
@@ -577,10 +585,80 @@ def new(
         raise typer.Exit(1)
 
 
+class OutputLost(Exception):
+    """Standard output took no more: its reader went away, its disk is full, or it was
+    closed. Not an OSError, so that neither click (which makes a broken pipe exit 1, read
+    as "problems found") nor a command's own handling of file errors catches it."""
+
+
+class _StandardOutput(io.RawIOBase):
+    """Standard output's descriptor, where every failed write becomes OutputLost, whoever
+    writes (a command, click's help, the final flush). After a failure it takes and drops
+    everything, so that Python's own flush at exit has nothing left to fail on."""
+
+    def __init__(self, fd: int | None) -> None:
+        self.fd = fd  # None: there was no standard output when ipt-plan started
+        self.lost = False
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return self.fd is not None and os.isatty(self.fd)
+
+    def fileno(self) -> int:
+        if self.fd is None:
+            raise io.UnsupportedOperation("standard output is closed")
+        return self.fd
+
+    def write(self, data) -> int:
+        if self.lost:
+            return len(data)
+        if self.fd is None:
+            raise OutputLost("it is closed")
+        try:
+            return os.write(self.fd, data)
+        except BrokenPipeError:
+            raise OutputLost(None) from None  # the reader stopped, as `| head` does: quiet
+        except OSError as err:
+            raise OutputLost(err.strerror or str(err)) from None
+
+
+def _guarded_stdout() -> _StandardOutput | None:
+    """Put sys.stdout on a _StandardOutput, keeping its encoding and buffering."""
+    current = sys.stdout
+    if sys.platform == "win32" and current is not None and current.isatty():
+        return None  # Windows' own console writer is kept: it alone shows all of Unicode
+    try:
+        fd = current.fileno() if current is not None else None
+    except (OSError, ValueError):
+        fd = None
+    raw = _StandardOutput(fd)
+    # Python leaves sys.stdout None when descriptor 1 was closed at start; the number may
+    # since name a file ipt-plan opened, so nothing is written to it.
+    sys.stdout = io.TextIOWrapper(
+        io.BufferedWriter(raw), encoding=getattr(current, "encoding", None) or "utf-8",
+        errors=getattr(current, "errors", None) or "strict",
+        line_buffering=getattr(current, "line_buffering", False),
+        write_through=getattr(current, "write_through", False))
+    return raw
+
+
 def run() -> None:
     """Console entry point."""
+    stdout = _guarded_stdout()
     try:
-        app()
+        try:
+            app()
+        finally:
+            sys.stdout.flush()  # here, not at exit, where a failure can only be ignored
+    except OutputLost as lost:
+        if stdout is not None:
+            stdout.lost = True
+        if lost.args[0] is not None:
+            sys.stderr.write(f"ipt-plan: could not write to standard output ({lost.args[0]}); "
+                             "the output is incomplete\n")
+        sys.exit(2)
     except KeyboardInterrupt:
         sys.stderr.write("ipt-plan: interrupted\n")
         sys.exit(130)

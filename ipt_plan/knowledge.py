@@ -15,6 +15,7 @@ from typing import NamedTuple
 from .cache import cached
 from .model import MAX_SESSIONS
 from .resources import KNOWLEDGE_DIR
+from .source import read_regular
 
 BUILTIN_PROTOCOLS = KNOWLEDGE_DIR / "protocols"
 CADENCES = ("weekly", "twice_weekly", "every_n_weeks", "monthly")
@@ -219,7 +220,7 @@ def profile_from_toml(text: str, path: str) -> Profile:
 
 def load_profile_file(path: Path) -> Profile:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular(path).decode("utf-8")
     except (OSError, UnicodeDecodeError) as err:
         raise ProfileError(f"it cannot be read ({getattr(err, 'strerror', None) or err})") from None
     return profile_from_toml(text, str(path))

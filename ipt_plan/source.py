@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from typing import NamedTuple
 
 from .codes import UNREADABLE_FILE
@@ -67,18 +69,55 @@ def normalize(text: str) -> str:
     return text
 
 
+class NotRegularFile(OSError):
+    """A path that names a pipe, a device or a socket: reading one can wait forever."""
+
+
+# What a path names when it is not a regular file, said for a clinician.
+NOT_REGULAR = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a device"),
+               (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"))
+
+
+def _not_regular(mode: int, name: str) -> NotRegularFile:
+    kind = next((kind for test, kind in NOT_REGULAR if test(mode)), "a special file")
+    return NotRegularFile(errno.EINVAL, f"{kind}, not a regular file", name)
+
+
+def read_regular(path: str | os.PathLike, limit: int = -1) -> bytes:
+    """Up to `limit` bytes of a regular file (all of it by default); NotRegularFile for
+    anything else. The file is opened without waiting (a named pipe with no writer would
+    block the open, and one with a writer the read, for ever), and what it is comes from
+    the open descriptor, so it cannot change between the look and the read."""
+    name = os.fspath(path)
+    try:
+        fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as err:
+        if err.errno == errno.ENXIO:  # a socket, which cannot be opened at all
+            raise _not_regular(stat.S_IFSOCK, name) from None
+        raise
+    with os.fdopen(fd, "rb") as handle:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), name)
+        if not stat.S_ISREG(mode):
+            raise _not_regular(mode, name)
+        return handle.read(limit)
+
+
 def read(path: str | os.PathLike) -> Source:
     """Read a plan file; every way it can fail becomes a diagnostic, never an exception."""
     name = os.fspath(path)
     try:
-        with open(name, "rb") as handle:
-            data = handle.read(MAX_BYTES + 1)
+        data = read_regular(name, MAX_BYTES + 1)
     except IsADirectoryError:
         return _unreadable(name, "this is a folder, not a plan file")
     except FileNotFoundError:
         return _unreadable(name, "no such file")
     except PermissionError:
         return _unreadable(name, "this file cannot be read (permission denied)")
+    except NotRegularFile as err:
+        return _unreadable(name, f"this is {err.strerror}, so it is not read",
+                           "a plan is a text file saved from an editor; check what this path names")
     except OSError as err:
         return _unreadable(name, f"this file cannot be read ({err.strerror or err})")
     return decode(data, name)

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from conftest import PLANS, REFERENCE
 from ipt_plan import batch, files
-from ipt_plan.batch import TEMP_SUFFIX, Progress, folder_name, folder_names
+from ipt_plan.batch import TEMP_SUFFIX, Progress, plan_folder
 from ipt_plan.cli import app
 
 runner = CliRunner()
@@ -22,6 +22,11 @@ runner = CliRunner()
 
 def invoke(*args):
     return runner.invoke(app, ["render", *map(str, args)])
+
+
+def agendas(out: Path, plan: Path) -> Path:
+    """The folder a plan's agendas go to (see test_paths_and_streams.py for the layout)."""
+    return out / plan_folder(plan)
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -47,9 +52,10 @@ def test_good_plans_render_and_bad_ones_are_reported(mixed, tmp_path):
     out = tmp_path / "out"
     result = invoke(mixed, "-o", out, "--jobs", "2")
     assert result.exit_code == 1
-    assert sorted(p.name for p in out.iterdir()) == ["caregiver", "postpartum"]
-    assert len(list((out / "caregiver").iterdir())) == 17
-    assert len(list((out / "postpartum").iterdir())) == 10  # session 0 to 8 and the overview
+    assert sorted(p.parent.name for p in out.rglob("overview.md")) == ["caregiver", "postpartum"]
+    assert len(list(agendas(out, mixed / "caregiver.iptplan").iterdir())) == 17
+    # session 0 to 8 and the overview
+    assert len(list(agendas(out, mixed / "postpartum.iptplan").iterdir())) == 10
     report = result.stdout
     assert f"{mixed / 'broken.iptplan'}:12:7: error[IPT204]: the role dispute 'sister' has no stage" in report
     assert "   12 | focus sister: role_dispute" in report  # shown as `check` shows it
@@ -72,7 +78,7 @@ def test_a_file_without_read_permission_is_reported(tmp_path):
     locked.chmod(0)
     result = invoke(plans, "-o", tmp_path / "out")
     assert result.exit_code == 1 and "permission denied" in result.stdout
-    assert (tmp_path / "out" / "good" / "session-16.md").is_file()
+    assert (agendas(tmp_path / "out", plans / "good.iptplan") / "session-16.md").is_file()
 
 
 def test_output_is_the_same_whatever_the_number_of_processes(tmp_path):
@@ -101,18 +107,18 @@ def test_a_rerun_is_byte_identical_and_rewrites_only_what_changed(tmp_path, refe
                                            "Saying no to the Friday appointment"), encoding="utf-8")
     changed = invoke(plan, "-o", out)
     assert "1 file written, 16 unchanged" in changed.stdout
-    rewritten = [p.name for p in (out / "ms-a").iterdir() if p.stat().st_mtime != past]
+    rewritten = [p.name for p in agendas(out, plan).iterdir() if p.stat().st_mtime != past]
     assert rewritten == ["session-06.md"]
-    assert "Friday" in (out / "ms-a" / "session-06.md").read_text(encoding="utf-8")
+    assert "Friday" in (agendas(out, plan) / "session-06.md").read_text(encoding="utf-8")
 
 
 def test_agendas_of_sessions_a_plan_no_longer_has_are_removed(tmp_path):
     out = tmp_path / "out"
-    stale, own = out / "caregiver-dispute" / "session-17.md", out / "caregiver-dispute" / "notes.md"
+    stale, own = agendas(out, REFERENCE) / "session-17.md", agendas(out, REFERENCE) / "notes.md"
     stale.parent.mkdir(parents=True)
     stale.write_text("old")
     own.write_text("the clinician's own file")
-    html = out / "caregiver-dispute" / "session-17.html"
+    html = agendas(out, REFERENCE) / "session-17.html"
     html.write_text("another format's agenda")
     result = invoke(REFERENCE, "-o", out)
     assert result.exit_code == 0 and "1 removed" in result.stdout
@@ -134,7 +140,7 @@ def test_writes_are_atomic(tmp_path, monkeypatch):
 
 
 def test_a_killed_runs_temp_files_are_cleared(tmp_path):
-    folder = tmp_path / "out" / "caregiver-dispute"
+    folder = agendas(tmp_path / "out", REFERENCE)
     folder.mkdir(parents=True)
     leftover = folder / f".session-03.md.deadbeef{TEMP_SUFFIX}"
     leftover.write_text("half an agen")
@@ -144,25 +150,29 @@ def test_a_killed_runs_temp_files_are_cleared(tmp_path):
 
 def test_a_write_failure_fails_that_plan_only(tmp_path):
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "caregiver-dispute").write_text("a file where the plan's folder should be")
+    agendas(out, REFERENCE).parent.mkdir(parents=True)
+    agendas(out, REFERENCE).write_text("a file where the plan's folder should be")
     result = invoke(REFERENCE, PLANS / "postpartum-new-mother.iptplan", "-o", out)
     assert result.exit_code == 1
     assert f"{REFERENCE}: not rendered: cannot write" in result.stdout
-    assert (out / "postpartum-new-mother" / "session-08.md").is_file()
+    assert (agendas(out, PLANS / "postpartum-new-mother.iptplan") / "session-08.md").is_file()
 
 
-def test_folder_names_come_from_the_file_name_only():
-    assert folder_name(Path("clinic/Ms A: plan (v2).iptplan")) == "Ms-A-plan-v2"
-    assert folder_name(Path("..hidden.iptplan")) == "hidden"
-    assert folder_name(Path("Zoë.iptplan")) == "Zoë"
-    assert folder_name(Path("con.iptplan")) == "con-plan"
-    assert folder_name(Path("---.iptplan")) == "plan"
-    assert folder_names([Path("a/x.iptplan"), Path("b/x.iptplan"), Path("c/X.iptplan"),
-                         Path("x-2.iptplan")]) == ["x", "x-2", "X-3", "x-2-2"]
+def test_folder_names_come_from_the_plan_path_only():
+    def leaf(name: str) -> str:
+        return plan_folder(Path("clinic", name)).name
+
+    assert plan_folder(Path("clinic/ms-a.iptplan")) == Path("clinic/ms-a")
+    assert re.fullmatch(r"Ms-A-plan-v2-[0-9a-f]{8}", leaf("Ms A: plan (v2).iptplan"))
+    assert re.fullmatch(r"hidden-[0-9a-f]{8}", leaf("..hidden.iptplan"))
+    assert re.fullmatch(r"Zoë-[0-9a-f]{8}", leaf("Zoë.iptplan"))
+    assert re.fullmatch(r"con-[0-9a-f]{8}", leaf("con.iptplan"))
+    assert re.fullmatch(r"plan-[0-9a-f]{8}", leaf("---.iptplan"))
+    assert plan_folder(Path("a/x.iptplan")) != plan_folder(Path("b/x.iptplan"))
 
 
-def test_same_stem_in_two_folders_and_hostile_plan_text(tmp_path, reference_text):
+def test_same_stem_in_two_folders_and_hostile_plan_text(tmp_path, reference_text, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     for folder in ("a", "b"):
         (tmp_path / folder).mkdir()
         (tmp_path / folder / "plan.iptplan").write_text(
@@ -170,16 +180,17 @@ def test_same_stem_in_two_folders_and_hostile_plan_text(tmp_path, reference_text
                                    'plan "../../escaped"'), encoding="utf-8")
     out = tmp_path / "out"
     assert invoke(tmp_path / "a", tmp_path / "b", "-o", out).exit_code == 0
-    assert sorted(p.name for p in out.iterdir()) == ["plan", "plan-2"]
+    assert sorted(p.parent for p in out.rglob("overview.md")) == [out / "a" / "plan",
+                                                                  out / "b" / "plan"]
     assert {p.name for p in tmp_path.iterdir()} == {"a", "b", "out"}  # nothing written elsewhere
-    assert "# ../../escaped" in (out / "plan" / "overview.md").read_text(encoding="utf-8")
+    assert "# ../../escaped" in (out / "a" / "plan" / "overview.md").read_text(encoding="utf-8")
 
 
 def test_usage_errors_exit_2(tmp_path):
     missing = invoke(REFERENCE, tmp_path / "nope.iptplan", "-o", tmp_path / "out")
     assert missing.exit_code == 2
     assert f"{tmp_path / 'nope.iptplan'}:1:1: error[IPT000]: no such file or folder" in missing.stdout
-    assert (tmp_path / "out" / "caregiver-dispute" / "overview.md").is_file()  # the rest rendered
+    assert (agendas(tmp_path / "out", REFERENCE) / "overview.md").is_file()  # the rest rendered
     assert invoke(REFERENCE).exit_code == 2  # no -o
     assert invoke(REFERENCE, "-o", tmp_path / "o", "--format", "pdf").exit_code == 2
     assert invoke(REFERENCE, "-o", tmp_path / "o", "--jobs", "0").exit_code == 2
@@ -202,7 +213,7 @@ def test_a_template_that_does_not_compile_stops_the_batch_before_it_starts(tmp_p
     result, template = render_with_session_template(tmp_path, "{{ session.number }\n")
     assert result.exit_code == 2
     assert result.stderr.startswith(f"ipt-plan: {template}:1: template error:")
-    assert not (tmp_path / "out" / "caregiver-dispute").exists()
+    assert not agendas(tmp_path / "out", REFERENCE).exists()
 
 
 def test_a_template_error_while_rendering_fails_each_plan_clearly(tmp_path):
@@ -257,19 +268,21 @@ def test_a_first_render_killed_before_its_folder_is_in_place_leaves_no_agenda(tm
     monkeypatch.setattr(batch.os, "rename", killed)
     outcome = batch.run([REFERENCE], out, jobs=1)
     assert outcome.exit_code == 1 and "cannot write" in outcome.failed[0].problem
-    assert list(out.iterdir()) == []  # neither the plan's folder nor a temporary one
+    # Neither the plan's folder nor a temporary one.
+    assert not agendas(out, REFERENCE).exists() and not list(out.rglob(f"*{TEMP_SUFFIX}"))
     monkeypatch.undo()
     assert batch.run([REFERENCE], out, jobs=1).exit_code == 0
-    assert sorted(p.name for p in out.iterdir()) == ["caregiver-dispute"]
-    assert len(list((out / "caregiver-dispute").iterdir())) == 17
+    assert [p.parent for p in out.rglob("overview.md")] == [agendas(out, REFERENCE)]
+    assert len(list(agendas(out, REFERENCE).iterdir())) == 17
 
 
 def test_a_killed_runs_temporary_folder_is_cleared(tmp_path):
     out = tmp_path / "out"
-    leftover = out / f".caregiver-dispute.0badcafe{TEMP_SUFFIX}"
+    beside = agendas(out, REFERENCE).parent
+    leftover = beside / f".caregiver-dispute.0badcafe{TEMP_SUFFIX}"
     leftover.mkdir(parents=True)
     (leftover / "session-01.md").write_text("half")
-    other = out / f".caregiver-dispute-2.1234abcd{TEMP_SUFFIX}"  # another plan's, in progress
+    other = beside / f".caregiver-dispute-2.1234abcd{TEMP_SUFFIX}"  # another plan's, in progress
     other.mkdir()
     assert batch.run([REFERENCE], out, jobs=1).exit_code == 0
     assert not leftover.exists() and other.exists()
