@@ -95,6 +95,15 @@ def test_export_refuses_a_fifo_and_a_socket(tmp_path):
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("out", ["-", "/dev/stdout"])
+def test_export_to_dash_or_dev_stdout_is_standard_output(tmp_path, monkeypatch, out):
+    monkeypatch.chdir(tmp_path)
+    result = export_json(out)
+    assert result.exit_code == 0
+    assert result.stdout.startswith("{") and '"sessions"' in result.stdout
+    assert list(tmp_path.iterdir()) == []  # no file called "-"
+
+
 def test_new_files_are_private_whatever_the_umask(tmp_path, umask_022):
     out = tmp_path / "plan.json"
     assert export_json(out).exit_code == 0
@@ -274,6 +283,19 @@ def test_a_file_whose_owner_cannot_be_kept_is_refused():
         shutil.rmtree(shared)
 
 
+def test_fmt_refuses_a_hard_linked_plan_and_keeps_both_names_the_same(tmp_path, reference_text):
+    plan = tmp_path / "plan.iptplan"
+    plan.write_text(reference_text.replace("  client A-0142", "client   A-0142"), encoding="utf-8")
+    other = tmp_path / "backup.txt"
+    os.link(plan, other)
+    before = plan.read_bytes()
+    result = invoke("fmt", plan)
+    assert result.exit_code == 2
+    assert f"ipt-plan: cannot write {plan}: it has 2 hard links" in result.stderr
+    assert plan.read_bytes() == other.read_bytes() == before
+    assert os.path.samefile(plan, other) and temps(tmp_path) == []
+
+
 def test_render_replaces_a_hard_linked_agenda_and_leaves_the_other_name_as_it_was(tmp_path):
     out = tmp_path / "out"
     assert invoke("render", REFERENCE, "-o", out).exit_code == 0
@@ -368,6 +390,24 @@ def test_leftovers_are_cleared_once_per_folder_per_run(tmp_path, monkeypatch):
     assert batch.run(plans, out, jobs=1).exit_code == 0
     assert sorted(cleared) == sorted(set(cleared))  # no folder twice
     assert os.path.realpath(out) in cleared
+
+
+def test_fmt_and_export_clear_dead_leftovers_beside_what_they_write(tmp_path, reference_text):
+    plan = tmp_path / "plan.iptplan"
+    plan.write_text(reference_text.replace("  client A-0142", "client   A-0142"), encoding="utf-8")
+    dead = tmp_path / f".plan.iptplan.deadbeef{TEMP_SUFFIX}"
+    dead.write_text("half a plan")
+    live = tmp_path / f".plan.iptplan.12345678{TEMP_SUFFIX}"
+    live.write_text("a live fmt's")
+    fd = held(live)
+    try:
+        assert invoke("fmt", plan).exit_code == 0
+        assert not dead.exists() and live.exists()
+        dead.write_text("half an export")
+        assert export_json(tmp_path / "plan.json").exit_code == 0
+        assert not dead.exists() and live.exists()
+    finally:
+        os.close(fd)
 
 
 def test_a_failed_write_leaves_no_temporary_file(tmp_path):
