@@ -254,8 +254,12 @@ class ManagedFolder:
                                          "link and run again") from None
             raise RefusedWrite(path, "it is a file, where ipt-plan keeps a folder of "
                                      "agendas; move it away and run again") from None
-        # One listing serves both the clearing of leftovers and the caller.
-        self.names = os.listdir(self.fd)
+        try:
+            # One listing serves both the clearing of leftovers and the caller.
+            self.names = os.listdir(self.fd)
+        except BaseException:
+            os.close(self.fd)
+            raise
         _clear_in(self.fd, self.names)
 
     def __enter__(self) -> ManagedFolder:
