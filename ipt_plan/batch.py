@@ -18,7 +18,10 @@ run: a plan lands in the same folder every time.
 Plans render in parallel processes; each writes only its own folder, so the output is the
 same whatever the number of processes. Every file is written to a temporary file beside
 it and renamed into place, so a run killed half-way leaves no half-written agenda; a file
-whose bytes would not change is not touched.
+whose bytes would not change is not touched. Runs into the same OUTDIR at once both
+succeed: each holds a lock on its temporary files, and only unlocked ones (a killed run's)
+are cleared. Agendas are private (0600, folders 0700), and a link planted in a plan's
+folder, or in place of it, is refused, never followed (see files.py).
 """
 
 from __future__ import annotations
@@ -27,8 +30,6 @@ import gc
 import hashlib
 import os
 import re
-import secrets
-import shutil
 import time
 import unicodedata
 from concurrent.futures import ProcessPoolExecutor
@@ -36,7 +37,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, TextIO
 
-from .files import TEMP_SUFFIX, write_atomically
+from . import files
+from .files import TEMP_SUFFIX  # noqa: F401 - where tests and callers have found it
 from .loader import PLAN_SUFFIX, Result, expand, load_file
 from .wording import plural, visible
 from .renderer import FORMATS, Document, TemplateProblem, check_templates, render
@@ -56,6 +58,7 @@ class PlanJob:
 
     plan_file: str
     out_dir: str  # OUTDIR/<folder>, chosen before any plan is read
+    out_root: str  # OUTDIR: below it, no link is followed
     fmt: str
     templates: str | None
     protocol_dirs: tuple[str, ...]
@@ -174,58 +177,40 @@ def current_folder() -> Path | None:
 
 # --- writing ----------------------------------------------------------------------------
 
-def _write_new_folder(out_dir: Path, documents: list[Document]) -> bool:
-    """A plan's first render: every file into a temporary folder, renamed into place at
-    once, so a killed run leaves no half-written agenda and the disk does one rename
-    instead of one per file (renames dominated the time of a first render here).
-    False when the folder appeared meanwhile: then the files go one by one."""
-    temp = out_dir.with_name(f".{out_dir.name}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
-    temp.mkdir()
-    try:
-        for document in documents:
-            (temp / document.name).write_bytes(document.text.encode("utf-8"))
-        os.rename(temp, out_dir)  # fails, rather than merging, if out_dir exists
-        return True
-    except OSError:
-        shutil.rmtree(temp, ignore_errors=True)
-        if not out_dir.is_dir():
-            raise
-        return False
-
-
-def write_documents(out_dir: Path, documents: list[Document], fmt: str
+def write_documents(out_dir: Path, documents: list[Document], fmt: str,
+                    out_root: Path | None = None
                     ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    """Write a plan's documents; return the names written, unchanged and removed."""
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    # A killed run's temporary folder for this plan (exactly eight hex digits: never the
-    # folder another worker is writing for a plan whose name starts like this one's).
-    for leftover in out_dir.parent.glob(f".{out_dir.name}.{'?' * 8}{TEMP_SUFFIX}"):
-        shutil.rmtree(leftover, ignore_errors=True)
-    if not out_dir.exists() and _write_new_folder(out_dir, documents):
-        return tuple(d.name for d in documents), (), ()
-    out_dir.mkdir(exist_ok=True)
-    for leftover in out_dir.glob(f".*{TEMP_SUFFIX}"):  # from a run that was killed
-        leftover.unlink(missing_ok=True)
-    written, unchanged = [], []
-    for document in documents:
-        target = out_dir / document.name
-        data = document.text.encode("utf-8")
-        try:
-            same = target.is_file() and target.read_bytes() == data
-        except OSError:
-            same = False
-        if same:
-            unchanged.append(document.name)
-        else:
-            write_atomically(target, data)
-            written.append(document.name)
-    current = {d.name for d in documents}
-    removed = sorted(p.name for p in out_dir.iterdir()
-                     if p.suffix == f".{fmt}" and RENDERED_NAME.fullmatch(p.name)
-                     and p.name not in current and p.is_file())
-    for name in removed:
-        (out_dir / name).unlink()
-    return tuple(written), tuple(unchanged), tuple(removed)
+    """Write a plan's documents; return the names written, unchanged and removed. A
+    first render makes the folder whole at once (`files.write_new_folder`); after that,
+    files change one by one inside it, never through a link planted there or in any
+    folder between it and `out_root`, the output folder the user named (default: the
+    plan folder's parent)."""
+    root = out_root if out_root is not None else out_dir.parent
+    parent_fd = files.open_below(root, out_dir.parent.relative_to(root).parts)
+    try:
+        encoded = [(d.name, d.text.encode("utf-8")) for d in documents]
+        if (not files.exists_in(parent_fd, out_dir.name)
+                and files.write_new_folder(out_dir, encoded, parent_fd)):
+            return tuple(d.name for d in documents), (), ()
+        # Opening the folder clears what killed runs left in it: once per run, as only
+        # this plan's job writes this folder.
+        with files.ManagedFolder(out_dir, parent_fd) as folder:
+            written, unchanged = [], []
+            for name, data in encoded:
+                if folder.read(name) == data:
+                    unchanged.append(name)
+                else:
+                    folder.write(name, data)
+                    written.append(name)
+            current = {d.name for d in documents}
+            removed = sorted(name for name in folder.names
+                             if name.endswith(f".{fmt}") and RENDERED_NAME.fullmatch(name)
+                             and name not in current and folder.is_file(name))
+            for name in removed:
+                folder.remove(name)
+        return tuple(written), tuple(unchanged), tuple(removed)
+    finally:
+        os.close(parent_fd)
 
 
 # --- one plan, in whichever process -----------------------------------------------------
@@ -255,7 +240,8 @@ def render_plan(job: PlanJob) -> PlanOutcome:
             slim = Result(result.path, None, result.diagnostics, result.text, None)
             return PlanOutcome(job.plan_file, job.out_dir, check=slim)
         documents = render(result, job.fmt, job.templates)
-        written, unchanged, removed = write_documents(Path(job.out_dir), documents, job.fmt)
+        written, unchanged, removed = write_documents(Path(job.out_dir), documents, job.fmt,
+                                                      Path(job.out_root))
     except TemplateProblem as problem:
         return PlanOutcome(job.plan_file, job.out_dir, problem=str(problem))
     except OSError as err:
@@ -286,7 +272,7 @@ def plan_jobs(plan_files: list[Path], out: Path, fmt: str, templates: Path | Non
     cwd = current_folder()
     for plan_file in plan_files:
         folder = out / plan_folder(plan_file, cwd)
-        jobs.setdefault(folder, PlanJob(str(plan_file), str(folder), fmt,
+        jobs.setdefault(folder, PlanJob(str(plan_file), str(folder), str(out), fmt,
                                         str(templates) if templates is not None else None,
                                         tuple(str(d) for d in protocol_dirs)))
     return list(jobs.values())
@@ -311,7 +297,7 @@ def run(paths: Iterable[str | os.PathLike], out: str | os.PathLike, fmt: str = "
         raise UsageError(f"the templates folder {templates} does not exist")
     out_dir = Path(out)
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
+        out_dir.mkdir(mode=files.PRIVATE_FOLDER, parents=True, exist_ok=True)
     except OSError as err:
         raise UsageError(f"cannot make the output folder {out}: {err.strerror or err}") from None
     check_templates(fmt, template_dir)
@@ -319,6 +305,11 @@ def run(paths: Iterable[str | os.PathLike], out: str | os.PathLike, fmt: str = "
     plan_files, missing = expand(paths)
     jobs_list = plan_jobs(plan_files, out_dir, fmt, template_dir,
                           tuple(Path(d) for d in protocol_dirs))
+    # What killed runs left beside the plans' folders (where a first render's temporary
+    # folder goes): each folder once per run, here rather than per plan, since listing a
+    # shared folder per plan is quadratic.
+    for folder in dict.fromkeys([str(out_dir), *(os.path.dirname(j.out_dir) for j in jobs_list)]):
+        files.clear_leftovers(folder)
     if on_start:
         on_start(len(jobs_list))
     outcomes = []

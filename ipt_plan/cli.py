@@ -254,6 +254,11 @@ def render(
     raise typer.Exit(outcome.exit_code)
 
 
+def means_standard_output(out: Path) -> bool:
+    """`-o -` and `-o /dev/stdout` ask for standard output, not for a file to replace."""
+    return str(out) in ("-", "/dev/stdout")
+
+
 class ExportFormat(str, Enum):
     ics = "ics"
     fhir = "fhir"
@@ -269,7 +274,9 @@ def export(
              "and Goals) or json (the plan and its schedule, for scripts)."),
     out: Optional[Path] = typer.Option(
         None, "--out", "-o", metavar="FILE",
-        help="Write here (replaced whole, never half-written) instead of to standard output."),
+        help="Write here instead of to standard output (- is standard output too). A file "
+             "there is replaced whole, never half-written, keeping its owner and mode; a "
+             "new one is readable by you only. Devices, pipes and folders are refused."),
     tz: Optional[str] = typer.Option(
         None, "--tz", metavar="ZONE",
         help="ics and fhir: the time zone of the plan's clock times, an IANA name such as "
@@ -329,6 +336,8 @@ def export(
         raise usage_error("--label applies to --format ics only")
     if not plan.exists() or plan.is_dir():  # anything else is read, or said why not, below
         raise usage_error(f"no plan file at {plan}")
+    if out is not None and means_standard_output(out):
+        out = None
     if out is not None and not out.parent.is_dir():
         raise usage_error(f"no folder {out.parent} to write {out.name} into")
     try:
@@ -363,7 +372,7 @@ def export(
         return
     try:
         exporting.write(text, out)
-    except OSError as err:
+    except OSError as err:  # a device, a pipe, a folder... (files.RefusedWrite) or the disk
         raise usage_error(f"cannot write {out}: {err.strerror or err}")
 
 
@@ -395,7 +404,8 @@ def fmt(
       ipt-plan fmt plans/ --diff
 
     Exit codes: 0 done (or nothing to change), 1 some plan would change (--check) or has
-    syntax errors, 2 usage error.
+    syntax errors, 2 usage error or a plan that could not be written (a hard-linked plan,
+    or one whose owner this user cannot keep, is refused rather than changed).
     """
     from . import formatter, report
     from .loader import expand
@@ -408,7 +418,8 @@ def fmt(
         typer.echo("ipt-plan: no .iptplan files found; nothing to format", err=True)
         return
     style = report.Style(report.use_colour("auto", sys.stderr))
-    changed = unchanged = failed = 0
+    changed = unchanged = failed = unwritten = 0
+    cleared: set[str] = set()  # folders whose leftovers of killed runs are cleared
     for path in files:
         result = formatter.format_file(path)
         if result.formatted is None:
@@ -432,19 +443,21 @@ def fmt(
             typer.echo(visible(f"would reformat {result.path}{note}"), err=True)
             continue
         try:
-            formatter.write_formatted(result)
+            formatter.write_formatted(result, cleared)
         except OSError as err:
-            changed, failed = changed - 1, failed + 1
+            changed, unwritten = changed - 1, unwritten + 1
             typer.echo(visible(f"ipt-plan: cannot write {result.path}: {err.strerror or err}"), err=True)
             continue
         typer.echo(visible(f"reformatted {result.path}"), err=True)
     done = (f"{plural(changed, 'file')} would be reformatted" if check_only or diff
             else f"reformatted {plural(changed, 'file')}")
     summary = f"{done}, {unchanged} unchanged"
-    if failed:
-        summary += f", {failed} not formatted (see above)"
+    if failed or unwritten:
+        summary += f", {failed + unwritten} not formatted (see above)"
     typer.echo(summary, err=True)
-    raise typer.Exit(1 if failed or (check_only and changed) else 0)
+    # A file that could not be written (or was refused) is as a usage error: the run did
+    # not do what was asked, whatever else it found.
+    raise typer.Exit(2 if unwritten else 1 if failed or (check_only and changed) else 0)
 
 
 class GraphFormat(str, Enum):
@@ -514,7 +527,8 @@ def new(
                                  autocompletion=_complete_protocols,
                                  help="The protocol profile (`ipt-plan protocols` lists them)."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", metavar="FILE",
-                                       help="Write the plan to FILE (default: print it)."),
+                                       help="Write the plan to FILE, readable by you only "
+                                            "(default, or -: print it)."),
     force: bool = typer.Option(False, "--force", help="Replace FILE if it already exists."),
     client: Optional[str] = typer.Option(None, "--client", metavar="ID",
                                          help="The client's ID in your records."),
@@ -551,6 +565,8 @@ def new(
     from .skeleton import SkeletonError, find_protocol, skeleton
 
     dirs = tuple(protocols or ())
+    if out is not None and means_standard_output(out):
+        out = None
     if out is not None and out.exists() and not force:
         typer.echo(f"ipt-plan: {out} already exists; choose another name, or add --force "
                    "to replace it", err=True)

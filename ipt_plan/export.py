@@ -485,7 +485,9 @@ def to_json(result: Result) -> str:
 
 def write(text: str, target: Path) -> None:
     """Write an export to `target` through a temporary file in the same folder, so the file
-    is either the old one or the whole new one, never half of one."""
+    is either the old one or the whole new one, never half of one; private when new, with
+    its owner and mode kept when replaced. Raises files.RefusedWrite for a device, pipe,
+    folder or hard-linked file."""
     from .files import write_atomically
 
     write_atomically(target, text.encode("utf-8"))

@@ -1,34 +1,391 @@
-"""Writing files so that nothing is ever half-written: agendas, exports, formatted plans."""
+"""Writing files that hold health data: agendas, exports, formatted plans.
+
+Every file is written to a temporary file beside it and renamed over the target, so a
+reader (or a rerun after a crash) sees the old file or the new one, never half of one.
+The temporary file is private from its creation (or has the mode of the file it
+replaces), keeps the replaced file's owner and group, and is locked (flock) for as long as
+its run lives: a later run clears only leftovers it can lock, which dead runs left, and
+never the files of a run writing at the same time. Only regular files are ever
+replaced; devices, pipes, sockets and folders are refused, and inside a folder that
+ipt-plan manages (a plan's agendas) a symbolic link is never followed.
+
+POSIX only (flock, openat): the systems ipt-plan runs on.
+"""
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import os
 import secrets
+import shutil
 import stat
 from pathlib import Path
+from typing import Iterable
 
-# Temporary files carry this ending, so a later run can clear what a killed one left.
+# Temporary files and folders carry this ending, so a later run can clear what a killed
+# one left.
 TEMP_SUFFIX = ".ipt-plan-tmp"
+PRIVATE_FILE = 0o600
+PRIVATE_FOLDER = 0o700
+# The target's name is kept in its temporary file's (for whoever finds one), cut so that
+# the whole stays within the 255 bytes a file name may have.
+TEMP_STEM_BYTES = 200
+
+_FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
-def write_atomically(target: str | os.PathLike, data: bytes) -> None:
-    """Write to a temporary file in the same folder, then rename it over the target: a
-    reader (or a rerun after a crash) sees the old file or the new one, never half of one.
-    A file that is replaced keeps its permissions (plans and agendas hold health
-    information), and a symbolic link keeps pointing at the file it named."""
-    path = Path(os.path.realpath(target))
+class RefusedWrite(OSError):
+    """A target ipt-plan will not replace; `strerror` says why, for a clinician."""
+
+    def __init__(self, path: str | os.PathLike, reason: str):
+        super().__init__(errno.EPERM, reason, os.fspath(path))
+
+    def __str__(self) -> str:
+        return f"{self.filename}: {self.strerror}"
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "something other than a file"
+
+
+def _check_replaceable(old: os.stat_result, shown: str, keep_links: bool) -> None:
+    if stat.S_ISLNK(old.st_mode):
+        raise RefusedWrite(shown, "it is a symbolic link, and ipt-plan never writes through a "
+                                  "link in a folder it manages; remove the link and run again")
+    if not stat.S_ISREG(old.st_mode):
+        raise RefusedWrite(shown, f"it is {_kind(old.st_mode)}, not a regular file; ipt-plan "
+                                  "replaces only regular files")
+    if keep_links and old.st_nlink > 1:
+        raise RefusedWrite(shown, f"it has {old.st_nlink} hard links (names for the same file), "
+                                  "and writing it would leave the other names with the old "
+                                  "text; make it a file of its own (copy it, then move the copy "
+                                  "over it) and run again")
+
+
+def _temp_name(name: str) -> str:
+    stem = os.fsdecode(os.fsencode(name)[:TEMP_STEM_BYTES])
+    return f".{stem}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
+
+
+def _lock(fd: int) -> bool:
+    """Lock a temporary file or folder just made; False when a cleaner removed it between
+    its creation and the lock (it took the entry for a leftover): then make another."""
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return os.fstat(fd).st_nlink > 0
+
+
+def _new_temp_file(dir_fd: int, name: str, mode: int) -> tuple[int, str]:
+    """A new, locked temporary file for `name`, with `mode` from its creation on."""
+    while True:
+        temp = _temp_name(name)
+        fd = os.open(temp, _NEW_FILE, mode, dir_fd=dir_fd)
+        if _lock(fd):
+            break
+        os.close(fd)
     try:
-        mode: int | None = stat.S_IMODE(path.stat().st_mode)
-    except FileNotFoundError:
-        mode = None  # a new file: the umask decides, as for any file the user writes
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        if mode is not None:
-            os.chmod(temp, mode)
-        os.replace(temp, path)
+        # The umask may have narrowed the mode; the file is still empty, so widening it to
+        # the mode of the file it replaces shows nothing.
+        if stat.S_IMODE(os.fstat(fd).st_mode) != mode:
+            os.fchmod(fd, mode)
     except BaseException:
-        temp.unlink(missing_ok=True)
+        os.close(fd)
+        _remove(dir_fd, temp)
         raise
+    return fd, temp
+
+
+def _keep_owner(fd: int, old: os.stat_result, shown: str) -> None:
+    """Give the new file the owner and group of the one it replaces, or refuse: a file
+    that changes hands can lock its owner out of their own client's plan."""
+    new = os.fstat(fd)
+    if (new.st_uid, new.st_gid) == (old.st_uid, old.st_gid):
+        return
+    try:
+        os.fchown(fd, old.st_uid, old.st_gid)
+    except PermissionError:
+        raise RefusedWrite(shown, f"it belongs to another user (user {old.st_uid}, group "
+                                  f"{old.st_gid}), and a replacement written by this user "
+                                  "would change hands; run ipt-plan as its owner") from None
+
+
+def exists_in(dir_fd: int, name: str) -> bool:
+    try:
+        os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def _remove(dir_fd: int, name: str) -> None:
+    try:
+        os.unlink(name, dir_fd=dir_fd)
+    except OSError:
+        pass
+
+
+def replace_in(dir_fd: int, name: str, data: bytes, shown: str, keep_links: bool) -> None:
+    """Write `data` as `name` in the open folder `dir_fd`, atomically. `name` is never
+    followed if it is a link; `shown` is the path the user knows it by, for messages.
+    With `keep_links`, a file with other names (hard links) is refused rather than split
+    from them; without, it is replaced and the other names keep the old text."""
+    try:
+        old: os.stat_result | None = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    except FileNotFoundError:
+        old = None
+    if old is not None:
+        _check_replaceable(old, shown, keep_links)
+    mode = stat.S_IMODE(old.st_mode) if old is not None else PRIVATE_FILE
+    try:
+        fd, temp = _new_temp_file(dir_fd, name, mode & 0o777)
+    except OSError as err:
+        err.filename = shown
+        raise
+    try:
+        if old is not None:
+            _keep_owner(fd, old, shown)
+            if stat.S_IMODE(os.fstat(fd).st_mode) != mode:  # a change of owner clears setgid
+                os.fchmod(fd, mode)
+        with open(fd, "wb", closefd=False) as handle:
+            handle.write(data)
+        os.replace(temp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+    except BaseException as err:
+        _remove(dir_fd, temp)
+        if isinstance(err, OSError) and not isinstance(err, RefusedWrite):
+            err.filename = shown
+        raise
+    finally:
+        os.close(fd)  # the lock goes with it
+
+
+def write_atomically(target: str | os.PathLike, data: bytes, *,
+                     cleared: set[str] | None = None) -> None:
+    """Write a file the user named (an export, a plan being formatted): a symbolic link
+    they named keeps pointing at its file, which is replaced. A new file is private
+    (0600); a replaced one keeps its owner, group and mode; a device, pipe, socket, folder
+    or hard-linked file is refused (RefusedWrite). What killed runs left in the folder is
+    cleared first; with `cleared` (one set per run), once per folder."""
+    path = os.path.realpath(target)
+    folder, name = os.path.split(path)
+    clear_leftovers(folder, cleared)
+    dir_fd = os.open(folder, _FOLDER)
+    try:
+        replace_in(dir_fd, name, data, os.fspath(target), keep_links=True)
+    finally:
+        os.close(dir_fd)
+
+
+# --- folders ipt-plan manages (a plan's agendas) ----------------------------------------
+
+def _symlink_refused(path: str | os.PathLike) -> RefusedWrite:
+    return RefusedWrite(path, "it is a symbolic link, and ipt-plan writes only into folders "
+                              "it made, never through a link; remove the link and run again")
+
+
+def open_below(root: str | os.PathLike, relative: Iterable[str]) -> int:
+    """The folder `root/relative...`, open: `root` is the output folder the user named (a
+    link there is theirs to choose); each folder below it is made private when missing
+    (their names name clients) and opened without following a link, so a link planted
+    anywhere below `root` never sends a write elsewhere."""
+    fd = os.open(root, _FOLDER)
+    shown = Path(root)
+    try:
+        for part in relative:
+            shown = shown / part
+            try:
+                os.mkdir(part, PRIVATE_FOLDER, dir_fd=fd)
+            except FileExistsError:
+                pass
+            try:
+                below = os.open(part, _FOLDER | os.O_NOFOLLOW, dir_fd=fd)
+            except OSError as err:
+                if err.errno in (errno.ELOOP, errno.ENOTDIR) and stat.S_ISLNK(
+                        os.stat(part, dir_fd=fd, follow_symlinks=False).st_mode):
+                    raise _symlink_refused(shown) from None
+                raise
+            os.close(fd)
+            fd = below
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def write_new_folder(folder: Path, contents: Iterable[tuple[str, bytes]],
+                     parent_fd: int | None = None) -> bool:
+    """Make `folder` (private) holding `contents`, whole or not at all: the files go into
+    a locked temporary folder beside it, renamed into place at once (one rename instead of
+    one per file, which dominated a first render's time). False, with nothing written,
+    when something already has the folder's name. `parent_fd`: its parent, already open."""
+    own = parent_fd is None
+    if parent_fd is None:
+        parent_fd = os.open(folder.parent, _FOLDER)
+    try:
+        return _write_new_folder(parent_fd, folder.name, contents)
+    except OSError as err:
+        if not isinstance(err, RefusedWrite):
+            err.filename = os.fspath(folder)  # not the temporary name nobody knows
+        raise
+    finally:
+        if own:
+            os.close(parent_fd)
+
+
+def _write_new_folder(parent_fd: int, name: str, contents: Iterable[tuple[str, bytes]]) -> bool:
+    while True:
+        temp = _temp_name(name)
+        os.mkdir(temp, PRIVATE_FOLDER, dir_fd=parent_fd)
+        temp_fd = os.open(temp, _FOLDER | os.O_NOFOLLOW, dir_fd=parent_fd)
+        if _lock(temp_fd):
+            break
+        os.close(temp_fd)
+    try:
+        if stat.S_IMODE(os.fstat(temp_fd).st_mode) != PRIVATE_FOLDER:
+            os.fchmod(temp_fd, PRIVATE_FOLDER)
+        for file_name, data in contents:
+            with open(os.open(file_name, _NEW_FILE, PRIVATE_FILE, dir_fd=temp_fd), "wb") as handle:
+                handle.write(data)
+        try:
+            # Renamed over an empty folder only, never merged into one that has files.
+            os.rename(temp, name, src_dir_fd=parent_fd, dst_dir_fd=parent_fd)
+            return True
+        except OSError:
+            if not exists_in(parent_fd, name):
+                raise
+        shutil.rmtree(temp, dir_fd=parent_fd, ignore_errors=True)
+        return False
+    except BaseException:
+        shutil.rmtree(temp, dir_fd=parent_fd, ignore_errors=True)
+        raise
+    finally:
+        os.close(temp_fd)
+
+
+class ManagedFolder:
+    """A folder ipt-plan made and writes (a plan's agendas), held open: the folder itself
+    and every name in it are used without following links, so a link planted there never
+    sends a write, or a removal, anywhere else.
+
+        with ManagedFolder(path) as folder:
+            folder.write("session-01.md", data)
+    """
+
+    def __init__(self, path: Path, parent_fd: int | None = None):
+        """`parent_fd`: the folder's parent, already open (see `open_below`)."""
+        self.path = path
+        where = {"dir_fd": parent_fd} if parent_fd is not None else {}
+        name = path.name if parent_fd is not None else path
+        try:
+            self.fd = os.open(name, _FOLDER | os.O_NOFOLLOW, **where)
+        except OSError as err:
+            if err.errno not in (errno.ELOOP, errno.ENOTDIR):
+                raise
+            if stat.S_ISLNK(os.stat(name, follow_symlinks=False, **where).st_mode):
+                raise _symlink_refused(path) from None
+            raise RefusedWrite(path, "it is a file, where ipt-plan keeps a folder of "
+                                     "agendas; move it away and run again") from None
+        try:
+            # One listing serves both the clearing of leftovers and the caller.
+            self.names = os.listdir(self.fd)
+        except BaseException:
+            os.close(self.fd)
+            raise
+        _clear_in(self.fd, self.names)
+
+    def __enter__(self) -> ManagedFolder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        os.close(self.fd)
+
+    def read(self, name: str) -> bytes | None:
+        """A regular file's bytes; None for anything else (never opened), or nothing."""
+        if not self.is_file(name):
+            return None
+        try:
+            fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC,
+                         dir_fd=self.fd)
+        except OSError:
+            return None
+        with open(fd, "rb") as handle:
+            return handle.read() if stat.S_ISREG(os.fstat(fd).st_mode) else None
+
+    def is_file(self, name: str) -> bool:
+        try:
+            return stat.S_ISREG(os.stat(name, dir_fd=self.fd, follow_symlinks=False).st_mode)
+        except OSError:
+            return False
+
+    def write(self, name: str, data: bytes) -> None:
+        """Replace or add `name`. A hard link to an agenda is replaced, not written
+        through: the other name (a backup made with `cp -al`, say) keeps what it had."""
+        replace_in(self.fd, name, data, os.fspath(self.path / name), keep_links=False)
+
+    def remove(self, name: str) -> None:
+        os.unlink(name, dir_fd=self.fd)
+
+
+# --- what killed runs left --------------------------------------------------------------
+
+def clear_leftovers(folder: str | os.PathLike, cleared: set[str] | None = None) -> None:
+    """Remove the temporary files and folders that killed runs left in `folder`; those
+    of runs still writing are locked and kept. Never fails: a folder that cannot be read
+    only keeps its leftovers. With `cleared` (one set per run), each folder once."""
+    key = os.path.realpath(folder)
+    if cleared is not None:
+        if key in cleared:
+            return
+        cleared.add(key)
+    try:
+        dir_fd = os.open(folder, _FOLDER)
+    except OSError:
+        return
+    try:
+        _clear_in(dir_fd, os.listdir(dir_fd))
+    except OSError:
+        pass
+    finally:
+        os.close(dir_fd)
+
+
+def _clear_in(dir_fd: int, names: Iterable[str]) -> None:
+    for name in names:
+        if name.startswith(".") and name.endswith(TEMP_SUFFIX):
+            _clear_one(dir_fd, name)
+
+
+def _clear_one(dir_fd: int, name: str) -> None:
+    try:
+        seen = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+        if not (stat.S_ISREG(seen.st_mode) or stat.S_ISDIR(seen.st_mode)):
+            return  # never ours: only files and folders are made with this ending
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC,
+                     dir_fd=dir_fd)
+    except OSError:
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return  # a live run holds it
+        # Still the entry that was locked? A live run may have renamed it into place.
+        held, now = os.fstat(fd), os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+        if (held.st_dev, held.st_ino) != (now.st_dev, now.st_ino):
+            return
+        if stat.S_ISDIR(now.st_mode):
+            shutil.rmtree(name, dir_fd=dir_fd, ignore_errors=True)
+        else:
+            os.unlink(name, dir_fd=dir_fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)  # only now may a run that lost the race to create it see it gone

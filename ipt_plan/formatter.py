@@ -285,8 +285,9 @@ def unified_diff(result: FileFormat) -> str:
         tofiledate="(formatted)"))
 
 
-def write_formatted(result: FileFormat) -> None:
-    """Replace the file with its formatted text, atomically (see `files.write_atomically`)."""
+def write_formatted(result: FileFormat, cleared: set[str] | None = None) -> None:
+    """Replace the file with its formatted text, atomically, keeping its owner, group and
+    mode (see `files.write_atomically`, and its `cleared` for a run over many plans)."""
     if result.formatted is None:
         raise ValueError(f"{result.path} was not formatted")
-    write_atomically(result.path, result.formatted.encode("utf-8"))
+    write_atomically(result.path, result.formatted.encode("utf-8"), cleared=cleared)

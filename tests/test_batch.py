@@ -3,6 +3,7 @@ atomic and minimal writes, folder names, progress and exit codes."""
 
 from __future__ import annotations
 
+import fcntl
 import io
 import os
 import re
@@ -129,7 +130,7 @@ def test_writes_are_atomic(tmp_path, monkeypatch):
     target = tmp_path / "session-01.md"
     target.write_bytes(b"the previous agenda")
 
-    def killed(src, dst):
+    def killed(src, dst, **dir_fds):
         raise OSError(5, "Input/output error")
 
     monkeypatch.setattr(files.os, "replace", killed)
@@ -262,7 +263,7 @@ def test_a_shared_broken_configuration_is_reported_once(tmp_path):
 def test_a_first_render_killed_before_its_folder_is_in_place_leaves_no_agenda(tmp_path, monkeypatch):
     out = tmp_path / "out"
 
-    def killed(src, dst):
+    def killed(src, dst, **dir_fds):
         raise OSError(5, "Input/output error")
 
     monkeypatch.setattr(batch.os, "rename", killed)
@@ -284,5 +285,10 @@ def test_a_killed_runs_temporary_folder_is_cleared(tmp_path):
     (leftover / "session-01.md").write_text("half")
     other = beside / f".caregiver-dispute-2.1234abcd{TEMP_SUFFIX}"  # another plan's, in progress
     other.mkdir()
-    assert batch.run([REFERENCE], out, jobs=1).exit_code == 0
-    assert not leftover.exists() and other.exists()
+    in_progress = os.open(other, os.O_RDONLY)  # a live run holds its lock
+    fcntl.flock(in_progress, fcntl.LOCK_EX)
+    try:
+        assert batch.run([REFERENCE], out, jobs=1).exit_code == 0
+        assert not leftover.exists() and other.exists()
+    finally:
+        os.close(in_progress)

@@ -414,7 +414,7 @@ def test_an_interrupted_write_keeps_the_old_file(tmp_path, monkeypatch):
     target = tmp_path / "plan.json"
     target.write_text("the previous export\n")
 
-    def crash(*_args):
+    def crash(*_args, **_dir_fds):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", crash)
