@@ -37,12 +37,20 @@ def _unreadable(path: str, message: str, hint: str | None = None, line: int = 1,
     return Source(path, None, (diag,))
 
 
-def decode(data: bytes, path: str) -> Source:
-    """Decode a plan's bytes: UTF-8 with or without BOM, any line ending."""
+def _too_large(size: int) -> str:
+    megabytes = f"{size / 1_048_576:.1f}"
+    if float(megabytes) <= MAX_BYTES / 1_048_576:  # just over: MB would read as the limit
+        return (f"this file is {size:,} bytes; a plan is at most {MAX_BYTES:,} bytes "
+                f"({MAX_BYTES // 1_048_576} MB)")
+    return f"this file is {megabytes} MB; a plan is at most {MAX_BYTES // 1_048_576} MB"
+
+
+def decode(data: bytes, path: str, size: int | None = None) -> Source:
+    """Decode a plan's bytes: UTF-8 with or without BOM, any line ending. `size`: the
+    whole file's, when only its start was read."""
     if len(data) > MAX_BYTES:
-        return _unreadable(
-            path, f"this file is {len(data) / 1_048_576:.1f} MB; a plan is at most "
-            f"{MAX_BYTES // 1_048_576} MB", "check that this is the plan you meant")
+        return _unreadable(path, _too_large(max(size or 0, len(data))),
+                           "check that this is the plan you meant")
     if data.startswith(UTF16_BOMS):
         return _unreadable(path, "this file is saved as UTF-16",
                            "save it as UTF-8 (most editors offer this under 'Encoding')")
@@ -120,4 +128,10 @@ def read(path: str | os.PathLike) -> Source:
                            "a plan is a text file saved from an editor; check what this path names")
     except OSError as err:
         return _unreadable(name, f"this file cannot be read ({err.strerror or err})")
-    return decode(data, name)
+    size = None
+    if len(data) > MAX_BYTES:  # only the start was read: the message gives the real size
+        try:
+            size = os.stat(name).st_size
+        except OSError:
+            pass
+    return decode(data, name, size)

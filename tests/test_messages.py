@@ -19,3 +19,15 @@ def test_a_phase_too_long_to_hold_says_what_was_cut_and_nothing_else_counts_it()
     # The clamped numbers are not the clinician's: no rule counts them.
     assert not [m for _, m in found if "20013" in m and not m.startswith("sessions 14-")]
     assert not {"IPT103", "IPT105", "IPT106"} & {code for code, _ in found}
+
+
+def test_a_file_too_large_gives_its_real_size(tmp_path):
+    from ipt_plan import load_bytes, load_file
+    from ipt_plan.source import MAX_BYTES
+
+    big = tmp_path / "big.iptplan"
+    big.write_bytes(b"# x\n" * (10 * 1_048_576 // 4))
+    (d,) = load_file(big).diagnostics
+    assert d.message == "this file is 10.0 MB; a plan is at most 4 MB"
+    (d,) = load_bytes(b"#" * (MAX_BYTES + 1)).diagnostics
+    assert d.message == "this file is 4,194,305 bytes; a plan is at most 4,194,304 bytes (4 MB)"
