@@ -524,3 +524,74 @@ def schedule_fit(ctx: Context) -> Iterator[Finding]:
                               "changes nothing", skip.loc,
                               "the nearest session dates are " + joined(near)
                               if near else "the date is outside the course; check it")
+
+
+@rule(codes.CALENDAR_END, "calendar-end", ERROR,
+      "a schedule that runs past the last date a calendar has (31 December 9999)",
+      rationale="Every session needs a date for its agenda, a calendar and the course's "
+                "length. A first date far in the future is almost always a typing slip in "
+                "the year.",
+      source="ipt-plan",
+      bad="""
+plan "Ms. A: caregiving conflict with her sister"
+  protocol ipt
+  schedule weekly from 9999-11-01 at 10:00 for 50 min   # runs off the calendar
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
+      good="""
+plan "Ms. A: caregiving conflict with her sister"
+  protocol ipt
+  schedule weekly from 2026-12-07 at 10:00 for 50 min
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""", uses_profile=False)
+def calendar_end(ctx: Context) -> Iterator[Finding]:
+    schedule = ctx.plan.schedule
+    if schedule is None or schedule.start is None or not ctx.plan.phases:
+        return
+    numbers = sorted({session.number for _, session in ctx.plan.sessions()})
+    undated = [n for n in numbers if n not in ctx.dates]
+    if undated:
+        which = (f"session {undated[0]} has" if len(undated) == 1
+                 else f"sessions {undated[0]} to {undated[-1]} have")
+        yield Finding(f"the schedule runs past 31 December 9999, so {which} no date",
+                      schedule.loc, "check the year of the schedule's first date")
