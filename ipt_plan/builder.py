@@ -13,7 +13,7 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
-from . import parser as p
+from . import statements as lines
 from .codes import DEFINED_TWICE, SYNTAX
 from .diagnostics import Diagnostic, Severity
 from .model import MAX_SESSIONS, Activity, Focus, Goal, Loc, Measure, Phase, Plan, Schedule, Session, Skip, Word
@@ -23,7 +23,7 @@ HEADER_KEYWORDS = ("client", "clinician", "protocol", "diagnosis", "schedule", "
 # Bounds that only a typing slip exceeds: they keep dates and times computable.
 MAX_SESSION_MINUTES = 24 * 60
 MAX_INTERVAL_WEEKS = 52
-REPEATABLE = (p.SkipLine, p.MeasureLine)
+REPEATABLE = (lines.SkipLine, lines.MeasureLine)
 # A plan's id is random (`ipt-plan new` writes 32 hex digits): at least 48 bits, so that no
 # two plans share one by chance, and never a name, a date or a client number.
 PLAN_ID = re.compile(r"[0-9a-f]{12,32}")
@@ -31,21 +31,21 @@ PLAN_ID = re.compile(r"[0-9a-f]{12,32}")
 
 @dataclass
 class _FocusDraft:
-    line: p.FocusLine
+    line: lines.FocusLine
     stage: Word | None = None
     goals: list[Goal] = field(default_factory=list)
 
 
 @dataclass
 class _SessionDraft:
-    line: p.SessionLine
+    line: lines.SessionLine
     number: int
     activities: list[Activity] = field(default_factory=list)
 
 
 @dataclass
 class _PhaseDraft:
-    line: p.PhaseLine
+    line: lines.PhaseLine
     first: int
     last: int
     every: list[Activity] | None = None
@@ -71,7 +71,7 @@ class _Builder:
     def __init__(self, path: str):
         self.path = path
         self.diagnostics: list[Diagnostic] = []
-        self.header: dict[type, p.Statement] = {}
+        self.header: dict[type, lines.Statement] = {}
         # By date, name or id, so that a repeat is found without a scan: a generated
         # plan of 20,000 foci made the scans quadratic.
         self.skips: dict[dt.date, Skip] = {}
@@ -97,9 +97,9 @@ class _Builder:
 
     # --- dispatch ----------------------------------------------------------------------
 
-    def add(self, st: p.Statement) -> None:
-        handler = getattr(self, f"on_{p.keyword(st)}")
-        if isinstance(st, (p.PlanLine, p.BrokenLine)):
+    def add(self, st: lines.Statement) -> None:
+        handler = getattr(self, f"on_{lines.keyword(st)}")
+        if isinstance(st, (lines.PlanLine, lines.BrokenLine)):
             handler(st)
         else:
             if self.first_statement and not self.title_broken:
@@ -109,12 +109,12 @@ class _Builder:
             handler(st)
         self.first_statement = False
 
-    def on_broken(self, st: p.BrokenLine) -> None:
+    def on_broken(self, st: lines.BrokenLine) -> None:
         """Keep the structure around a line that did not parse, so that the lines after
         it are neither misattributed nor reported a second time."""
         keyword = st.first_word
-        if keyword not in p.KEYWORDS:
-            close = difflib.get_close_matches(keyword, p.KEYWORDS, n=1, cutoff=0.75)
+        if keyword not in lines.KEYWORDS:
+            close = difflib.get_close_matches(keyword, lines.KEYWORDS, n=1, cutoff=0.75)
             keyword = close[0] if close else keyword
         if keyword == "plan" or self.first_statement:
             self.title_broken = True  # the title line is what failed, or what is hidden
@@ -122,36 +122,36 @@ class _Builder:
             self.focus, self.in_broken_focus = None, True
         elif keyword == "phase":
             self.focus, self.in_broken_focus = None, False
-            self.phase = _PhaseDraft(p.PhaseLine(st.loc, Word("?", st.loc), Word("0", st.loc),
+            self.phase = _PhaseDraft(lines.PhaseLine(st.loc, Word("?", st.loc), Word("0", st.loc),
                                                  Word("0", st.loc)), 0, -1)  # not kept
             self.block = None
         elif keyword in ("session", "every"):
             self.block = []  # not kept: the activities of a session we could not read
 
-    def on_plan(self, st: p.PlanLine) -> None:
-        if p.PlanLine in self.header:
-            self.twice("the plan's title", st.loc, self.header[p.PlanLine].loc)
+    def on_plan(self, st: lines.PlanLine) -> None:
+        if lines.PlanLine in self.header:
+            self.twice("the plan's title", st.loc, self.header[lines.PlanLine].loc)
             return
         if not self.first_statement:
             self.error(SYNTAX, "the plan line must be the first line of the file", st.loc,
                        "move it to the top")
-        self.header[p.PlanLine] = st
+        self.header[lines.PlanLine] = st
 
-    def _header_line(self, st: p.Statement) -> bool:
+    def _header_line(self, st: lines.Statement) -> bool:
         """Record a header line; False when it is a duplicate."""
         if self.foci or self.phases:
-            self.error(SYNTAX, f"the {p.keyword(st)} line belongs in the header, before the "
+            self.error(SYNTAX, f"the {lines.keyword(st)} line belongs in the header, before the "
                        "first focus", st.loc, "move it up, under the plan line")
         if not isinstance(st, REPEATABLE):
             if type(st) in self.header:
-                self.twice(f"the plan's {p.keyword(st)}", st.loc, self.header[type(st)].loc)
+                self.twice(f"the plan's {lines.keyword(st)}", st.loc, self.header[type(st)].loc)
                 return False
             self.header[type(st)] = st
         return True
 
     on_client = on_clinician = on_protocol = on_diagnosis = _header_line
 
-    def on_id(self, st: p.IdLine) -> None:
+    def on_id(self, st: lines.IdLine) -> None:
         if not self._header_line(st):
             return
         value = st.id.text
@@ -164,11 +164,11 @@ class _Builder:
         else:
             why = "an id is made of hexadecimal digits only (0-9 and a-f)"
         self.error("IPT001", f"'{value}' is not a plan id: {why}", st.id.loc,
-                   f"write it like: {p.LINE_FORMS['id']}; ipt-plan new writes a random one, "
+                   f"write it like: {lines.LINE_FORMS['id']}; ipt-plan new writes a random one, "
                    "or delete the line")
-        del self.header[p.IdLine]  # not used: a calendar keeps to the file name instead
+        del self.header[lines.IdLine]  # not used: a calendar keeps to the file name instead
 
-    def on_schedule(self, st: p.ScheduleLine) -> None:
+    def on_schedule(self, st: lines.ScheduleLine) -> None:
         if not self._header_line(st):
             return
         start = _parse_date(st.date)
@@ -193,7 +193,7 @@ class _Builder:
             return
         self.schedule = Schedule(st.cadence, st.interval_weeks or None, start, time, length, st.loc)
 
-    def on_skip(self, st: p.SkipLine) -> None:
+    def on_skip(self, st: lines.SkipLine) -> None:
         self._header_line(st)
         date = _parse_date(st.date)
         if isinstance(date, str):
@@ -205,7 +205,7 @@ class _Builder:
             return
         self.skips[date] = Skip(date, st.loc)
 
-    def on_measure(self, st: p.MeasureLine) -> None:
+    def on_measure(self, st: lines.MeasureLine) -> None:
         self._header_line(st)
         every = int(st.every.text) if st.every else 1
         if every == 0:
@@ -218,7 +218,7 @@ class _Builder:
             return
         self.measures[st.name.text] = Measure(st.name, every, st.loc)
 
-    def on_focus(self, st: p.FocusLine) -> None:
+    def on_focus(self, st: lines.FocusLine) -> None:
         self.in_broken_focus = False
         if self.phases:
             self.error(SYNTAX, "focus lines go before the first phase", st.loc,
@@ -232,17 +232,17 @@ class _Builder:
         self.focus = _FocusDraft(st)
         self.foci[st.id.text] = self.focus
 
-    def _in_focus(self, st: p.Statement) -> _FocusDraft | None:
+    def _in_focus(self, st: lines.Statement) -> _FocusDraft | None:
         if self.in_broken_focus:
             return None
         if self.focus is None or self.phases:
-            self.error(SYNTAX, f"a {p.keyword(st)} line belongs under a focus line", st.loc,
-                       f'put it under its focus, like:\n  {p.LINE_FORMS["focus"]}\n    '
-                       f'{p.LINE_FORMS[p.keyword(st)]}')
+            self.error(SYNTAX, f"a {lines.keyword(st)} line belongs under a focus line", st.loc,
+                       f'put it under its focus, like:\n  {lines.LINE_FORMS["focus"]}\n    '
+                       f'{lines.LINE_FORMS[lines.keyword(st)]}')
             return None
         return self.focus
 
-    def on_stage(self, st: p.StageLine) -> None:
+    def on_stage(self, st: lines.StageLine) -> None:
         focus = self._in_focus(st)
         if focus is None:
             return
@@ -251,12 +251,12 @@ class _Builder:
             return
         focus.stage = st.stage
 
-    def on_goal(self, st: p.GoalLine) -> None:
+    def on_goal(self, st: lines.GoalLine) -> None:
         focus = self._in_focus(st)
         if focus is not None:
             focus.goals.append(Goal(st.text, st.loc))
 
-    def on_phase(self, st: p.PhaseLine) -> None:
+    def on_phase(self, st: lines.PhaseLine) -> None:
         self.focus = None
         self.block = None
         self.in_broken_focus = False
@@ -280,7 +280,7 @@ class _Builder:
                        "write each phase once, with all its sessions under it")
         self.phases.append(self.phase)
 
-    def on_every(self, st: p.EveryLine) -> None:
+    def on_every(self, st: lines.EveryLine) -> None:
         if self.phase is None:
             self.error(SYNTAX, "an 'every session' block belongs inside a phase", st.loc,
                        "put it under a phase line, before the phase's first session")
@@ -297,11 +297,11 @@ class _Builder:
         self.phase.every = []
         self.block = self.phase.every
 
-    def on_session(self, st: p.SessionLine) -> None:
+    def on_session(self, st: lines.SessionLine) -> None:
         number = int(st.number.text)
         if self.phase is None:
             self.error(SYNTAX, "a session belongs inside a phase", st.loc,
-                       f"put a phase line above it, like: {p.LINE_FORMS['phase']}")
+                       f"put a phase line above it, like: {lines.LINE_FORMS['phase']}")
             self.block = None
             return
         if number in self.session_lines:
@@ -315,17 +315,17 @@ class _Builder:
         self.phase.sessions.append(draft)
         self.block = draft.activities
 
-    def on_activity(self, st: p.ActivityLine) -> None:
+    def on_activity(self, st: lines.ActivityLine) -> None:
         if self.block is not None:
             self.block.append(st.activity)
             return
         name = st.activity.name.text
         if not self.phases and st.activity.kind == "technique":
-            close = difflib.get_close_matches(name, p.KEYWORDS, n=1, cutoff=0.7)
+            close = difflib.get_close_matches(name, lines.KEYWORDS, n=1, cutoff=0.7)
             if close:
                 self.error(SYNTAX, f"'{name}' is not a keyword; did you mean '{close[0]}'?",
                            st.activity.name.loc,
-                           f"{close[0]} lines look like: {p.LINE_FORMS[close[0]]}")
+                           f"{close[0]} lines look like: {lines.LINE_FORMS[close[0]]}")
             else:
                 self.error(SYNTAX, f"'{name}' is not a header line", st.activity.name.loc,
                            "header lines are: " + ", ".join(HEADER_KEYWORDS))
@@ -337,12 +337,12 @@ class _Builder:
 
     def plan(self) -> Plan:
         header = self.header
-        title = header.get(p.PlanLine)
+        title = header.get(lines.PlanLine)
         if self.first_statement:
             self.error(SYNTAX, "this file is empty", Loc(1, 1, 2),
-                       f"a plan starts with its title line: {p.LINE_FORMS['plan']}")
-        protocol = header.get(p.ProtocolLine)
-        plan_id = header.get(p.IdLine)
+                       f"a plan starts with its title line: {lines.LINE_FORMS['plan']}")
+        protocol = header.get(lines.ProtocolLine)
+        plan_id = header.get(lines.IdLine)
         foci = tuple(Focus(f.line.id, f.line.area, f.line.description, f.stage,
                            tuple(f.goals), f.line.loc) for f in self.foci.values())
         phases = tuple(
@@ -354,10 +354,10 @@ class _Builder:
             path=self.path,
             title=title.title if title else None,
             id=plan_id.id.text if plan_id else None,
-            client=getattr(header.get(p.ClientLine), "client", None),
-            clinician=getattr(header.get(p.ClinicianLine), "name", None),
+            client=getattr(header.get(lines.ClientLine), "client", None),
+            clinician=getattr(header.get(lines.ClinicianLine), "name", None),
             protocol=protocol.ref if protocol else None,
-            diagnosis=getattr(header.get(p.DiagnosisLine), "text", None),
+            diagnosis=getattr(header.get(lines.DiagnosisLine), "text", None),
             schedule=self.schedule,
             skips=tuple(self.skips.values()),
             measures=tuple(self.measures.values()),
@@ -367,7 +367,7 @@ class _Builder:
         )
 
 
-def build(statements: list[p.Statement], path: str = "<plan>") -> tuple[Plan, list[Diagnostic]]:
+def build(statements: list[lines.Statement], path: str = "<plan>") -> tuple[Plan, list[Diagnostic]]:
     builder = _Builder(path)
     for statement in statements:
         builder.add(statement)

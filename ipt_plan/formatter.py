@@ -49,8 +49,8 @@ from .diagnostics import Diagnostic, Severity
 from .files import write_atomically
 from .grammar import parser
 from .model import Loc
-from .parser import Statement, keyword, parse
-from .suppress import comments
+from .parser import parse
+from .statements import Statement, comments, keyword
 
 INDENT = "  "
 # Nesting depth of each kind of line ("activity" covers techniques, homework and note).

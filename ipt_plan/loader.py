@@ -23,7 +23,8 @@ from .config import Config, config_for
 from .diagnostics import Diagnostic, Severity
 from .knowledge import Profile, ProfileError, available_profiles, catalogue, find_profile, profile_file
 from .model import Plan
-from .parser import BrokenLine, parse
+from .parser import parse
+from .statements import BrokenLine
 from .rules import Context, run
 
 PLAN_SUFFIX = ".iptplan"

@@ -1,4 +1,5 @@
-"""Second stage: text to a list of typed statements, one per line, plus syntax errors.
+"""Second stage: text to a list of typed statements (statements.py), one per line, plus
+syntax errors (syntax_errors.py says them in words).
 
 The whole file is parsed in one pass when it is well formed. When it is not, each line is
 parsed on its own (statements never span lines), so every broken line is reported and
@@ -7,161 +8,17 @@ every good line still reaches the builder and the rules.
 
 from __future__ import annotations
 
-import difflib
-from functools import lru_cache
-from typing import NamedTuple, Union
-
 from lark import Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from .codes import SYNTAX
-from .diagnostics import Diagnostic, Severity
+from .diagnostics import Diagnostic
 from .grammar import parser
 from .model import Activity, Loc, Word
-
-
-# --- statements: one record per kind of line --------------------------------------------
-
-# Each statement's `loc` spans its whole line. Statements are NamedTuples rather than
-# dataclasses: there are many kinds, and creating a dataclass costs five times more at
-# import, which every `ipt-plan check` pays.
-class PlanLine(NamedTuple):
-    loc: Loc
-    title: str
-
-
-class IdLine(NamedTuple):
-    loc: Loc
-    id: Word  # as written; the builder checks its form
-
-
-class ClientLine(NamedTuple):
-    loc: Loc
-    client: str
-
-
-class ClinicianLine(NamedTuple):
-    loc: Loc
-    name: str
-
-
-class ProtocolLine(NamedTuple):
-    loc: Loc
-    ref: Word
-    is_path: bool  # written in quotes: a clinic's own profile file
-
-
-class DiagnosisLine(NamedTuple):
-    loc: Loc
-    text: str
-
-
-class ScheduleLine(NamedTuple):
-    loc: Loc
-    cadence: str
-    interval_weeks: int | None
-    date: Word
-    time: Word
-    minutes: Word
-
-
-class SkipLine(NamedTuple):
-    loc: Loc
-    date: Word
-
-
-class MeasureLine(NamedTuple):
-    loc: Loc
-    name: Word
-    every: Word | None  # None: every session
-
-
-class FocusLine(NamedTuple):
-    loc: Loc
-    id: Word
-    area: Word
-    description: str | None
-
-
-class StageLine(NamedTuple):
-    loc: Loc
-    stage: Word
-
-
-class GoalLine(NamedTuple):
-    loc: Loc
-    text: str
-
-
-class PhaseLine(NamedTuple):
-    loc: Loc
-    name: Word
-    first: Word
-    last: Word
-
-
-class EveryLine(NamedTuple):
-    loc: Loc
-
-
-class SessionLine(NamedTuple):
-    loc: Loc
-    number: Word
-    title: str | None
-
-
-class ActivityLine(NamedTuple):
-    loc: Loc
-    activity: Activity
-
-
-class BrokenLine(NamedTuple):
-    """A line that did not parse (already reported). It stays in the sequence so that
-    the builder does not hang the lines after it on the wrong focus or session."""
-
-    loc: Loc
-    first_word: str
-
-
-Statement = Union[PlanLine, IdLine, ClientLine, ClinicianLine, ProtocolLine, DiagnosisLine,
-                  ScheduleLine, SkipLine, MeasureLine, FocusLine, StageLine, GoalLine, PhaseLine, EveryLine,
-                  SessionLine, ActivityLine, BrokenLine]
-
-KEYWORD_OF = {
-    PlanLine: "plan", IdLine: "id", ClientLine: "client", ClinicianLine: "clinician",
-    ProtocolLine: "protocol", DiagnosisLine: "diagnosis", ScheduleLine: "schedule",
-    SkipLine: "skip", MeasureLine: "measure", FocusLine: "focus", StageLine: "stage",
-    GoalLine: "goal", PhaseLine: "phase", EveryLine: "every", SessionLine: "session",
-    ActivityLine: "activity", BrokenLine: "broken",
-}
-
-
-def keyword(statement: Statement) -> str:
-    """The keyword a statement's line starts with ("activity" for a technique line)."""
-    return KEYWORD_OF[type(statement)]
-
-# What a correct line of each kind looks like, shown in hints.
-LINE_FORMS = {
-    "plan": 'plan "Ms. A: caregiving conflict with her sister"',
-    "id": "id 7f3c9a2e1b4d",
-    "client": "client A-0142",
-    "clinician": 'clinician "Dr. R. Moreno"',
-    "protocol": "protocol ipt",
-    "diagnosis": 'diagnosis "Major depressive disorder, single episode"',
-    "schedule": "schedule weekly from 2026-12-07 at 10:00 for 50 min",
-    "skip": "skip 2026-12-28",
-    "measure": "measure PHQ-9 every session  (or: measure GAD-7 every 4 sessions)",
-    "focus": 'focus sister: role_dispute "Sister Anna directs the care of their mother"',
-    "stage": "stage renegotiation",
-    "goal": 'goal "Agree a fair rota for appointments"',
-    "phase": "phase middle sessions 4-13",
-    "every": "every session",
-    "session": 'session 4 "The hospital appointment argument"',
-    "homework": 'homework "Visit the volunteer centre"',
-    "note": 'note "Mother moves to a care home in March"',
-    "activity": 'communication_analysis for sister "the argument about the doctor"',
-}
-KEYWORDS = tuple(k for k in LINE_FORMS if k != "activity")
+from .statements import (ActivityLine, BrokenLine, ClientLine, ClinicianLine, DiagnosisLine,
+                         EveryLine, FocusLine, GoalLine, IdLine, MeasureLine, PhaseLine, PlanLine,
+                         ProtocolLine, ScheduleLine, SessionLine, SkipLine, StageLine, Statement,
+                         code_end, first_word)
+from .syntax_errors import syntax_error
 
 
 # --- tree to statements ---------------------------------------------------------------
@@ -177,7 +34,7 @@ def _line_loc(line: int, text: str) -> Loc:
     """The span of a line's statement: from its first character to the end of its code,
     leaving out indentation and a trailing comment."""
     first = len(text) - len(text.lstrip()) + 1
-    end = len(text.rstrip()) if "#" not in text else _code_end(text)
+    end = len(text.rstrip()) if "#" not in text else code_end(text)
     return Loc(line, first, max(first + 1, end + 1))
 
 
@@ -296,187 +153,6 @@ class _Statements:
         return ActivityLine(loc, Activity("technique", name, foci, detail, loc))
 
 
-# --- syntax errors in words -----------------------------------------------------------
-
-TERMINAL_WORDS = {
-    "STRING": 'a text in double quotes, like "Assessment"',
-    "NAME": "a name made of letters, digits and _",
-    "INT": "a whole number",
-    "DATE": "a date written YYYY-MM-DD, like 2026-12-07",
-    "TIME": "a time written HH:MM, like 10:00",
-    "MEASURE": "a rating scale such as PHQ-9",
-    "CLIENT_ID": "a client ID such as A-0142",
-    "PLAN_ID": "the plan's id, 12 to 32 lowercase hexadecimal digits",
-    "PROTOCOL_NAME": "a protocol name such as ipt or ipt-uk",
-    "_NL": "the end of the line",
-    "$END": "the end of the file",
-}
-
-
-def _describe(terminal: str) -> str:
-    if terminal in TERMINAL_WORDS:
-        return TERMINAL_WORDS[terminal]
-    try:
-        pattern = parser().get_terminal(terminal).pattern
-    except KeyError:
-        return terminal.lower()
-    return f'"{pattern.value}"' if pattern.type == "str" else terminal.lower()
-
-
-def _expected_words(terminals) -> str:
-    words = sorted({_describe(t) for t in terminals if not t.startswith("__")})
-    if not words:
-        return "something else"
-    if len(words) > 6:
-        return "a keyword such as " + ", ".join(w for w in words if w.startswith('"'))[:120]
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
-
-
-def _article(word: str) -> str:
-    return "an" if word[:1] in "aeiou" else "a"
-
-
-def _code_end(line_text: str) -> int:
-    """Length of the line without its trailing comment and spaces."""
-    in_string = False
-    for index, char in enumerate(line_text):
-        if char == '"':
-            in_string = not in_string
-        elif char == "#" and not in_string:
-            return len(line_text[:index].rstrip())
-    return len(line_text.rstrip())
-
-
-def _first_word(text: str) -> str:
-    stripped = text.strip()
-    return stripped.split(None, 1)[0].rstrip(":") if stripped else ""
-
-
-# Common mistakes, learned from example lines: each example fails in one parser state on
-# one kind of token, and any line failing the same way gets the mistake's own message and
-# hint (the idea of Lark's `match_examples`, indexed once instead of re-parsed per error).
-# In hints, {keyword} is the line's first word and {rest} what follows it.
-COMMON_MISTAKES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("a session line needs its number", 'write: session 4 "The hospital appointment argument"',
-     ("session", 'session "Assessment"', "session four", "session #4")),
-    ("a focus needs a colon and its problem area after its name",
-     f"write it like: {LINE_FORMS['focus']}",
-     ('focus sister "x"', "focus sister", 'focus sister role_dispute "x"',
-      "focus sister role_dispute")),
-    ("a focus needs its problem area after the colon: grief, role_dispute, role_transition "
-     "or interpersonal_deficits", f"write it like: {LINE_FORMS['focus']}",
-     ('focus sister: "x"', "focus sister:")),
-    ("a focus line starts with a short name for the focus", f"write it like: {LINE_FORMS['focus']}",
-     ('focus: role_dispute "x"', 'focus "x"', "focus")),
-    ("a phase line needs its sessions", "write it like: phase middle sessions 4-13",
-     ("phase middle", "phase middle 4-13", "phase middle sessions", "phase middle sessions 4-",
-      'phase middle "x"')),
-    ("write the range with a dash", "write it like: phase middle sessions 4-13",
-     ("phase middle sessions 4 to 13", "phase middle sessions 4 13")),
-    ("a phase line starts with the phase's name: initial, middle, termination or maintenance",
-     "write it like: phase middle sessions 4-13", ("phase", "phase 4-13")),
-    ("the schedule needs how often: weekly, twice weekly, every N weeks or monthly",
-     f"write it like: {LINE_FORMS['schedule']}",
-     ("schedule from 2026-12-07 at 10:00 for 50 min", "schedule fortnightly from 2026-12-07",
-      "schedule", "schedule every week from 2026-12-07", "schedule twice from 2026-12-07")),
-    ("a measure line says how often the scale is used", f"write it like: {LINE_FORMS['measure']}",
-     ("measure PHQ-9", "measure PHQ-9 weekly", "measure PHQ-9 every", "measure PHQ-9 every week",
-      'measure PHQ-9 "x"')),
-    ("this text needs double quotes around it", 'write: {keyword} "{rest}"',
-     ("plan Ms A", "goal Agree a rota", "clinician Dr Moreno", "diagnosis Major depression",
-      "homework Visit the centre", "note Mother moved", "plan 2027")),
-    ("'for' must be followed by the focus it works on", "write it like: role_play for sister",
-     ("role_play for", 'role_play for "x"', "role_play for sister,")),
-    ("write 'for' between the technique and the focus it works on",
-     "write: {keyword} for {rest}",
-     ("role_play sister", 'role_play sister "x"', "role_play sister, retirement")),
-    ("a skip line needs the date of the session that does not happen",
-     "write the date as YYYY-MM-DD: skip 2026-12-28", ("skip", "skip 28/12/2026", "skip 2026-12",
-                                                       'skip "2026-12-28"')),
-    ("write 'every session' to start a block for every session of the phase",
-     "write: every session", ("every", "every sessions", "every 2 sessions")),
-    ("the plan's id is written without quotes", f"write it like: {LINE_FORMS['id']}",
-     ('id "7f3c9a2e1b4d"',)),
-    ("a stage line names the dispute's stage: renegotiation, impasse or dissolution",
-     "write it like: stage renegotiation", ("stage", 'stage "impasse"')),
-)
-
-
-@lru_cache(maxsize=1)
-def _mistake_index() -> dict[tuple, int]:
-    index: dict[tuple, int] = {}
-    for number, (_, _, examples) in enumerate(COMMON_MISTAKES):
-        for example in examples:
-            try:
-                parser().parse(example, start="line")
-            except UnexpectedInput as err:
-                index.setdefault(_mistake_key(err), number)
-    return index
-
-
-def _mistake_key(err: UnexpectedInput) -> tuple:
-    token = getattr(err, "token", None)
-    state = getattr(err, "state", None)
-    state = getattr(state, "position", state)  # the LALR state number
-    return (type(err).__name__, state if isinstance(state, (int, str)) else None,
-            token.type if token else None)
-
-
-def _common_mistake(err: UnexpectedInput, line_text: str) -> tuple[str, str] | None:
-    number = _mistake_index().get(_mistake_key(err))
-    if number is None:
-        return None
-    message, hint, _ = COMMON_MISTAKES[number]
-    code = line_text.split("#", 1)[0].strip() if '"' not in line_text else line_text.strip()
-    keyword, _, rest = code.partition(" ")
-    return message, hint.format(keyword=keyword, rest=rest.strip().strip('"'))
-
-
-def _syntax_error(err: UnexpectedInput, line_text: str, line: int, path: str) -> Diagnostic:
-    first = _first_word(line_text)
-    form_key = first if first in LINE_FORMS else "activity"
-    hint = f"{_article(form_key)} {form_key} line looks like: {LINE_FORMS[form_key]}"
-    column = err.column if isinstance(err.column, int) and err.column > 0 else 1
-    token = getattr(err, "token", None)
-    at_end = isinstance(err, UnexpectedToken) and (token is None or token.type in ("_NL", "$END"))
-    if at_end:
-        column = _code_end(line_text) + 1
-
-    def located(message: str, hint: str | None, end: int) -> Diagnostic:
-        return Diagnostic(SYNTAX, Severity.ERROR, message, path, line, column,
-                          max(end, column + 1), hint)
-
-    if isinstance(err, UnexpectedCharacters) and line_text[column - 1:column] == '"':
-        return located("this text has no closing quote", 'end the text with " on the same line',
-                       len(line_text.rstrip()) + 1)
-    if first and first not in LINE_FORMS:
-        close = difflib.get_close_matches(first, KEYWORDS, n=1, cutoff=0.75)
-        if close and not (token is not None and token.column == 1 + line_text.find(first)):
-            column = line_text.find(first) + 1
-            return located(f"'{first}' is not a keyword; did you mean '{close[0]}'?",
-                           f"{_article(close[0])} {close[0]} line looks like: "
-                           f"{LINE_FORMS[close[0]]}",
-                           column + len(first))
-    if token is not None and not at_end and token.end_line == token.line:
-        token_end = token.end_column or column + 1
-    else:
-        token_end = column + 1
-    mistake = _common_mistake(err, line_text)
-    if mistake is not None:
-        return located(mistake[0], mistake[1], token_end)
-    if isinstance(err, UnexpectedCharacters):
-        char = line_text[column - 1:column]
-        message = f"unexpected character {char!r}"
-        if err.allowed:
-            message += f"; expected {_expected_words(err.allowed)}"
-        return located(message, hint, column + 1)
-    expected = getattr(err, "expected", None) or getattr(err, "accepts", None) or set()
-    if at_end:
-        return located(f"this {form_key} line is incomplete: expected "
-                       f"{_expected_words(expected)}", hint, column + 1)
-    return located(f"expected {_expected_words(expected)}, found '{token}'", hint, token_end)
-
-
 # --- entry point ------------------------------------------------------------------------
 
 def parse(text: str, path: str = "<plan>") -> tuple[list[Statement], list[Diagnostic]]:
@@ -495,9 +171,9 @@ def parse(text: str, path: str = "<plan>") -> tuple[list[Statement], list[Diagno
         try:
             tree = lark.parse(line_text, start="line")
         except (UnexpectedToken, UnexpectedCharacters, UnexpectedEOF) as err:
-            diagnostics.append(_syntax_error(err, line_text, index + 1, path))
+            diagnostics.append(syntax_error(err, line_text, index + 1, path))
             statements.append(BrokenLine(_line_loc(index + 1, line_text),
-                                         _first_word(line_text)))
+                                         first_word(line_text)))
             continue
         statements.extend(_Statements([line_text], offset=index).transform(tree))
     return statements, diagnostics

@@ -14,31 +14,9 @@ from typing import NamedTuple
 
 from .codes import ALWAYS_SHOWN, UNUSED_SUPPRESSION
 from .diagnostics import Diagnostic, Severity
+from .statements import comments
 
 DIRECTIVE = re.compile(r"ipt-plan:\s*(ignore|ignore-file)\s*\[([^\]]*)\]")
-
-
-def comments(text: str) -> list[tuple[int, int, str]]:
-    """(line, column, text) of every comment: a # outside quotes, to the end of its line."""
-    found = []
-    for number, line in enumerate(text.split("\n"), start=1):
-        if "#" not in line:
-            continue
-        in_string = escaped = False
-        for index, char in enumerate(line):
-            if in_string:
-                if escaped:
-                    escaped = False
-                elif char == "\\":
-                    escaped = True
-                elif char == '"':
-                    in_string = False
-            elif char == '"':
-                in_string = True
-            elif char == "#":
-                found.append((number, index + 1, line[index:]))
-                break
-    return found
 
 
 class Suppression(NamedTuple):

@@ -13,9 +13,10 @@ from typer.testing import CliRunner
 from conftest import REFERENCE
 from ipt_plan import load_file, load_string
 from ipt_plan.cli import app
-from ipt_plan.parser import COMMON_MISTAKES, parse
+from ipt_plan.parser import parse
+from ipt_plan.syntax_errors import COMMON_MISTAKES
 from ipt_plan.report import MAX_SHOWN_PER_FILE, format_github, format_sarif
-from ipt_plan.suppress import comments
+from ipt_plan.statements import comments
 
 TEXT = REFERENCE.read_text(encoding="utf-8")
 runner = CliRunner()
@@ -175,3 +176,28 @@ def test_odd_configuration_values_are_reported_not_raised(tmp_path):
     write(tmp_path, "pyproject.toml", '[tool.ipt-plan]\nprotocols = ["\\u0000x"]\n')
     (d,) = load_file(write(tmp_path, "q.iptplan", TEXT)).diagnostics
     assert d.code == "IPT006" and "'\\x00x' does not exist" in d.message
+
+
+def test_one_comment_scanner_for_the_caret_suppression_and_fmt():
+    """An escaped quote inside a text does not end it: the parser's caret, suppression
+    comments and the formatter all agree where the code of the line ends."""
+    from ipt_plan import load_string
+    from ipt_plan.formatter import format_text
+
+    line = '  goal "say \\"no # never\\" calmly"  extra   # note'
+    text = f'plan "x"\nfocus a: grief "g"\n{line}\n'
+    (d,) = [d for d in load_string(text).diagnostics if d.code == "IPT001"]
+    assert (d.line, d.column) == (3, line.index("extra") + 1)
+    assert comments(text) == [(3, line.index("# note") + 1, "# note")]
+    fine = text.replace("  extra", "")
+    goal = next(row for row in format_text(fine).split("\n") if row.lstrip().startswith("goal"))
+    assert goal.rstrip().endswith("# note") and goal.split('calmly"')[1].strip() == "# note"
+
+
+def test_the_caret_under_a_whole_line_stops_where_its_comment_starts():
+    from ipt_plan import load_string
+
+    line = '  goal "say \\"no # never\\" calmly"   # note'
+    (d,) = [d for d in load_string(f'plan "x"\n{line}\n').diagnostics if d.line == 2]
+    assert "belongs under a focus" in d.message
+    assert (d.column, d.end_column) == (3, line.index('calmly"') + len('calmly"') + 1)

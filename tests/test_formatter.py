@@ -19,7 +19,7 @@ from ipt_plan.builder import build
 from ipt_plan.cli import app
 from ipt_plan.formatter import COMMENT_COLUMN, format_file, format_text, shape
 from ipt_plan.parser import parse
-from ipt_plan.suppress import comments
+from ipt_plan.statements import comments
 
 BUNDLED = sorted(PLANS.glob("*.iptplan"))
 CANONICAL = {path.name: path.read_text(encoding="utf-8") for path in BUNDLED}

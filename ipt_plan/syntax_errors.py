@@ -1,0 +1,181 @@
+"""Syntax errors in words: what Lark reports about a line that does not parse, turned into
+a message and a hint a clinician can act on, with the caret on the right characters.
+Common mistakes are learned from example lines (see COMMON_MISTAKES).
+"""
+
+from __future__ import annotations
+
+import difflib
+from functools import lru_cache
+
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+
+from .codes import SYNTAX
+from .diagnostics import Diagnostic, Severity
+from .grammar import parser
+from .statements import KEYWORDS, LINE_FORMS, code_end, first_word
+
+
+TERMINAL_WORDS = {
+    "STRING": 'a text in double quotes, like "Assessment"',
+    "NAME": "a name made of letters, digits and _",
+    "INT": "a whole number",
+    "DATE": "a date written YYYY-MM-DD, like 2026-12-07",
+    "TIME": "a time written HH:MM, like 10:00",
+    "MEASURE": "a rating scale such as PHQ-9",
+    "CLIENT_ID": "a client ID such as A-0142",
+    "PLAN_ID": "the plan's id, 12 to 32 lowercase hexadecimal digits",
+    "PROTOCOL_NAME": "a protocol name such as ipt or ipt-uk",
+    "_NL": "the end of the line",
+    "$END": "the end of the file",
+}
+
+
+def _describe(terminal: str) -> str:
+    if terminal in TERMINAL_WORDS:
+        return TERMINAL_WORDS[terminal]
+    try:
+        pattern = parser().get_terminal(terminal).pattern
+    except KeyError:
+        return terminal.lower()
+    return f'"{pattern.value}"' if pattern.type == "str" else terminal.lower()
+
+
+def _expected_words(terminals) -> str:
+    words = sorted({_describe(t) for t in terminals if not t.startswith("__")})
+    if not words:
+        return "something else"
+    if len(words) > 6:
+        return "a keyword such as " + ", ".join(w for w in words if w.startswith('"'))[:120]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
+
+
+
+
+# Common mistakes, learned from example lines: each example fails in one parser state on
+# one kind of token, and any line failing the same way gets the mistake's own message and
+# hint (the idea of Lark's `match_examples`, indexed once instead of re-parsed per error).
+# In hints, {keyword} is the line's first word and {rest} what follows it.
+COMMON_MISTAKES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("a session line needs its number", 'write: session 4 "The hospital appointment argument"',
+     ("session", 'session "Assessment"', "session four", "session #4")),
+    ("a focus needs a colon and its problem area after its name",
+     f"write it like: {LINE_FORMS['focus']}",
+     ('focus sister "x"', "focus sister", 'focus sister role_dispute "x"',
+      "focus sister role_dispute")),
+    ("a focus needs its problem area after the colon: grief, role_dispute, role_transition "
+     "or interpersonal_deficits", f"write it like: {LINE_FORMS['focus']}",
+     ('focus sister: "x"', "focus sister:")),
+    ("a focus line starts with a short name for the focus", f"write it like: {LINE_FORMS['focus']}",
+     ('focus: role_dispute "x"', 'focus "x"', "focus")),
+    ("a phase line needs its sessions", "write it like: phase middle sessions 4-13",
+     ("phase middle", "phase middle 4-13", "phase middle sessions", "phase middle sessions 4-",
+      'phase middle "x"')),
+    ("write the range with a dash", "write it like: phase middle sessions 4-13",
+     ("phase middle sessions 4 to 13", "phase middle sessions 4 13")),
+    ("a phase line starts with the phase's name: initial, middle, termination or maintenance",
+     "write it like: phase middle sessions 4-13", ("phase", "phase 4-13")),
+    ("the schedule needs how often: weekly, twice weekly, every N weeks or monthly",
+     f"write it like: {LINE_FORMS['schedule']}",
+     ("schedule from 2026-12-07 at 10:00 for 50 min", "schedule fortnightly from 2026-12-07",
+      "schedule", "schedule every week from 2026-12-07", "schedule twice from 2026-12-07")),
+    ("a measure line says how often the scale is used", f"write it like: {LINE_FORMS['measure']}",
+     ("measure PHQ-9", "measure PHQ-9 weekly", "measure PHQ-9 every", "measure PHQ-9 every week",
+      'measure PHQ-9 "x"')),
+    ("this text needs double quotes around it", 'write: {keyword} "{rest}"',
+     ("plan Ms A", "goal Agree a rota", "clinician Dr Moreno", "diagnosis Major depression",
+      "homework Visit the centre", "note Mother moved", "plan 2027")),
+    ("'for' must be followed by the focus it works on", "write it like: role_play for sister",
+     ("role_play for", 'role_play for "x"', "role_play for sister,")),
+    ("write 'for' between the technique and the focus it works on",
+     "write: {keyword} for {rest}",
+     ("role_play sister", 'role_play sister "x"', "role_play sister, retirement")),
+    ("a skip line needs the date of the session that does not happen",
+     "write the date as YYYY-MM-DD: skip 2026-12-28", ("skip", "skip 28/12/2026", "skip 2026-12",
+                                                       'skip "2026-12-28"')),
+    ("write 'every session' to start a block for every session of the phase",
+     "write: every session", ("every", "every sessions", "every 2 sessions")),
+    ("the plan's id is written without quotes", f"write it like: {LINE_FORMS['id']}",
+     ('id "7f3c9a2e1b4d"',)),
+    ("a stage line names the dispute's stage: renegotiation, impasse or dissolution",
+     "write it like: stage renegotiation", ("stage", 'stage "impasse"')),
+)
+
+
+@lru_cache(maxsize=1)
+def _mistake_index() -> dict[tuple, int]:
+    index: dict[tuple, int] = {}
+    for number, (_, _, examples) in enumerate(COMMON_MISTAKES):
+        for example in examples:
+            try:
+                parser().parse(example, start="line")
+            except UnexpectedInput as err:
+                index.setdefault(_mistake_key(err), number)
+    return index
+
+
+def _mistake_key(err: UnexpectedInput) -> tuple:
+    token = getattr(err, "token", None)
+    state = getattr(err, "state", None)
+    state = getattr(state, "position", state)  # the LALR state number
+    return (type(err).__name__, state if isinstance(state, (int, str)) else None,
+            token.type if token else None)
+
+
+def _common_mistake(err: UnexpectedInput, line_text: str) -> tuple[str, str] | None:
+    number = _mistake_index().get(_mistake_key(err))
+    if number is None:
+        return None
+    message, hint, _ = COMMON_MISTAKES[number]
+    code = line_text[:code_end(line_text)].strip()
+    keyword, _, rest = code.partition(" ")
+    return message, hint.format(keyword=keyword, rest=rest.strip().strip('"'))
+
+
+def syntax_error(err: UnexpectedInput, line_text: str, line: int, path: str) -> Diagnostic:
+    first = first_word(line_text)
+    form_key = first if first in LINE_FORMS else "activity"
+    hint = f"{_article(form_key)} {form_key} line looks like: {LINE_FORMS[form_key]}"
+    column = err.column if isinstance(err.column, int) and err.column > 0 else 1
+    token = getattr(err, "token", None)
+    at_end = isinstance(err, UnexpectedToken) and (token is None or token.type in ("_NL", "$END"))
+    if at_end:
+        column = code_end(line_text) + 1
+
+    def located(message: str, hint: str | None, end: int) -> Diagnostic:
+        return Diagnostic(SYNTAX, Severity.ERROR, message, path, line, column,
+                          max(end, column + 1), hint)
+
+    if isinstance(err, UnexpectedCharacters) and line_text[column - 1:column] == '"':
+        return located("this text has no closing quote", 'end the text with " on the same line',
+                       len(line_text.rstrip()) + 1)
+    if first and first not in LINE_FORMS:
+        close = difflib.get_close_matches(first, KEYWORDS, n=1, cutoff=0.75)
+        if close and not (token is not None and token.column == 1 + line_text.find(first)):
+            column = line_text.find(first) + 1
+            return located(f"'{first}' is not a keyword; did you mean '{close[0]}'?",
+                           f"{_article(close[0])} {close[0]} line looks like: "
+                           f"{LINE_FORMS[close[0]]}",
+                           column + len(first))
+    if token is not None and not at_end and token.end_line == token.line:
+        token_end = token.end_column or column + 1
+    else:
+        token_end = column + 1
+    mistake = _common_mistake(err, line_text)
+    if mistake is not None:
+        return located(mistake[0], mistake[1], token_end)
+    if isinstance(err, UnexpectedCharacters):
+        char = line_text[column - 1:column]
+        message = f"unexpected character {char!r}"
+        if err.allowed:
+            message += f"; expected {_expected_words(err.allowed)}"
+        return located(message, hint, column + 1)
+    expected = getattr(err, "expected", None) or getattr(err, "accepts", None) or set()
+    if at_end:
+        return located(f"this {form_key} line is incomplete: expected "
+                       f"{_expected_words(expected)}", hint, column + 1)
+    return located(f"expected {_expected_words(expected)}, found '{token}'", hint, token_end)
