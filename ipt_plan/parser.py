@@ -38,6 +38,11 @@ def _line_loc(line: int, text: str) -> Loc:
     return Loc(line, first, max(first + 1, end + 1))
 
 
+# A schedule line's cadence: its name, and the weeks between sessions for "every N weeks".
+Cadence = tuple[str, int | None]
+Children = list[Token | Cadence]  # a schedule line has its Cadence among the tokens
+
+
 class _Statements:
     """Turns each line's subtree into its statement record. Positions come from the
     tokens (Lark's propagate_positions would double the cost of parsing); `offset` shifts
@@ -52,33 +57,36 @@ class _Statements:
         children = [self.transform(c) if isinstance(c, Tree) else c for c in tree.children]
         return getattr(self, tree.data)(children)
 
-    def _loc(self, children) -> Loc:
+    # Each method below gets its line's children: the tokens, and for a schedule line
+    # the cadence its own method made.
+
+    def _loc(self, children: Children) -> Loc:
         token = next(c for c in children if isinstance(c, Token))
         return _line_loc(token.line + self.offset, self.lines[token.line - 1])
 
     def _word(self, token: Token) -> Word:
         return Word(str(token), Loc(token.line + self.offset, token.column, token.end_column))
 
-    def start(self, children):
+    def start(self, children: list[Statement]) -> list[Statement]:
         return children
 
-    def line(self, children):
+    def line(self, children: list[Statement]) -> list[Statement]:
         return children
 
-    def plan_line(self, c):
+    def plan_line(self, c: list[Token]) -> PlanLine:
         return PlanLine(self._loc(c), _unquote(c[0]))
 
-    def id_line(self, c):
+    def id_line(self, c: list[Token]) -> IdLine:
         return IdLine(self._loc(c), self._word(c[0]))
 
-    def client_line(self, c):
+    def client_line(self, c: list[Token]) -> ClientLine:
         value = _unquote(c[0]) if c[0].type == "STRING" else str(c[0])
         return ClientLine(self._loc(c), value)
 
-    def clinician_line(self, c):
+    def clinician_line(self, c: list[Token]) -> ClinicianLine:
         return ClinicianLine(self._loc(c), _unquote(c[0]))
 
-    def protocol_line(self, c):
+    def protocol_line(self, c: list[Token]) -> ProtocolLine:
         token = c[0]
         is_path = token.type == "STRING"
         word = self._word(token)
@@ -86,66 +94,66 @@ class _Statements:
             word = Word(_unquote(token), word.loc)
         return ProtocolLine(self._loc(c), word, is_path)
 
-    def diagnosis_line(self, c):
+    def diagnosis_line(self, c: list[Token]) -> DiagnosisLine:
         return DiagnosisLine(self._loc(c), _unquote(c[0]))
 
-    def weekly(self, c):
+    def weekly(self, c: list[Token]) -> Cadence:
         return ("weekly", None)
 
-    def twice_weekly(self, c):
+    def twice_weekly(self, c: list[Token]) -> Cadence:
         return ("twice_weekly", None)
 
-    def monthly(self, c):
+    def monthly(self, c: list[Token]) -> Cadence:
         return ("monthly", None)
 
-    def every_n_weeks(self, c):
+    def every_n_weeks(self, c: list[Token]) -> Cadence:
         return ("every_n_weeks", int(c[1]))
 
-    def schedule_line(self, c):
+    def schedule_line(self, c: Children) -> ScheduleLine:
         (cadence, interval), date, time, minutes = c
         return ScheduleLine(self._loc(c), cadence, interval, self._word(date),
                             self._word(time), self._word(minutes))
 
-    def skip_line(self, c):
+    def skip_line(self, c: list[Token]) -> SkipLine:
         return SkipLine(self._loc(c), self._word(c[0]))
 
-    def measure_line(self, c):
+    def measure_line(self, c: list[Token]) -> MeasureLine:
         every = self._word(c[2]) if c[2].type == "INT" else None
         return MeasureLine(self._loc(c), self._word(c[0]), every)
 
-    def focus_line(self, c):
+    def focus_line(self, c: list[Token]) -> FocusLine:
         description = _unquote(c[2]) if len(c) > 2 else None
         return FocusLine(self._loc(c), self._word(c[0]), self._word(c[1]), description)
 
-    def stage_line(self, c):
+    def stage_line(self, c: list[Token]) -> StageLine:
         return StageLine(self._loc(c), self._word(c[0]))
 
-    def goal_line(self, c):
+    def goal_line(self, c: list[Token]) -> GoalLine:
         return GoalLine(self._loc(c), _unquote(c[0]))
 
-    def phase_line(self, c):
+    def phase_line(self, c: list[Token]) -> PhaseLine:
         name, first = c[0], c[2]
         last = c[3] if len(c) > 3 else first
         return PhaseLine(self._loc(c), self._word(name), self._word(first), self._word(last))
 
-    def every_line(self, c):
+    def every_line(self, c: list[Token]) -> EveryLine:
         return EveryLine(self._loc(c))
 
-    def session_line(self, c):
+    def session_line(self, c: list[Token]) -> SessionLine:
         title = _unquote(c[2]) if len(c) > 2 else None
         return SessionLine(self._loc(c), self._word(c[1]), title)
 
-    def homework_line(self, c):
+    def homework_line(self, c: list[Token]) -> ActivityLine:
         loc = self._loc(c)
         keyword = Word("homework", Loc(loc.line, loc.column, loc.column + 8))
         return ActivityLine(loc, Activity("homework", keyword, (), _unquote(c[0]), loc))
 
-    def note_line(self, c):
+    def note_line(self, c: list[Token]) -> ActivityLine:
         loc = self._loc(c)
         keyword = Word("note", Loc(loc.line, loc.column, loc.column + 4))
         return ActivityLine(loc, Activity("note", keyword, (), _unquote(c[0]), loc))
 
-    def activity_line(self, c):
+    def activity_line(self, c: list[Token]) -> ActivityLine:
         name = self._word(c[0])
         foci = tuple(self._word(t) for t in c[1:] if t.type == "NAME")
         detail = next((_unquote(t) for t in c[1:] if t.type == "STRING"), None)
