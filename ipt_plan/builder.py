@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import difflib
 import re
 from dataclasses import dataclass, field
 
@@ -17,6 +16,7 @@ from . import statements as lines
 from .codes import DEFINED_TWICE, SYNTAX
 from .diagnostics import Diagnostic, Severity
 from .model import MAX_SESSIONS, Activity, Focus, Goal, Loc, Measure, Phase, Plan, Schedule, Session, Skip, Word
+from .wording import closest
 
 HEADER_KEYWORDS = ("client", "clinician", "protocol", "diagnosis", "schedule", "skip", "measure",
                    "id")
@@ -114,8 +114,7 @@ class _Builder:
         it are neither misattributed nor reported a second time."""
         keyword = st.first_word
         if keyword not in lines.KEYWORDS:
-            close = difflib.get_close_matches(keyword, lines.KEYWORDS, n=1, cutoff=0.75)
-            keyword = close[0] if close else keyword
+            keyword = closest(keyword, lines.KEYWORDS, cutoff=0.75) or keyword
         if keyword == "plan" or self.first_statement:
             self.title_broken = True  # the title line is what failed, or what is hidden
         if keyword == "focus":
@@ -321,11 +320,11 @@ class _Builder:
             return
         name = st.activity.name.text
         if not self.phases and st.activity.kind == "technique":
-            close = difflib.get_close_matches(name, lines.KEYWORDS, n=1, cutoff=0.7)
+            close = closest(name, lines.KEYWORDS, cutoff=0.7)
             if close:
-                self.error(SYNTAX, f"'{name}' is not a keyword; did you mean '{close[0]}'?",
+                self.error(SYNTAX, f"'{name}' is not a keyword; did you mean '{close}'?",
                            st.activity.name.loc,
-                           f"{close[0]} lines look like: {lines.LINE_FORMS[close[0]]}")
+                           f"{close} lines look like: {lines.LINE_FORMS[close]}")
             else:
                 self.error(SYNTAX, f"'{name}' is not a header line", st.activity.name.loc,
                            "header lines are: " + ", ".join(HEADER_KEYWORDS))

@@ -16,7 +16,6 @@ clinician. Per-session content (phase, activities, foci, dates) comes from the a
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import hashlib
 import hmac
 import json
@@ -32,6 +31,7 @@ from .agenda import AgendaItem, Course, SessionAgenda, build_course
 from .model import Activity, Plan
 from .resources import resource_dir
 from .schedule import session_dates
+from .wording import did_you_mean
 
 if TYPE_CHECKING:
     from .loader import Result
@@ -105,10 +105,9 @@ def time_zone(name: str | None) -> ZoneInfo:
 
     known = sorted(zoneinfo.available_timezones())
     # A different case is the commonest slip (europe/london), then a typo.
-    close = ([z for z in known if z.lower() == (name or "").lower()]
-             or difflib.get_close_matches(name or "", known, n=1))
+    suggestion = did_you_mean(name or "", known)
     raise OptionError(f"'{name}' is not a time zone ipt-plan knows; "
-                      + (f"did you mean '{close[0]}'? " if close else "")
+                      + (f"{suggestion} " if suggestion else "")
                       + "use an IANA name such as Europe/London or America/New_York")
 
 

@@ -15,7 +15,6 @@ to fill in.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 import secrets
 import textwrap
@@ -26,6 +25,7 @@ from typing import NamedTuple
 from .config import Config
 from .diagnostics import Diagnostic
 from .knowledge import Catalogue, Profile, ProfileError, available_profiles, catalogue
+from .wording import did_you_mean, joined
 
 START_TIME = "10:00"
 PREFERRED_MINUTES = 50  # the usual therapy hour, kept inside the profile's range
@@ -55,14 +55,9 @@ class Skeleton(NamedTuple):
     notes: tuple[str, ...]  # what the clinician should know about choices made for them
 
 
-def _and(words: Sequence[str], joiner: str = "and") -> str:
-    words = list(words)
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + f" {joiner} " + words[-1]
-
-
 def _did_you_mean(word: str, options: Sequence[str]) -> str:
-    close = difflib.get_close_matches(word.lower(), list(options), n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'? " if close else ""
+    suggestion = did_you_mean(word, options)
+    return f"{suggestion} " if suggestion else ""
 
 
 def find_protocol(name: str, protocol_dirs: tuple[Path, ...] = ()) -> Profile:
@@ -84,7 +79,7 @@ def check_areas(profile: Profile, areas: Sequence[str], cat: Catalogue) -> None:
                                 f"the areas are: {', '.join(cat.areas)}")
         if area not in profile.areas:
             raise SkeletonError(f"the {profile.name} protocol does not work on {area}; it works "
-                                f"on {_and(profile.areas, 'or')}")
+                                f"on {joined(profile.areas, 'or')}")
     low, high = profile.foci
     if not low <= len(areas) <= high:
         count = f"{low}" if low == high else f"{low} {'or' if high == low + 1 else 'to'} {high}"
@@ -223,7 +218,7 @@ class _Writer:
         self.lines.append(f"protocol {p.name}")
         self.lines.append('diagnosis "(the diagnosis, e.g. Major depressive disorder, single '
                           'episode, moderate)"')
-        cadences = _and([c.replace("_", " ").replace(" n ", " N ") for c in p.cadences], "or")
+        cadences = joined([c.replace("_", " ").replace(" n ", " N ") for c in p.cadences], "or")
         length = "" if p.minutes else "; set the session length"
         self.lines.append(f"schedule {_cadence(p)} from {start.isoformat()} at {START_TIME} for "
                           f"{_minutes(p)} min  # the first session; {p.name} meets {cadences}"
@@ -252,7 +247,7 @@ class _Writer:
             description = _quoted(f"(describe the {area.label.lower()} in a few words)")
             self.lines.append(f"focus {focus_id}: {area_name} {description}{trailing}")
             if area.stages:
-                others = _and(area.stages[1:], "or")
+                others = joined(area.stages[1:], "or")
                 self.lines.append(f"stage {area.stages[0]}  # or {others}: the stage sets "
                                   "the plan of action")
             self.lines.append(f"goal {_quoted(GOAL_PLACEHOLDER)}")
@@ -298,7 +293,7 @@ class _Writer:
             if group and group[-1][1] == CONTRACT and self.allowed("homework", phase):
                 lines.append(f"homework {_quoted(HOMEWORK_PLACEHOLDER)}")
             if lines:
-                title = _and([name for name, _ in group])
+                title = joined([name for name, _ in group])
                 sessions[number] = (title[0].upper() + title[1:], lines)
         return sessions
 

@@ -5,7 +5,6 @@ Common mistakes are learned from example lines (see COMMON_MISTAKES).
 
 from __future__ import annotations
 
-import difflib
 from functools import lru_cache
 
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
@@ -14,6 +13,7 @@ from .codes import SYNTAX
 from .diagnostics import Diagnostic, Severity
 from .grammar import parser
 from .statements import KEYWORDS, LINE_FORMS, code_end, first_word
+from .wording import closest, joined
 
 
 TERMINAL_WORDS = {
@@ -47,7 +47,7 @@ def _expected_words(terminals) -> str:
         return "something else"
     if len(words) > 6:
         return "a keyword such as " + ", ".join(w for w in words if w.startswith('"'))[:120]
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+    return joined(words, "or")
 
 
 def _article(word: str) -> str:
@@ -154,12 +154,12 @@ def syntax_error(err: UnexpectedInput, line_text: str, line: int, path: str) -> 
         return located("this text has no closing quote", 'end the text with " on the same line',
                        len(line_text.rstrip()) + 1)
     if first and first not in LINE_FORMS:
-        close = difflib.get_close_matches(first, KEYWORDS, n=1, cutoff=0.75)
+        close = closest(first, KEYWORDS, cutoff=0.75)
         if close and not (token is not None and token.column == 1 + line_text.find(first)):
             column = line_text.find(first) + 1
-            return located(f"'{first}' is not a keyword; did you mean '{close[0]}'?",
-                           f"{_article(close[0])} {close[0]} line looks like: "
-                           f"{LINE_FORMS[close[0]]}",
+            return located(f"'{first}' is not a keyword; did you mean '{close}'?",
+                           f"{_article(close)} {close} line looks like: "
+                           f"{LINE_FORMS[close]}",
                            column + len(first))
     if token is not None and not at_end and token.end_line == token.line:
         token_end = token.end_column or column + 1

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Iterable, Sequence
+
 
 def plural(count: int, word: str, plural_form: str | None = None) -> str:
     return f"{count} {word if count == 1 else plural_form or word + 's'}"
@@ -15,9 +17,30 @@ def span(low: int, high: int) -> str:
     return f"{low} or {high}" if high == low + 1 else f"{low} to {high}"
 
 
-def joined(words: list[str], joiner: str = "and") -> str:
+def joined(words: Sequence[str], joiner: str = "and") -> str:
     """A list in a sentence: "a", "a and b", "a, b or c"."""
+    words = list(words)
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + f" {joiner} " + words[-1]
+
+
+def closest(word: str, options: Iterable[str], cutoff: float = 0.6) -> str | None:
+    """The option `word` was most likely meant to be, compared without case (`Grief` is
+    `grief`), or None when none is close enough. Every "did you mean" of ipt-plan asks
+    here, so that they all judge alike; `cutoff` is difflib's similarity, 0 to 1."""
+    import difflib  # only when something is misspelt
+
+    by_lower = {option.lower(): option for option in options}
+    wanted = word.lower()
+    if wanted in by_lower:
+        return by_lower[wanted]
+    close = difflib.get_close_matches(wanted, list(by_lower), n=1, cutoff=cutoff)
+    return by_lower[close[0]] if close else None
+
+
+def did_you_mean(word: str, options: Iterable[str], cutoff: float = 0.6) -> str | None:
+    """"did you mean 'x'?" for the closest option, or None."""
+    option = closest(word, options, cutoff)
+    return f"did you mean '{option}'?" if option is not None else None
 
 
 def _invisible_characters() -> dict[int, str]:

@@ -4,18 +4,12 @@ IPT999 when ipt-plan itself fails."""
 
 from __future__ import annotations
 
-import difflib
-from typing import Iterable, Iterator
+from typing import Iterator
 
 from .. import codes
 from ..model import PHASE_ORDER
 from .registry import ERROR, WARNING, Context, Finding, rule
-
-
-def _did_you_mean(word: str, options: Iterable[str]) -> str | None:
-    by_lower = {option.lower(): option for option in options}
-    close = difflib.get_close_matches(word.lower(), list(by_lower), n=1, cutoff=0.6)
-    return f"did you mean '{by_lower[close[0]]}'?" if close else None
+from ..wording import did_you_mean
 
 
 # --- reported by the stages before the rules ----------------------------------------------
@@ -343,12 +337,12 @@ def unknown_names(ctx: Context) -> Iterator[Finding]:
     for focus in plan.foci:
         if focus.area.text not in cat.areas:
             yield Finding(f"'{focus.area.text}' is not a problem area", focus.area.loc,
-                          _did_you_mean(focus.area.text, cat.areas)
+                          did_you_mean(focus.area.text, cat.areas)
                           or "the areas are: " + ", ".join(cat.areas))
         area = cat.areas.get(focus.area.text)
         if focus.stage and area and area.stages and focus.stage.text not in area.stages:
             yield Finding(f"'{focus.stage.text}' is not a stage of a {area.label.lower()}",
-                          focus.stage.loc, _did_you_mean(focus.stage.text, area.stages)
+                          focus.stage.loc, did_you_mean(focus.stage.text, area.stages)
                           or "the stages are: " + ", ".join(area.stages))
     for phase in plan.phases:
         if phase.kind not in PHASE_ORDER:
@@ -356,21 +350,21 @@ def unknown_names(ctx: Context) -> Iterator[Finding]:
                           if phase.kind.lower() in info.aliases), None)
             yield Finding(f"'{phase.kind}' is not a phase", phase.name.loc,
                           (f"did you mean '{alias}'?" if alias else None)
-                          or _did_you_mean(phase.kind, PHASE_ORDER)
+                          or did_you_mean(phase.kind, PHASE_ORDER)
                           or "the phases are: " + ", ".join(PHASE_ORDER))
     for measure in plan.measures:
         if measure.name.text not in cat.measures:
             yield Finding(f"'{measure.name.text}' is not a rating scale ipt-plan knows",
-                          measure.name.loc, _did_you_mean(measure.name.text, cat.measures)
+                          measure.name.loc, did_you_mean(measure.name.text, cat.measures)
                           or "the scales are: " + ", ".join(cat.measures))
     for activity, _, _ in ctx.activities():
         if activity.kind == "technique" and activity.name.text not in cat.techniques:
             yield Finding(f"'{activity.name.text}' is not a technique ipt-plan knows",
-                          activity.name.loc, _did_you_mean(activity.name.text, cat.techniques)
+                          activity.name.loc, did_you_mean(activity.name.text, cat.techniques)
                           or "`ipt-plan techniques` lists them")
         for word in activity.foci:
             if word.text not in focus_ids:
                 yield Finding(f"there is no focus called '{word.text}'", word.loc,
-                              _did_you_mean(word.text, focus_ids)
+                              did_you_mean(word.text, focus_ids)
                               or ("the foci are: " + ", ".join(focus_ids) if focus_ids
                                   else "define it first: " + 'focus sister: role_dispute "..."'))
