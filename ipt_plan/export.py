@@ -31,7 +31,7 @@ from .agenda import AgendaItem, Course, SessionAgenda, build_course
 from .model import Activity, Plan
 from .resources import resource_dir
 from .schedule import session_dates
-from .wording import did_you_mean
+from .wording import did_you_mean, plural
 
 if TYPE_CHECKING:
     from .loader import Result
@@ -366,7 +366,7 @@ def to_fhir(result: Result, subject: str | None = None, tz: str | None = None) -
     notes = [f"Diagnosis: {plan.diagnosis}."] if plan.diagnosis else []
     if course.measures:
         notes.append("Rating scales: " + ", ".join(
-            f"{m.name} every {'session' if m.every == 1 else f'{m.every} sessions'}"
+            f"{m.name} every {'session' if m.every == 1 else plural(m.every, 'session')}"
             for m in course.measures) + ".")
     schedule = (f", {course.cadence}, {course.minutes} min" if course.cadence else "")
     care_plan: dict[str, Any] = {

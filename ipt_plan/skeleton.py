@@ -25,7 +25,7 @@ from typing import NamedTuple
 from .config import Config
 from .diagnostics import Diagnostic
 from .knowledge import Catalogue, Profile, ProfileError, available_profiles, catalogue
-from .wording import did_you_mean, joined
+from .wording import did_you_mean, joined, plural
 
 START_TIME = "10:00"
 PREFERRED_MINUTES = 50  # the usual therapy hour, kept inside the profile's range
@@ -319,8 +319,8 @@ class _Writer:
         if ending_at is not None and self.allowed("termination_discussion", kind):
             notice = self.profile.ending_notice
             plan[min(max(ending_at, first), last)].append(
-                f"termination_discussion  # raise the ending at least {notice} "
-                f"session{'' if notice == 1 else 's'} before the last")
+                f"termination_discussion  # raise the ending at least "
+                f"{plural(notice, 'session')} before the last")
         if closes_course:  # no termination phase: the last session closes the contract
             plan[last] += [t for t in CLOSING[1:] if self.allowed(t, kind)]
         return {n: (None, lines) for n, lines in plan.items() if lines}, every

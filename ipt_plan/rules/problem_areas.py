@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from .. import codes
-from ..wording import joined, span
+from ..wording import joined, plural, span
 from .registry import ERROR, WARNING, Context, Finding, rule
 
 
@@ -81,7 +81,7 @@ def focus_count(ctx: Context) -> Iterator[Finding]:
     low, high = ctx.profile.foci
     count = len(ctx.plan.foci)
     if count < low:
-        has = "no focus" if count == 0 else f"{count} {'focus' if count == 1 else 'foci'}"
+        has = "no focus" if count == 0 else plural(count, "focus", "foci")
         yield Finding(f"this plan has {has}; {ctx.protocol} works on {span(low, high)}",
                       ctx.plan.loc, 'add one under the header, like: focus sister: '
                       'role_dispute "Sister Anna directs the care of their mother"')
