@@ -1,0 +1,194 @@
+"""What ipt-plan must not trust: cache entries others could have written or swapped,
+templates that would run without bound, and protocol paths that point outside the plan's
+and the clinic's folders."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ipt_plan import cache
+
+OTHER_UID = 4242  # a user who is not the one running the tests
+
+
+# --- the per-user cache -----------------------------------------------------------------
+
+class Payload:
+    """A pickle that, if ever loaded, leaves a marker file: proof that it ran."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (Path.touch, (self.marker,))
+
+
+def entry_name(tmp_path: Path, monkeypatch) -> str:
+    """The file name the cache gives the entry ("t", ("x",)), learnt from a private cache."""
+    monkeypatch.setenv("IPT_PLAN_CACHE_DIR", str(tmp_path / "learn"))
+    cache.cached("t", ("x",), lambda: {"a": 0}, expect=dict)
+    (entry,) = (tmp_path / "learn" / "ipt-plan").iterdir()
+    return entry.name
+
+
+def well_formed_entry(tmp_path: Path, monkeypatch, value: dict) -> bytes:
+    """An entry the cache itself would write for `value`: what a planter would copy."""
+    monkeypatch.setenv("IPT_PLAN_CACHE_DIR", str(tmp_path / "forge"))
+    cache.cached("t", ("x",), lambda: value, expect=dict)
+    (entry,) = (tmp_path / "forge" / "ipt-plan").iterdir()
+    return entry.read_bytes()
+
+
+def plant(folder: Path, name: str, payload: bytes) -> Path:
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder.chmod(0o700)
+    entry = folder / name
+    entry.write_bytes(payload)
+    entry.chmod(0o600)
+    return entry
+
+
+def symlinked_folder_in_shared_parent(tmp_path: Path, name: str, payload: bytes) -> Path:
+    """XDG_CACHE_HOME is a folder anyone can write to (no sticky bit), where another user
+    put `ipt-plan` as a link to a private-looking folder holding their entry."""
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o777)
+    shared.chmod(0o777)
+    plant(tmp_path / "theirs", name, payload)
+    (shared / "ipt-plan").symlink_to(tmp_path / "theirs")
+    return shared
+
+
+def writable_ancestor(tmp_path: Path, name: str, payload: bytes) -> Path:
+    """The cache folder is private, but a folder above it can be written by anyone, so
+    anyone can rename it away and put their own in its place."""
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o777)
+    shared.chmod(0o777)
+    plant(shared / "home" / "ipt-plan", name, payload)
+    return shared / "home"
+
+
+def entry_of_another_user(tmp_path: Path, name: str, payload: bytes) -> Path:
+    os.chown(plant(tmp_path / "c" / "ipt-plan", name, payload), OTHER_UID, -1)
+    return tmp_path / "c"
+
+
+def folder_of_another_user(tmp_path: Path, name: str, payload: bytes) -> Path:
+    plant(tmp_path / "c" / "ipt-plan", name, payload)
+    os.chown(tmp_path / "c" / "ipt-plan", OTHER_UID, -1)
+    return tmp_path / "c"
+
+
+def symlinked_folder_of_another_user(tmp_path: Path, name: str, payload: bytes) -> Path:
+    """A private parent, but `ipt-plan` links to a folder another user owns."""
+    plant(tmp_path / "theirs", name, payload)
+    os.chown(tmp_path / "theirs", OTHER_UID, -1)
+    (tmp_path / "c").mkdir(mode=0o700)
+    (tmp_path / "c" / "ipt-plan").symlink_to(tmp_path / "theirs")
+    return tmp_path / "c"
+
+
+def symlinked_entry(tmp_path: Path, name: str, payload: bytes) -> Path:
+    """The entry is a link; what it names can change between any check and the read."""
+    target = plant(tmp_path / "elsewhere", "entry", payload)
+    (tmp_path / "c" / "ipt-plan").mkdir(mode=0o700, parents=True)
+    (tmp_path / "c" / "ipt-plan" / name).symlink_to(target)
+    return tmp_path / "c"
+
+
+ATTACKS = [symlinked_folder_in_shared_parent, writable_ancestor, entry_of_another_user,
+           folder_of_another_user, symlinked_folder_of_another_user, symlinked_entry]
+
+
+@pytest.mark.parametrize("attack", ATTACKS, ids=lambda a: a.__name__)
+def test_a_planted_pickle_never_runs(tmp_path, monkeypatch, attack):
+    name = entry_name(tmp_path, monkeypatch)
+    marker = tmp_path / "ran"
+    base = attack(tmp_path, name, pickle.dumps(Payload(marker)))
+    monkeypatch.setenv("IPT_PLAN_CACHE_DIR", str(base))
+    assert cache.cached("t", ("x",), lambda: {"a": 2}, expect=dict) == {"a": 2}
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("attack", ATTACKS, ids=lambda a: a.__name__)
+def test_an_entry_others_could_have_written_is_not_used(tmp_path, monkeypatch, attack):
+    # Data that cannot run code could still change what a check says: rebuilt instead.
+    forged = well_formed_entry(tmp_path, monkeypatch, {"a": "forged"})
+    base = attack(tmp_path, entry_name(tmp_path, monkeypatch), forged)
+    monkeypatch.setenv("IPT_PLAN_CACHE_DIR", str(base))
+    assert cache.cached("t", ("x",), lambda: {"a": 2}, expect=dict) == {"a": 2}
+
+
+def test_no_pickle_is_loaded_even_from_a_private_cache(tmp_path, monkeypatch):
+    # The entries are data in a format that cannot run code, whoever wrote them.
+    name = entry_name(tmp_path, monkeypatch)
+    marker = tmp_path / "ran"
+    plant(tmp_path / "c" / "ipt-plan", name, pickle.dumps(Payload(marker)))
+    monkeypatch.setenv("IPT_PLAN_CACHE_DIR", str(tmp_path / "c"))
+    assert cache.cached("t", ("x",), lambda: {"a": 2}, expect=dict) == {"a": 2}
+    assert not marker.exists()
+
+
+def test_a_private_cache_is_used_and_its_files_are_private(tmp_path, monkeypatch):
+    monkeypatch.setenv("IPT_PLAN_CACHE_DIR", str(tmp_path / "deep" / "c"))
+    calls = []
+    value = {"a": (1, "two"), "b": {3: [4.5, None, True]}, "#tuple": "a key like a tag"}
+    build = lambda: calls.append(1) or value  # noqa: E731
+    assert cache.cached("t", ("x",), build, expect=dict) == value
+    assert cache.cached("t", ("x",), build, expect=dict) == value
+    assert len(calls) == 1
+    folder = tmp_path / "deep" / "c" / "ipt-plan"
+    assert folder.stat().st_mode & 0o777 == 0o700
+    assert [p.stat().st_mode & 0o777 for p in folder.iterdir()] == [0o600]
+
+
+def test_a_link_the_user_made_to_a_private_folder_still_caches(tmp_path, monkeypatch):
+    (tmp_path / "real").mkdir(mode=0o700)
+    (tmp_path / "c").mkdir(mode=0o700)
+    (tmp_path / "c" / "ipt-plan").symlink_to(tmp_path / "real")
+    monkeypatch.setenv("IPT_PLAN_CACHE_DIR", str(tmp_path / "c"))
+    calls = []
+    for _ in range(2):
+        cache.cached("t", ("x",), lambda: calls.append(1) or {"a": 1}, expect=dict)
+    assert len(calls) == 1 and len(list((tmp_path / "real").iterdir())) == 1
+
+
+def test_the_grammar_read_back_from_the_cache_parses_alike(monkeypatch, tmp_path, reference_text):
+    from ipt_plan import grammar
+
+    monkeypatch.setenv("IPT_PLAN_CACHE_DIR", str(tmp_path))
+    built = grammar._build(grammar.grammar_text())
+    grammar.parser.cache_clear()
+    try:
+        grammar.parser()  # builds and stores
+        (entry,) = (tmp_path / "ipt-plan").glob("grammar-*")
+        grammar.parser.cache_clear()
+        loaded = grammar.parser()  # read back
+        assert loaded is not built
+        assert loaded.parse(reference_text, start="start") == built.parse(reference_text,
+                                                                          start="start")
+        json.loads(entry.read_bytes())  # plain data, not a pickle
+    finally:
+        grammar.parser.cache_clear()
+
+
+def test_knowledge_read_back_from_the_cache_is_the_same(monkeypatch, tmp_path):
+    import tomllib
+
+    from ipt_plan import knowledge
+    from ipt_plan.resources import KNOWLEDGE_DIR
+
+    monkeypatch.setenv("IPT_PLAN_CACHE_DIR", str(tmp_path))
+    path = KNOWLEDGE_DIR / "catalogue.toml"
+    fresh = tomllib.loads(path.read_text(encoding="utf-8"))
+    assert knowledge._read_toml(path) == fresh  # built and stored
+    assert len(list((tmp_path / "ipt-plan").glob("toml-*"))) == 1
+    monkeypatch.setattr(knowledge.tomllib, "loads", None)  # so it can only be read back
+    assert knowledge._read_toml(path) == fresh
