@@ -192,3 +192,107 @@ def test_knowledge_read_back_from_the_cache_is_the_same(monkeypatch, tmp_path):
     assert len(list((tmp_path / "ipt-plan").glob("toml-*"))) == 1
     monkeypatch.setattr(knowledge.tomllib, "loads", None)  # so it can only be read back
     assert knowledge._read_toml(path) == fresh
+
+
+# --- protocol paths ---------------------------------------------------------------------
+
+CLINIC_PROFILE = '''
+name = "clinic-12"
+title = "Our clinic's 12-session course"
+source = "Clinic protocol 2026"
+sessions = [12, 16]
+'''
+
+
+@pytest.fixture
+def opened(monkeypatch):
+    """The protocol files ipt-plan opened: a plan must not make it open one outside the
+    plan's folder and the protocol folders, nor learn whether one exists."""
+    from ipt_plan import knowledge
+
+    paths: list[Path] = []
+    real = knowledge.load_profile_file
+
+    def load(path):
+        if knowledge.BUILTIN_PROTOCOLS not in Path(path).parents:  # those listed in hints
+            paths.append(Path(path))
+        return real(path)
+
+    monkeypatch.setattr(knowledge, "load_profile_file", load)
+    return paths
+
+
+def plan_naming(folder: Path, ref: str) -> Path:
+    from conftest import REFERENCE
+
+    folder.mkdir(parents=True, exist_ok=True)
+    plan = folder / "plan.iptplan"
+    plan.write_text(REFERENCE.read_text().replace("protocol ipt", f'protocol "{ref}"'))
+    return plan
+
+
+def protocol_problems(plan: Path, dirs=()) -> list[str]:
+    from ipt_plan import load_file
+
+    return [f"{d.code}: {d.message}" for d in load_file(plan, dirs).diagnostics
+            if d.code in ("IPT002", "IPT004")]
+
+
+OUTSIDE = {
+    "absolute": lambda tmp: str(tmp / "elsewhere" / "{name}"),
+    "dot-dot": lambda tmp: "../elsewhere/{name}",
+    "dot-dot inside the path": lambda tmp: "sub/../../elsewhere/{name}",
+}
+
+
+@pytest.mark.parametrize("shape", OUTSIDE)
+@pytest.mark.parametrize("content", ["valid", "not TOML", "missing"])
+def test_a_protocol_path_outside_the_plans_folder_is_not_a_protocol(tmp_path, opened, shape,
+                                                                    content):
+    (tmp_path / "elsewhere").mkdir()
+    if content != "missing":
+        (tmp_path / "elsewhere" / "x.toml").write_text(
+            CLINIC_PROFILE if content == "valid" else "secret = [unclosed")
+    ref = OUTSIDE[shape](tmp_path).format(name="x.toml")
+    (tmp_path / "plans" / "sub").mkdir(parents=True)
+    plan = plan_naming(tmp_path / "plans", ref)
+    # The same answer whether the file exists, is a profile or is not TOML at all.
+    assert protocol_problems(plan) == [f"IPT002: '{ref}' is not a protocol ipt-plan knows"]
+    assert opened == []
+
+
+def test_a_link_out_of_the_plans_folder_is_not_followed(tmp_path, opened):
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "x.toml").write_text(CLINIC_PROFILE)
+    plan = plan_naming(tmp_path / "plans", "ours.toml")
+    (tmp_path / "plans" / "ours.toml").symlink_to(tmp_path / "elsewhere" / "x.toml")
+    assert protocol_problems(plan) == ["IPT002: 'ours.toml' is not a protocol ipt-plan knows"]
+    assert opened == []
+
+
+def test_the_hint_says_where_profile_files_are_looked_for(tmp_path):
+    from ipt_plan import load_file
+
+    plan = plan_naming(tmp_path / "plans", "/etc/passwd")
+    (d,) = [d for d in load_file(plan).diagnostics if d.code == "IPT002"]
+    assert d.hint.startswith(f"a profile file is read from the plan's folder "
+                             f"({tmp_path / 'plans'}) or a protocol folder; the protocols are: ipt")
+
+
+def test_a_profile_path_is_also_looked_up_in_the_protocol_folders(tmp_path, opened):
+    (tmp_path / "profiles" / "v2").mkdir(parents=True)
+    (tmp_path / "profiles" / "v2" / "clinic.toml").write_text(CLINIC_PROFILE)
+    plan = plan_naming(tmp_path / "plans", "v2/clinic.toml")
+    assert protocol_problems(plan, [tmp_path / "profiles"]) == []
+    assert opened == [(tmp_path / "profiles" / "v2" / "clinic.toml").resolve()]
+    # ...but never above one of them.
+    plan = plan_naming(tmp_path / "plans", "../profiles/v2/clinic.toml")
+    assert protocol_problems(plan, [tmp_path / "profiles" / "v2"]) == [
+        "IPT002: '../profiles/v2/clinic.toml' is not a protocol ipt-plan knows"]
+
+
+def test_a_profile_path_inside_the_plans_folder_still_works(tmp_path):
+    (tmp_path / "plans" / "profiles").mkdir(parents=True)
+    (tmp_path / "plans" / "profiles" / "clinic.toml").write_text(CLINIC_PROFILE)
+    plan = plan_naming(tmp_path / "plans", "profiles/../profiles/clinic.toml")
+    assert protocol_problems(plan) == []
