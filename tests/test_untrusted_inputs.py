@@ -296,3 +296,124 @@ def test_a_profile_path_inside_the_plans_folder_still_works(tmp_path):
     (tmp_path / "plans" / "profiles" / "clinic.toml").write_text(CLINIC_PROFILE)
     plan = plan_naming(tmp_path / "plans", "profiles/../profiles/clinic.toml")
     assert protocol_problems(plan) == []
+
+
+# --- templates --------------------------------------------------------------------------
+
+def render_with(tmp_path, text: str, name: str = "session.md.j2"):
+    """Render the reference plan with a user's template; the problem it stops with."""
+    from conftest import REFERENCE
+    from ipt_plan import load_file, render
+    from ipt_plan.renderer import TemplateProblem
+
+    (tmp_path / "templates").mkdir(exist_ok=True)
+    template = tmp_path / "templates" / name
+    template.write_text(text, encoding="utf-8")
+    with pytest.raises(TemplateProblem) as caught:
+        render(load_file(REFERENCE), "md", templates=tmp_path / "templates")
+    assert caught.value.path == str(template)
+    return caught.value
+
+
+# Each would make far more than any agenda needs (sizes kept small enough that a render
+# without bounds finishes too, so that the test fails rather than hangs without them).
+TOO_BIG = {
+    "text times a number": ("{{ 'x' * 10**8 }}", "would make a text or list of 100,000,000"),
+    "list times a number": ("{{ ([1] * 10**8)|length }}",
+                            "would make a text or list of 100,000,000"),
+    "number times text": ("{{ 10**8 * 'ab' }}", "would make a text or list of 200,000,000"),
+    "a power": ("{{ (7 ** 100000) % 10 }}", "would make a number of 84,510 digits"),
+    "doubling in a loop": (
+        "{% set ns = namespace(s='x' * 1000) %}{% for i in range(15) %}"
+        "{% set ns.s = ns.s + ns.s %}{% endfor %}{{ ns.s|length }}",
+        "would make a text or list of 16,384,000"),
+    "a width": ("{{ 'x'.ljust(10**8)|length }}", "asks for a width or count of 100,000,000"),
+    "a filter's width": ("{{ 'x'|center(10**8)|length }}", "asks for a width or count of 100,000,000"),
+    "a format's width": ("{{ '%0100000000d'|format(1)|length }}", "asks for a width or count of 100,000,000"),
+    "a str.format width": ("{{ '{:>100000000}'.format(1)|length }}", "asks for a width or count of 100,000,000"),
+}
+
+
+@pytest.mark.parametrize("case", TOO_BIG)
+def test_a_template_cannot_make_a_huge_value(tmp_path, case):
+    text, message = TOO_BIG[case]
+    problem = render_with(tmp_path, "Session {{ session.number }}\n" + text + "\n")
+    assert problem.line == 2
+    assert message in problem.message and "templates are limited to" in problem.message
+
+
+def test_loops_inside_loops_are_stopped(tmp_path):
+    problem = render_with(tmp_path, "{% for i in range(2000) %}{% for j in range(2000) %}"
+                                    "{% endfor %}{% endfor %}\n")
+    assert problem.message.startswith("the loops of this template went over 1,000,000 steps")
+
+
+def test_a_document_cannot_grow_without_bound(tmp_path):
+    problem = render_with(tmp_path, "{% for i in range(900) %}{{ 'x' * 100000 }}{% endfor %}\n")
+    assert problem.message.startswith("the output passed 16,000,000 characters")
+
+
+def test_a_plan_that_takes_too_long_is_stopped(tmp_path, monkeypatch):
+    from ipt_plan import renderer
+
+    monkeypatch.setattr(renderer, "TIME_LIMIT", 0.3)
+    # Every step within the other bounds: only the time limit stops it.
+    problem = render_with(tmp_path, "{% set s = 'x' * 1000000 %}\n"
+                                    "{% for a in s %}{% for b in s %}{% endfor %}{% endfor %}\n")
+    assert problem.line == 2
+    assert problem.message.startswith("rendering one plan took longer than 0.3 s")
+
+
+def test_ordinary_templates_are_unaffected(tmp_path):
+    from conftest import REFERENCE
+    from ipt_plan import load_file, render
+
+    (tmp_path / "session.md.j2").write_text(
+        "{{ '=' * 20 }} {{ [session.number] * 2 }} {{ 2 ** 10 }} {{ 'a' + 'b' }}"
+        " {{ '%05d'|format(session.number) }} {{ '{:>4}'.format(session.number) }}"
+        " {% for i in range(3) %}{{ i }}{% endfor %}\n", encoding="utf-8")
+    text = render(load_file(REFERENCE), "md", templates=tmp_path)[6].text
+    assert text == "==================== [6, 6] 1024 ab 00006    6 012\n"
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_the_batch_reports_the_template_and_goes_on(tmp_path, monkeypatch, jobs):
+    from typer.testing import CliRunner
+
+    from conftest import PLANS, REFERENCE
+    from ipt_plan import renderer
+    from ipt_plan.cli import app
+
+    monkeypatch.setattr(renderer, "TIME_LIMIT", 0.3)  # inherited by forked workers
+    (tmp_path / "plans").mkdir()
+    shutil.copy(REFERENCE, tmp_path / "plans" / "a.iptplan")
+    shutil.copy(PLANS / "postpartum-new-mother.iptplan", tmp_path / "plans" / "b.iptplan")
+    template = tmp_path / "templates" / "session.md.j2"
+    template.parent.mkdir()
+    template.write_text("{% set s = 'x' * 1000000 %}\n"
+                        "{% for a in s %}{% for b in s %}{% endfor %}{% endfor %}\n")
+    result = CliRunner().invoke(app, ["render", str(tmp_path / "plans"), "-o",
+                                      str(tmp_path / "out"), "--templates",
+                                      str(template.parent), "--jobs", jobs])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    for plan in ("a", "b"):
+        assert (f"{tmp_path / 'plans' / plan}.iptplan: not rendered: {template}:2: template "
+                "error: rendering one plan took longer than 0.3 s") in result.stdout
+
+
+def test_rendering_leaves_no_timer_behind_and_works_off_the_main_thread():
+    import signal
+    import threading
+
+    from conftest import REFERENCE
+    from ipt_plan import load_file, render
+
+    result = load_file(REFERENCE)
+    assert len(render(result)) == 17
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    assert signal.getsignal(signal.SIGALRM) == signal.SIG_DFL
+    documents = []
+    worker = threading.Thread(target=lambda: documents.extend(render(result)))
+    worker.start()
+    worker.join()
+    assert len(documents) == 17
