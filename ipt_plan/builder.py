@@ -162,7 +162,7 @@ class _Builder:
             why = f"it has {len(value)} digits, and an id has 12 to 32"
         else:
             why = "an id is made of hexadecimal digits only (0-9 and a-f)"
-        self.error("IPT001", f"'{value}' is not a plan id: {why}", st.id.loc,
+        self.error(SYNTAX, f"'{value}' is not a plan id: {why}", st.id.loc,
                    f"write it like: {lines.LINE_FORMS['id']}; ipt-plan new writes a random one, "
                    "or delete the line")
         del self.header[lines.IdLine]  # not used: a calendar keeps to the file name instead

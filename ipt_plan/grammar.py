@@ -10,6 +10,8 @@ from functools import lru_cache
 
 from lark import Lark
 from lark import __version__ as lark_version
+from lark.grammar import Rule
+from lark.lexer import TerminalDef
 
 from .cache import cached
 from .resources import resource_dir
@@ -31,5 +33,8 @@ def _build(text: str) -> Lark:
 @lru_cache(maxsize=1)
 def parser() -> Lark:
     text = grammar_text()
+    # Stored as the plain data Lark's own standalone parsers are made from, not as
+    # Lark.save's pickle: loading a cache entry must never be able to run code.
     return cached("grammar", (text, lark_version), lambda: _build(text),
-                  save=lambda lark, handle: lark.save(handle), load=Lark.load, expect=Lark)
+                  to_data=lambda lark: lark.memo_serialize([TerminalDef, Rule]),
+                  from_data=lambda data: Lark._load_from_dict(*data), expect=Lark)

@@ -7,9 +7,10 @@ protocol by writing a profile file (see `protocols/ipt.toml`) and naming it in t
 
 from __future__ import annotations
 
+import os
 import tomllib
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import NamedTuple
 
 from .cache import cached
@@ -247,6 +248,29 @@ def find_profile(name: str, extra: tuple[Path, ...] = ()) -> Profile | None:
 
 def profile_file(path: Path) -> Profile:
     return _profile_at(path, path.stat().st_mtime)
+
+
+def _within(folder: Path, ref: str) -> Path | None:
+    """The file `ref` names in `folder`, if it is one and stays there: not absolute, no
+    `..` leading out, no link leading out (compared as real paths)."""
+    relative = os.path.normpath(ref)
+    if (os.path.isabs(relative) or PurePath(relative).drive or relative == os.pardir
+            or relative.startswith(os.pardir + os.sep)):
+        return None
+    root = folder.resolve()
+    path = (root / relative).resolve()
+    return path if path.is_relative_to(root) and path.is_file() else None
+
+
+def find_profile_file(ref: str, folders: tuple[Path, ...]) -> Profile | None:
+    """The profile file a plan names by path (`protocol "our-ipt.toml"`), read from the
+    first of `folders` that holds it, or None. A path that leads out of them is never
+    opened: a plan can neither read other files nor learn whether they exist."""
+    for folder in folders:
+        path = _within(folder, ref)
+        if path is not None:
+            return profile_file(path)
+    return None
 
 
 def available_profiles(extra: tuple[Path, ...] = ()) -> dict[str, Profile | ProfileError]:

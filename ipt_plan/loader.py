@@ -21,7 +21,8 @@ from .builder import build
 from .codes import BAD_CONFIG, BAD_PROFILE, INTERNAL_ERROR, UNKNOWN_NAME, UNREADABLE_FILE
 from .config import Config, config_for
 from .diagnostics import Diagnostic, Severity
-from .knowledge import Profile, ProfileError, available_profiles, catalogue, find_profile, profile_file
+from .knowledge import (Profile, ProfileError, available_profiles, catalogue, find_profile,
+                        find_profile_file)
 from .model import Plan
 from .parser import parse
 from .statements import BrokenLine
@@ -68,15 +69,17 @@ def resolve_profile(plan: Plan, protocol_dirs: tuple[Path, ...] = ()
 
     if _is_profile_file(ref):
         base = Path(plan.path).parent if plan.path and not plan.path.startswith("<") else Path.cwd()
-        path = (base / ref).resolve()
-        if not path.is_file():
-            return problem(UNKNOWN_NAME, f"there is no protocol profile file at {ref}",
-                           f"the path is read from the plan's folder: {base}")
         try:
-            return profile_file(path), []
+            profile = find_profile_file(ref, (base, *protocol_dirs))
         except ProfileError as err:
             return problem(BAD_PROFILE, f"the protocol profile {ref} cannot be used: {err}",
                            "compare it with a built-in profile: ipt-plan protocols --show ipt")
+        if profile is None:  # said as for a name, whether or not such a file exists
+            return problem(UNKNOWN_NAME, f"'{ref}' is not a protocol ipt-plan knows",
+                           f"a profile file is read from the plan's folder ({base}) or a "
+                           "protocol folder; the protocols are: "
+                           + ", ".join(available_profiles(protocol_dirs)))
+        return profile, []
     try:
         profile = find_profile(ref, protocol_dirs)
     except ProfileError as err:

@@ -12,19 +12,27 @@ prints as written, and HTML output escapes it.
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import difflib
+import functools
+import math
 import os
 import re
+import signal
+import string
+import threading
 import traceback
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateSyntaxError
 from jinja2.exceptions import SecurityError, TemplateNotFound, UndefinedError
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.filters import do_format as _format_filter
+from jinja2.sandbox import SandboxedEnvironment, safe_range
 
 from . import agenda
 from .wording import plural
@@ -80,15 +88,146 @@ _AGENDA_RECORDS = (agenda.FocusSummary, agenda.AgendaItem, agenda.MeasureDue,
                    agenda.MeasurePlan, agenda.Course)
 
 
+# What a template may make, far beyond any agenda (a 20,000-session overview is about
+# 3 MB): without bounds, `{{ 'x' * 10**10 }}` or loops inside loops run out of memory or
+# never end, and a batch with them.
+MAX_SIZE = 16_000_000  # characters of one document, or items of one text or list
+MAX_DIGITS = 4_300  # of one number: Python's own limit for printing one
+MAX_STEPS = 1_000_000  # range() items of one document, all loops together
+TIME_LIMIT = 60.0  # seconds to render one plan; one of 20,000 sessions takes about 10
+
+_SIZED = (str, list, tuple)
+# The width and precision of a printf-style conversion: `%-10.3f`, `%(name)10s`.
+_PRINTF_NUMBERS = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\d*)(?:\.(\d*))?")
+
+
+class _TooMuch(Exception):
+    """A template asked for more than a template may make; the message says what."""
+
+
+def _limit(what: str, amount: int, most: int, made: str, unit: str) -> None:
+    if amount > most:
+        raise _TooMuch(f"{what} would make {made} of {amount:,} {unit}; templates are "
+                       f"limited to {most:,}")
+
+
+def _limit_size(what: str, items: int) -> None:
+    _limit(what, items, MAX_SIZE, "a text or list", "items")
+
+
+def _limit_digits(what: str, log10: float) -> None:
+    _limit(what, int(log10) + 1, MAX_DIGITS, "a number", "digits")
+
+
+def _check_size(value):
+    if isinstance(value, _SIZED):
+        _limit_size("this line", len(value))
+    return value
+
+
+def _check_numbers(args, kwargs) -> None:
+    """No argument asks for a width, count or length beyond what a document may hold."""
+    for value in (*args, *kwargs.values()):
+        if type(value) is int and abs(value) > MAX_SIZE:
+            raise _TooMuch(f"this line asks for a width or count of {value:,}; templates "
+                           f"are limited to {MAX_SIZE:,}")
+
+
+def _check_printf(text: str) -> None:
+    """`'%0100000000d' % 1` asks for a text of that width."""
+    for match in _PRINTF_NUMBERS.finditer(text):
+        _check_numbers([int(n) for n in match.groups() if n], {})
+
+
+def _check_str_format(text: str) -> None:
+    """`'{:>100000000}'.format(1)` likewise."""
+    for _, _, spec, _ in string.Formatter().parse(text):
+        _check_numbers([int(n) for n in re.findall(r"\d+", spec or "")], {})
+
+
+def _log10(number: int) -> float:
+    return math.log10(abs(number)) if number else 0.0
+
+
+def _bounded_filter(func):
+    @functools.wraps(func)  # keeps the pass_context/pass_environment mark Jinja reads
+    def bounded(*args, **kwargs):
+        _check_numbers(args, kwargs)
+        if func is _format_filter and args and isinstance(args[0], str):
+            _check_printf(args[0])
+        return _check_size(func(*args, **kwargs))
+    return bounded
+
+
+_steps: contextvars.ContextVar[list[int]] = contextvars.ContextVar("steps")
+
+
+def _bounded_range(*args: int) -> range:
+    """Jinja's range (at most 100,000 items), counted against the document's MAX_STEPS,
+    so that a loop inside a loop stops after a few turns instead of running for hours."""
+    items = safe_range(*args)
+    left = _steps.get(None)  # None: not rendering a document (nothing to count against)
+    if left is None:
+        return items
+    left[0] -= len(items)
+    if left[0] < 0:
+        raise _TooMuch(f"the loops of this template went over {MAX_STEPS:,} steps in one "
+                       "document; templates are limited to that (a loop inside a loop?)")
+    return items
+
+
 class _AgendaSandbox(SandboxedEnvironment):
     """Jinja's sandbox, with a fast answer for the agenda's own records: their public
     attributes are data, so the generic checks (which took most of the render time, by
-    cProfile) are kept for everything else: strings, lists, and anything a record holds."""
+    cProfile) are kept for everything else: strings, lists, and anything a record holds.
+    Operators, calls and filters that could make values without bound are checked
+    before they run."""
+
+    intercepted_binops = frozenset({"*", "**", "+", "%"})
 
     def is_safe_attribute(self, obj, attr: str, value) -> bool:
         if type(obj) in _AGENDA_RECORDS and not attr.startswith("_"):
             return True
         return super().is_safe_attribute(obj, attr, value)
+
+    def getattr(self, obj, attribute):
+        if type(obj) in _AGENDA_RECORDS and not attribute.startswith("_"):
+            try:  # a field: nothing more to check (a text's .format is looked up on it)
+                return getattr(obj, attribute)
+            except AttributeError:
+                pass
+        return super().getattr(obj, attribute)
+
+    def call_binop(self, context, operator: str, left, right):
+        what = f"'{operator}'"
+        if operator == "*":
+            if isinstance(left, _SIZED) and type(right) is int:
+                _limit_size(what, len(left) * right)
+            elif isinstance(right, _SIZED) and type(left) is int:
+                _limit_size(what, len(right) * left)
+            elif type(left) is int and type(right) is int:
+                _limit_digits(what, _log10(left) + _log10(right))
+        elif operator == "**":
+            if type(left) is int and type(right) is int and right > 0:
+                _limit_digits(what, _log10(left) * right)
+        elif operator == "+":
+            if isinstance(left, _SIZED) and isinstance(right, _SIZED):
+                _limit_size(what, len(left) + len(right))
+        elif operator == "%" and isinstance(left, str):  # printf-style formatting
+            _check_printf(left)
+            _check_numbers(right if isinstance(right, tuple) else (right,), {})
+            return _check_size(left % right)
+        return self.binop_table[operator](left, right)
+
+    def call(__self, __context, __obj, *args, **kwargs):  # Jinja's signature
+        _check_numbers(args, kwargs)
+        return _check_size(super().call(__context, __obj, *args, **kwargs))
+
+    def wrap_str_format(self, value):
+        wrapped = super().wrap_str_format(value)
+        if wrapped is not None:  # `text.format`, checked as it is looked up
+            _check_str_format(value.__self__)
+        return wrapped
 
 
 @lru_cache(maxsize=16)
@@ -105,6 +244,8 @@ def environment(fmt: str, templates: Path | None = None) -> SandboxedEnvironment
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["plural"] = plural  # `3|plural("session")` is "3 sessions"
     env.filters["cell"] = _markdown_cell
+    env.filters = {name: _bounded_filter(func) for name, func in env.filters.items()}
+    env.globals["range"] = _bounded_range
     return env
 
 
@@ -161,12 +302,60 @@ def _tidy(text: str, fmt: str) -> str:
     return text.rstrip("\n") + "\n"  # one final newline, however the template ends
 
 
-def _render_template(env: SandboxedEnvironment, name: str, fmt: str, **context) -> str:
+class _TimeUp(Exception):
+    """Raised in the rendering process when TIME_LIMIT has passed."""
+
+
+def _time_up(signum, frame):
+    raise _TimeUp
+
+
+@contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Interrupt rendering after `seconds`, with a timer signal: set only where it
+    disturbs no one (the main thread, which runs each batch worker, with no timer or
+    SIGALRM handler of the caller's own); elsewhere the other bounds still hold."""
+    if (not hasattr(signal, "setitimer")
+            or threading.current_thread() is not threading.main_thread()
+            or signal.getitimer(signal.ITIMER_REAL)[0]
+            or signal.getsignal(signal.SIGALRM) not in (signal.SIG_DFL, None)):
+        yield
+        return
+    signal.signal(signal.SIGALRM, _time_up)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
-        text = env.get_template(name).render(**context)
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+
+
+def _too_slow(path: str, line: int | None) -> TemplateProblem:
+    return TemplateProblem(path, line, f"rendering one plan took longer than {TIME_LIMIT:g} s; "
+                                       "templates are limited to that (a loop inside a loop?)")
+
+
+def _render_template(env: SandboxedEnvironment, name: str, fmt: str, **context) -> str:
+    steps = _steps.set([MAX_STEPS])
+    try:
+        template = env.get_template(name)
+        name = template.filename or name  # what a problem outside the template's code names
+        size, parts = 0, []
+        # Piece by piece, so that output without bound is stopped as it passes the limit.
+        for part in template.generate(**context):
+            size += len(part)
+            if size > MAX_SIZE:
+                raise _TooMuch(f"the output passed {MAX_SIZE:,} characters for one document; "
+                               "templates are limited to that (a loop that repeats text?)")
+            parts.append(part)
+        text = "".join(parts)
+    except _TimeUp as err:
+        raise _too_slow(*_template_frame(err, name)) from None
     except Exception as err:  # noqa: BLE001 - whatever a template does, say where
         path, line = _template_frame(err, name)
         raise TemplateProblem(path, line, _explain(err)) from None
+    finally:
+        _steps.reset(steps)
     return _tidy(text, fmt)
 
 
@@ -213,10 +402,14 @@ def render(source: Result | Plan | Course, fmt: str = "md",
     env = environment(fmt, template_dir)
     course = _course(source)
     last = max((s.number for s in course.sessions), default=0)
-    documents = [Document(f"overview.{fmt}",
-                          _render_template(env, f"overview.{fmt}.j2", fmt, course=course))]
-    documents.extend(
-        Document(session_file_name(s.number, last, fmt),
-                 _render_template(env, f"session.{fmt}.j2", fmt, course=course, session=s))
-        for s in course.sessions)
+    try:
+        with _time_limit(TIME_LIMIT):
+            documents = [Document(f"overview.{fmt}", _render_template(
+                env, f"overview.{fmt}.j2", fmt, course=course))]
+            documents.extend(
+                Document(session_file_name(s.number, last, fmt), _render_template(
+                    env, f"session.{fmt}.j2", fmt, course=course, session=s))
+                for s in course.sessions)
+    except _TimeUp:  # between two templates
+        raise _too_slow(str(template_dir or builtin_templates()), None) from None
     return documents

@@ -1,4 +1,5 @@
-"""The per-user cache holds pickles: it must never load one that someone else could write."""
+"""The per-user cache: entries are reused, damaged ones rebuilt, and one that someone else
+could write is never loaded (more in test_untrusted_inputs.py)."""
 
 from __future__ import annotations
 
@@ -17,10 +18,10 @@ def test_entries_are_reused_and_damaged_ones_rebuilt(tmp_path, monkeypatch):
     assert cache.cached("t", ("x",), build, expect=dict) == {"a": 1}
     assert cache.cached("t", ("x",), build, expect=dict) == {"a": 1}
     assert len(calls) == 1
-    (entry,) = (tmp_path / "ipt-plan").glob("t-*.pickle")
-    entry.write_bytes(pickle.dumps(42))  # the wrong type: rebuilt, not returned
+    (entry,) = (tmp_path / "ipt-plan").glob("t-*")
+    entry.write_bytes(b"42")  # the wrong type: rebuilt, not returned
     assert cache.cached("t", ("x",), build, expect=dict) == {"a": 1} and len(calls) == 2
-    entry.write_bytes(b"not a pickle")
+    entry.write_bytes(b"not JSON")
     assert cache.cached("t", ("x",), build, expect=dict) == {"a": 1} and len(calls) == 3
 
 
@@ -36,7 +37,7 @@ def test_a_pickle_others_can_write_is_never_loaded(tmp_path, monkeypatch, shared
     cache.cached("t", ("x",), lambda: {"a": 1}, expect=dict)
     folder = tmp_path / "ipt-plan"
     assert folder.stat().st_mode & 0o777 == 0o700
-    (entry,) = folder.glob("t-*.pickle")
+    (entry,) = folder.glob("t-*")
     entry.write_bytes(pickle.dumps(Planted()))
     (folder if shared == "folder" else entry).chmod(0o777 if shared == "folder" else 0o666)
     assert cache.cached("t", ("x",), lambda: {"a": 2}, expect=dict) == {"a": 2}
