@@ -1,15 +1,16 @@
 """ipt-plan: check interpersonal psychotherapy (IPT) treatment plans.
 
-The pipeline, one module a stage: source (bytes to text) -> parser (the Lark grammar,
-lines to statements) -> builder (statements to the typed `Plan`) -> graph (the plan as a
-networkx graph) -> rules (diagnostics). `loader` is the facade over all of them.
-Agendas follow: agenda (a checked plan as typed session agendas) -> renderer (Jinja2
-templates) -> batch (many plans into folders of files, in parallel).
+The pipeline, one module a stage, each importing only the stages before it: source (bytes
+to text) -> parser (lines to statements, syntax_errors saying what failed) -> builder
+(statements to the typed `Plan`) -> knowledge (catalogue and profiles) -> graph (the plan
+as a networkx graph) -> rules (diagnostics) -> result. `loader` is the facade over them
+for one plan, `checking` for many. Outputs read results: report, agenda (typed session
+agendas) -> renderer (Jinja2) -> batch (many plans into folders of files), export, drawing.
 """
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from .version import __version__
 
 __all__ = ["load_file", "load_string", "load_bytes", "check", "Result", "Diagnostic",
            "Severity", "Plan", "render", "Document", "__version__"]
@@ -17,10 +18,18 @@ __all__ = ["load_file", "load_string", "load_bytes", "check", "Result", "Diagnos
 
 def __getattr__(name: str):
     # Imported on first use, so that `ipt-plan --version` and `ipt-plan rules` stay light.
-    if name in ("load_file", "load_string", "load_bytes", "check", "Result"):
+    if name in ("load_file", "load_string", "load_bytes"):
         from . import loader
 
         return getattr(loader, name)
+    if name == "check":
+        from .checking import check
+
+        return check
+    if name == "Result":
+        from .result import Result
+
+        return Result
     if name in ("Diagnostic", "Severity"):
         from . import diagnostics
 

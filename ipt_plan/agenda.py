@@ -15,13 +15,14 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .graph import activity_node, edges_of
+from .graph import activity_node, build_graph, edges_of
 from .knowledge import Catalogue, Profile, catalogue
 from .model import Activity, Focus, Phase, Plan, Schedule, Session
+from .result import PlanHasErrors, Result
 from .schedule import session_dates
 
 if TYPE_CHECKING:
-    from .loader import Result
+    from .graph import PlanGraph
 
 # IPT makes the time limit explicit once the work is under way: from the middle phase on,
 # each session says how many remain (Weissman, Markowitz & Klerman 2000).
@@ -33,8 +34,8 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
           "September", "October", "November", "December")
 
 
-class AgendaError(ValueError):
-    """A plan that cannot be turned into agendas; the message says why, for a clinician."""
+# A plan that cannot be turned into agendas (it has errors); the message says why.
+AgendaError = PlanHasErrors
 
 
 @dataclass(frozen=True)
@@ -167,24 +168,25 @@ def long_date(day: dt.date) -> str:
 
 
 def course_from_result(result: Result) -> Course:
-    """The course of a checked plan; a plan with errors has no agendas."""
-    if result.plan is None or not result.ok:
-        raise AgendaError(f"{result.path} has errors, so it has no agendas; "
-                          f"see them with: ipt-plan check {result.path}")
-    return build_course(result.plan, result.profile)
+    """The course of a checked plan; a plan with errors has no agendas (AgendaError)."""
+    plan, graph = result.checked_plan("agendas")
+    return build_course(plan, result.profile, graph=graph)
 
 
-def build_course(plan: Plan, profile: Profile | None, cat: Catalogue | None = None) -> Course:
-    """Every session's agenda and the overview's tables, from a plan that checks clean."""
-    return _CourseBuilder(plan, profile, cat or catalogue()).course()
+def build_course(plan: Plan, profile: Profile | None, cat: Catalogue | None = None,
+                 graph: PlanGraph | None = None) -> Course:
+    """Every session's agenda and the overview's tables, from a plan that checks clean;
+    its graph is built with `cat` unless the check's is given."""
+    cat = cat or catalogue()
+    return _CourseBuilder(plan, profile, cat, graph or build_graph(plan, cat)).course()
 
 
 class _CourseBuilder:
     """Holds what every agenda of one plan shares: its graph, dates and catalogue."""
 
-    def __init__(self, plan: Plan, profile: Profile | None, cat: Catalogue):
+    def __init__(self, plan: Plan, profile: Profile | None, cat: Catalogue, graph: PlanGraph):
         self.plan, self.profile, self.cat = plan, profile, cat
-        self.graph = plan.graph
+        self.graph = graph
         self.dates = session_dates(plan)
         self.course_sessions = list(plan.sessions())
         self.total = sum(1 for _, s in self.course_sessions if s.number >= 1)

@@ -26,7 +26,6 @@ folder, or in place of it, is refused, never followed (see files.py).
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import os
 import re
@@ -39,7 +38,10 @@ from typing import Callable, Iterable, TextIO
 
 from . import files
 from .files import TEMP_SUFFIX  # noqa: F401 - where tests and callers have found it
-from .loader import PLAN_SUFFIX, Result, expand, load_file
+from . import collector
+from .loader import load_file
+from .paths import PLAN_SUFFIX, expand
+from .result import Result
 from .wording import plural, visible
 from .renderer import FORMATS, Document, TemplateProblem, check_templates, render
 
@@ -215,30 +217,14 @@ def write_documents(out_dir: Path, documents: list[Document], fmt: str,
 
 # --- one plan, in whichever process -----------------------------------------------------
 
-# With the cyclic collector off (as `ipt-plan render` runs), the garbage cycles that
-# template rendering leaves (about 460 objects a plan) are collected every so many plans:
-# a full pass over the small live set is cheaper than the collector's own timing.
-COLLECT_EVERY = 64
-_since_collect = 0
-
-
-def _collect_now_and_then() -> None:
-    global _since_collect
-    _since_collect += 1
-    if _since_collect >= COLLECT_EVERY:
-        _since_collect = 0
-        gc.collect()
-
-
 def render_plan(job: PlanJob) -> PlanOutcome:
     """Check, render and write one plan. Never raises: every failure is in the outcome."""
-    _collect_now_and_then()
+    collector.now_and_then()
     try:
         result = load_file(job.plan_file, [Path(d) for d in job.protocol_dirs])
         if result.plan is None or not result.ok:
             # Only what the report needs crosses back to the parent process.
-            slim = Result(result.path, None, result.diagnostics, result.text, None)
-            return PlanOutcome(job.plan_file, job.out_dir, check=slim)
+            return PlanOutcome(job.plan_file, job.out_dir, check=result.for_report())
         documents = render(result, job.fmt, job.templates)
         written, unchanged, removed = write_documents(Path(job.out_dir), documents, job.fmt,
                                                       Path(job.out_root))
@@ -357,7 +343,7 @@ def failure_report(batch: BatchOutcome) -> str:
     """Why each failed plan was not rendered: its diagnostics as `ipt-plan check` shows
     them, or the template or file problem that stopped it."""
     from .diagnostics import Diagnostic
-    from .loader import missing_path
+    from .paths import missing_path
     from .report import format_diagnostic
 
     # A path that names nothing reads as it does under `ipt-plan check`.

@@ -3,7 +3,6 @@ chooses the exit code (0 clean, 1 problems found, 2 usage error)."""
 
 from __future__ import annotations
 
-import gc
 import io
 import os
 import sys
@@ -13,7 +12,7 @@ from typing import List, Optional
 
 import typer
 
-from . import __version__
+from .version import __version__
 from .wording import plural, visible, visible_lines
 
 app = typer.Typer(
@@ -98,21 +97,16 @@ def check(
 
       ipt-plan check 'clinic/**/*.iptplan' --format json
     """
-    from . import report
-    from .loader import NO_SUCH_PATH
-    from .loader import check as check_paths
+    from . import collector, report
+    from .checking import check as check_paths
 
-    # The cyclic collector stays off for this short run: a checked plan holds no reference
-    # cycles (freed as soon as it is dropped), and the collector's passes over the objects
-    # of a long plan cost 15% of its check (bench/bench.py).
-    gc.disable()
+    collector.off_for_this_run()
 
     results = check_paths(paths, protocols or (), jobs or os.cpu_count() or 1)
     if not results:  # folders with no plan in them: silence would read as "all clean"
         typer.echo(f"ipt-plan: no plans (*.iptplan) found in {', '.join(paths)}", err=True)
         raise typer.Exit(2)
-    missing = any(d.message == NO_SUCH_PATH for r in results if r.text is None
-                  for d in r.diagnostics)
+    missing = any(r.path_missing for r in results)
     if output_format is OutputFormat.text:
         style = report.Style(report.use_colour(colour.value, sys.stdout))
         out = report.format_text(results, style)
@@ -236,7 +230,9 @@ def render(
     from . import batch  # here, so that `ipt-plan check` never loads the templating
     from .renderer import TemplateProblem
 
-    gc.disable()  # as for check; the batch collects template garbage itself (batch.py)
+    from . import collector
+
+    collector.off_for_this_run()  # the batch collects template garbage itself
 
     progress = batch.Progress(sys.stderr)
     try:
@@ -408,7 +404,7 @@ def fmt(
     or one whose owner this user cannot keep, is refused rather than changed).
     """
     from . import formatter, report
-    from .loader import expand
+    from .paths import expand
 
     files, missing = expand(paths)
     if missing:
@@ -500,7 +496,7 @@ def graph(
         style = report.Style(report.use_colour("auto", sys.stderr))
         sys.stderr.write(report.format_text([result], style))
         raise typer.Exit(1)
-    sys.stdout.write(draw(result.plan, graph_format.value))
+    sys.stdout.write(draw(result.plan, graph_format.value, result.graph))
 
 
 def _complete_areas(incomplete: str) -> list[str]:

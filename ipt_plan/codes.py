@@ -45,3 +45,8 @@ LATE_ENDING = "IPT306"
 # Problems no rule or setting may hide: the file itself, the configuration, and ipt-plan's
 # own failures.
 ALWAYS_SHOWN = (UNREADABLE_FILE, BAD_CONFIG, INTERNAL_ERROR)
+
+
+# Every code ipt-plan reports, for checking the codes a configuration names.
+ALL = frozenset(value for name, value in dict(globals()).items()
+                if name.isupper() and isinstance(value, str) and value.startswith("IPT"))

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from . import codes
 from .codes import ALWAYS_SHOWN, BAD_CONFIG
 from .diagnostics import Diagnostic, Severity
 
@@ -58,13 +59,11 @@ def _problem(path: Path, message: str, hint: str | None = None) -> Diagnostic:
 
 
 def _codes(value, key: str, path: Path, problems: list[Diagnostic]) -> tuple[str, ...]:
-    from .rules import RULES
-
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         problems.append(_problem(path, f"'{key}' must be a list of rule codes, like [\"IPT106\"]"))
         return ()
     bad = [v for v in value
-           if not CODE_OR_PREFIX.fullmatch(v) or not any(c.startswith(v) for c in RULES)]
+           if not CODE_OR_PREFIX.fullmatch(v) or not any(c.startswith(v) for c in codes.ALL)]
     if bad:
         problems.append(_problem(path, f"'{key}' has {', '.join(bad)}, which matches no rule",
                                  "rule codes look like IPT106, or a prefix such as IPT3; "
@@ -73,8 +72,6 @@ def _codes(value, key: str, path: Path, problems: list[Diagnostic]) -> tuple[str
 
 
 def parse_config(data: dict, path: Path) -> Config:
-    from .rules import RULES
-
     path = _shown(path)
     problems: list[Diagnostic] = []
     unknown = [k for k in data if k not in KEYS]
@@ -105,7 +102,7 @@ def parse_config(data: dict, path: Path) -> Config:
         problems.append(_problem(path, "'severity' must be a table, like IPT303 = \"error\""))
         severity = {}
     for code, level in severity.items():
-        if code not in RULES:
+        if code not in codes.ALL:
             problems.append(_problem(path, f"severity names {code}, which is not a rule code",
                                      "`ipt-plan rules` lists them"))
         elif level not in ("error", "warning", "off"):

@@ -20,11 +20,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from .graph import activity_node, edges_of
+from .graph import activity_node, build_graph, edges_of
 from .knowledge import Catalogue, catalogue
 from .model import Activity, Focus, Plan, Session
+
+if TYPE_CHECKING:
+    from .graph import PlanGraph
 
 
 class _Box(NamedTuple):
@@ -86,9 +89,10 @@ def _session_label(session: Session) -> tuple[str, ...]:
     return (heading, session.title) if session.title else (heading,)
 
 
-def drawing(plan: Plan, cat: Catalogue | None = None) -> Drawing:
+def drawing(plan: Plan, cat: Catalogue | None = None, graph: PlanGraph | None = None) -> Drawing:
+    """The boxes and arrows of a plan's graph (the check's, or one built with `cat`)."""
     cat = cat or catalogue()
-    graph = plan.graph
+    graph = graph or build_graph(plan, cat)
     labels: dict[tuple, tuple[str, ...]] = {}
     unwritten: set[tuple] = set()
     boxes = []
@@ -202,8 +206,8 @@ DOT = _Syntax(
 )
 
 
-def to_dot(plan: Plan, cat: Catalogue | None = None) -> str:
-    return _write(drawing(plan, cat), DOT)
+def to_dot(plan: Plan, cat: Catalogue | None = None, graph: PlanGraph | None = None) -> str:
+    return _write(drawing(plan, cat, graph), DOT)
 
 
 # --- Mermaid --------------------------------------------------------------------------
@@ -248,14 +252,14 @@ MERMAID = _Syntax(
 )
 
 
-def to_mermaid(plan: Plan, cat: Catalogue | None = None) -> str:
+def to_mermaid(plan: Plan, cat: Catalogue | None = None, graph: PlanGraph | None = None) -> str:
     """A `flowchart TD`, to paste into a ```mermaid block of a Markdown file."""
-    return _write(drawing(plan, cat), MERMAID)
+    return _write(drawing(plan, cat, graph), MERMAID)
 
 
 FORMATS = {"dot": to_dot, "mermaid": to_mermaid}
 
 
-def draw(plan: Plan, fmt: str = "mermaid") -> str:
-    """The plan in one of FORMATS."""
-    return FORMATS[fmt](plan)
+def draw(plan: Plan, fmt: str = "mermaid", graph: PlanGraph | None = None) -> str:
+    """The plan in one of FORMATS (its graph: the check's, when given)."""
+    return FORMATS[fmt](plan, graph=graph)

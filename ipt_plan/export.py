@@ -23,18 +23,16 @@ import os
 import re
 import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from . import __version__
+from .version import __version__
 from .agenda import AgendaItem, Course, SessionAgenda, build_course
 from .model import Activity, Plan
+from .result import PlanHasErrors, Result
 from .resources import resource_dir
 from .schedule import session_dates
 from .wording import did_you_mean, plural
-
-if TYPE_CHECKING:
-    from .loader import Result
 
 FORMATS = ("ics", "fhir", "json")
 JSON_FORMAT = "ipt-plan/plan"
@@ -65,10 +63,11 @@ class OptionError(ExportError):
 def checked_course(result: Result) -> Course:
     """The agendas of a plan that checks clean; a plan with errors is not exported, since
     another system would take a broken plan for a real one."""
-    if result.plan is None or not result.ok:
-        raise ExportError(f"{result.path} has errors, so it is not exported; "
-                          f"see them with: ipt-plan check {result.path}")
-    return build_course(result.plan, result.profile)
+    try:
+        plan, graph = result.checked_plan("export")
+    except PlanHasErrors as err:
+        raise ExportError(str(err)) from None
+    return build_course(plan, result.profile, graph=graph)
 
 
 def local_time_zone_name() -> str:

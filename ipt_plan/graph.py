@@ -20,16 +20,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .knowledge import Catalogue, catalogue
+from .knowledge import Catalogue
 from .model import Activity, Plan
 
 if TYPE_CHECKING:
     import networkx as nx
 
-PLAN = ("plan",)
+    PlanGraph = nx.DiGraph
+
+# A node's id: ("plan",), ("phase", index), ("session", number), ("focus", id) or
+# ("activity", line).
+Node = tuple[str] | tuple[str, int] | tuple[str, str]
+
+PLAN: Node = ("plan",)
 
 
-def activity_node(activity: Activity) -> tuple:
+def activity_node(activity: Activity) -> Node:
     return ("activity", activity.loc.line)
 
 
@@ -47,18 +53,19 @@ def _implied_foci(activity: Activity, plan: Plan, cat: Catalogue) -> list[str]:
     return []
 
 
-def build_graph(plan: Plan, cat: Catalogue | None = None) -> nx.DiGraph:
+def build_graph(plan: Plan, cat: Catalogue) -> PlanGraph:
+    """The plan's graph, its implied foci and prerequisites read from `cat`, the same
+    catalogue the rules are given."""
     import networkx as nx  # here, so that listing rules does not pay for importing it
 
-    cat = cat or catalogue()
     # Nodes and edges are gathered first and added in bulk: networkx's per-call overhead
     # was most of the time of building the graph of a long plan.
-    # The plan node has no `obj`: the plan keeps its graph, and a link back would make a
-    # reference cycle, which only the cyclic collector frees (1.4 s for the million objects
-    # of a 10,000-session plan). For the same reason the graph is read through its
-    # adjacency (succ, pred), never through networkx's edge views, which refer back to it.
-    nodes: list[tuple] = [(PLAN, {"kind": "plan"})]
-    edges: list[tuple] = []
+    # The graph is read through its adjacency (succ, pred), never through networkx's edge
+    # views, which refer back to it: a reference cycle is freed only by the cyclic
+    # collector (1.4 s for the million objects of a 10,000-session plan), which check and
+    # render run without (collector.py).
+    nodes: list[tuple[Node, dict]] = [(PLAN, {"kind": "plan"})]
+    edges: list[tuple[Node, Node, dict]] = []
     for focus in plan.foci:
         nodes.append((("focus", focus.id.text), {"kind": "focus", "obj": focus}))
         edges.append((PLAN, ("focus", focus.id.text), {"kind": "contains"}))
@@ -67,7 +74,7 @@ def build_graph(plan: Plan, cat: Catalogue | None = None) -> nx.DiGraph:
     seen_sessions: set[int] = set()
     order: list[tuple[int, int, Activity]] = []  # (first session, line, activity)
 
-    def add_session(phase_node, phase, session, **extra) -> tuple:
+    def add_session(phase_node: Node, phase, session, **extra) -> Node:
         node = ("session", session.number)
         if session.number not in seen_sessions:
             seen_sessions.add(session.number)
@@ -83,7 +90,7 @@ def build_graph(plan: Plan, cat: Catalogue | None = None) -> nx.DiGraph:
         return node
 
     for index, phase in enumerate(plan.phases):
-        phase_node = ("phase", index)
+        phase_node: Node = ("phase", index)
         nodes.append((phase_node, {"kind": "phase", "obj": phase}))
         edges.append((PLAN, phase_node, {"kind": "contains"}))
         for activity in phase.every:
@@ -111,7 +118,7 @@ def build_graph(plan: Plan, cat: Catalogue | None = None) -> nx.DiGraph:
     # Each activity node also keeps the ids of the foci it addresses (`foci`) and, for a
     # technique with a prerequisite, those for which it is met (`met`): rules read them on
     # every activity, and node attributes are far cheaper to read than edge views.
-    addressed: dict[tuple, list[str]] = {}
+    addressed: dict[Node, list[str]] = {}
     for _, _, activity in order:
         node = activity_node(activity)
         addressed[node] = _implied_foci(activity, plan, cat)
@@ -122,7 +129,7 @@ def build_graph(plan: Plan, cat: Catalogue | None = None) -> nx.DiGraph:
 
     # Prerequisites: link each activity to the first earlier one that satisfies it, per focus.
     order.sort(key=lambda item: (item[0], item[1]))
-    seen: dict[tuple[str, str | None], tuple] = {}  # (technique, focus) -> first activity node
+    seen: dict[tuple[str, str | None], Node] = {}  # (technique, focus) -> first activity node
     for _, _, activity in order:
         node = activity_node(activity)
         foci = addressed[node]
@@ -144,10 +151,10 @@ def build_graph(plan: Plan, cat: Catalogue | None = None) -> nx.DiGraph:
     return graph
 
 
-def edges_of(graph: nx.DiGraph, node, kind: str) -> list:
+def edges_of(graph: PlanGraph, node: Node, kind: str) -> list[Node]:
     """The nodes `node` points to by edges of this kind."""
     return [target for target, attrs in graph.succ[node].items() if attrs["kind"] == kind]
 
 
-def nodes_of(graph: nx.DiGraph, kind: str) -> list:
+def nodes_of(graph: PlanGraph, kind: str) -> list[Node]:
     return [node for node, k in graph.nodes(data="kind") if k == kind]

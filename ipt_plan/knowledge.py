@@ -13,14 +13,16 @@ from functools import lru_cache
 from pathlib import Path, PurePath
 from typing import NamedTuple
 
+from . import codes
 from .cache import cached
-from .model import MAX_SESSIONS
+from .model import MAX_SESSIONS, PHASE_ORDER
 from .resources import KNOWLEDGE_DIR
 from .source import read_regular
+from .wording import did_you_mean
 
 BUILTIN_PROTOCOLS = KNOWLEDGE_DIR / "protocols"
 CADENCES = ("weekly", "twice_weekly", "every_n_weeks", "monthly")
-PHASES = ("pretreatment", "initial", "middle", "termination", "maintenance")
+DEFAULT_PROTOCOL = "ipt"  # what a plan with no `protocol` line follows
 
 
 class Technique(NamedTuple):
@@ -149,12 +151,12 @@ def _standing(data: dict, cat: Catalogue, forbidden: tuple[str, ...]
     if not isinstance(table, dict):
         raise ProfileError("'standing' must be a table of phases, like [standing] with "
                            "middle = [\"symptom_review\"]")
-    unknown = [phase for phase in table if phase not in PHASES]
+    unknown = [phase for phase in table if phase not in PHASE_ORDER]
     if unknown:
         raise ProfileError(f"'standing' names the phase {', '.join(unknown)}, which ipt-plan "
-                           f"does not know (known: {', '.join(PHASES)})")
+                           f"does not know (known: {', '.join(PHASE_ORDER)})")
     standing = []
-    for phase in (p for p in PHASES if p in table):
+    for phase in (p for p in PHASE_ORDER if p in table):
         key = f"standing.{phase}"  # so the clinic sees which line to fix
         tasks = _names({key: table[phase]}, key, tuple(cat.techniques))
         for task in tasks:
@@ -204,9 +206,9 @@ def profile_from_toml(text: str, path: str) -> Profile:
         minutes=_range(data, "minutes"),
         cadences=_names(data, "cadences", CADENCES) or CADENCES,
         max_weeks=max_weeks,
-        phases=_names(data, "phases", PHASES) or ("initial", "middle", "termination"),
-        optional_phases=_names(data, "optional_phases", PHASES),
-        phase_order=_names(data, "phase_order", PHASES) or PHASES,
+        phases=_names(data, "phases", PHASE_ORDER) or ("initial", "middle", "termination"),
+        optional_phases=_names(data, "optional_phases", PHASE_ORDER),
+        phase_order=_names(data, "phase_order", PHASE_ORDER) or PHASE_ORDER,
         initial_sessions=_range(data, "initial_sessions", [1, 3]),
         termination_sessions=_range(data, "termination_sessions", [2, 4]),
         ending_notice=notice,
@@ -285,3 +287,47 @@ def available_profiles(extra: tuple[Path, ...] = ()) -> dict[str, Profile | Prof
             except ProfileError as err:
                 found[path.stem] = err
     return found
+
+
+class ProtocolProblem(LookupError):
+    """Why `protocol REF` names no usable profile: a diagnostic's code, message and hint."""
+
+    def __init__(self, code: str, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.code, self.message, self.hint = code, message, hint
+
+
+def _is_profile_file(ref: str) -> bool:
+    return ref.endswith(".toml") or "/" in ref or "\\" in ref
+
+
+def resolve_profile(ref: str | None, base: Path, extra: tuple[Path, ...] = ()) -> Profile:
+    """The profile `protocol REF` names (`ipt` for None): a name in the protocol folders,
+    or a file path read from `base` (the plan's folder) or those folders. Raises
+    ProtocolProblem saying why not. The one lookup of plans, `ipt-plan new` and agendas."""
+    ref = ref or DEFAULT_PROTOCOL
+    if _is_profile_file(ref):
+        try:
+            profile = find_profile_file(ref, (base, *extra))
+        except ProfileError as err:
+            raise ProtocolProblem(codes.BAD_PROFILE,
+                                  f"the protocol profile {ref} cannot be used: {err}",
+                                  "compare it with a built-in profile: ipt-plan protocols --show ipt")
+        if profile is None:  # said as for a name, whether or not such a file exists
+            raise ProtocolProblem(codes.UNKNOWN_NAME, f"'{ref}' is not a protocol ipt-plan knows",
+                                  f"a profile file is read from the plan's folder ({base}) or a "
+                                  "protocol folder; the protocols are: "
+                                  + ", ".join(available_profiles(extra)))
+        return profile
+    try:
+        profile = find_profile(ref, extra)
+    except ProfileError as err:
+        raise ProtocolProblem(codes.BAD_PROFILE,
+                              f"the protocol profile '{ref}' cannot be used: {err}")
+    if profile is None:
+        names = list(available_profiles(extra))
+        suggestion = did_you_mean(ref, names, cutoff=0.5)
+        raise ProtocolProblem(codes.UNKNOWN_NAME, f"'{ref}' is not a protocol ipt-plan knows",
+                              (f"{suggestion} " if suggestion else "")
+                              + "the protocols are: " + ", ".join(names))
+    return profile

@@ -3,18 +3,14 @@
 The builder (``ipt_plan.builder``) makes these from parsed lines. Rules and renderers
 read them and never see Lark trees. The records are NamedTuples, which cost a fifth of a
 frozen dataclass to define: start-up time is the floor of every `ipt-plan check`. The
-plan itself is a dataclass, to keep its graph once built.
+model knows nothing of the graph built from it (graph.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from functools import cached_property
-from typing import TYPE_CHECKING, Iterator, NamedTuple
-
-if TYPE_CHECKING:  # networkx is imported only when the graph is built
-    import networkx as nx
+from dataclasses import dataclass
+from typing import Iterator, NamedTuple
 
 PHASE_ORDER = ("pretreatment", "initial", "middle", "termination", "maintenance")
 # More sessions than this in a phase or a profile is a typing slip (4-40000 for 4-40); the
@@ -139,7 +135,6 @@ class Plan:
     foci: tuple[Focus, ...]
     phases: tuple[Phase, ...]
     loc: Loc | None  # the `plan` line
-    comments: tuple[tuple[int, str], ...] = field(default=(), repr=False)
 
     @property
     def protocol_name(self) -> str:
@@ -156,10 +151,3 @@ class Plan:
         for phase in self.phases:
             for session in phase.course():
                 yield phase, session
-
-    @cached_property
-    def graph(self) -> nx.MultiDiGraph:
-        """The plan as a graph: see ``ipt_plan.graph`` for its nodes and edges."""
-        from .graph import build_graph
-
-        return build_graph(self)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextvars
 import dataclasses
-import difflib
 import functools
 import math
 import os
@@ -35,13 +34,14 @@ from jinja2.filters import do_format as _format_filter
 from jinja2.sandbox import SandboxedEnvironment, safe_range
 
 from . import agenda
-from .wording import plural
+from .wording import did_you_mean, plural
 from .agenda import Course, build_course, course_from_result
+from .knowledge import ProtocolProblem, resolve_profile
 from .model import Plan
 from .resources import resource_dir
 
 if TYPE_CHECKING:
-    from .loader import Result
+    from .result import Result
 
 FORMATS = ("md", "html", "txt")
 # The templates a render uses, by format; everything else in a templates folder (shared
@@ -278,9 +278,9 @@ def _explain(err: BaseException) -> str:
         if record is not None and dataclasses.is_dataclass(record):
             fields = [f.name for f in dataclasses.fields(record)] + [
                 name for name, value in vars(record).items() if isinstance(value, property)]
-            close = difflib.get_close_matches(match.group(2), fields, n=1)
+            suggestion = did_you_mean(match.group(2), fields)
             return (f"{match.group(1)} has no field '{match.group(2)}'"
-                    + (f"; did you mean '{close[0]}'?" if close else "")
+                    + (f"; {suggestion}" if suggestion else "")
                     + f" (its fields: {', '.join(fields)})")
         if message.endswith("is undefined"):
             return (f"{message}; overview templates get `course`, session templates "
@@ -382,9 +382,12 @@ def _course(source: Result | Plan | Course) -> Course:
     if isinstance(source, Course):
         return source
     if isinstance(source, Plan):
-        from .loader import resolve_profile
-
-        profile, _ = resolve_profile(source)
+        # A plan from the builder, unchecked: its profile if it names a usable one.
+        base = Path(source.path).parent if not source.path.startswith("<") else Path.cwd()
+        try:
+            profile = resolve_profile(source.protocol.text if source.protocol else None, base)
+        except ProtocolProblem:
+            profile = None
         return build_course(source, profile)
     return course_from_result(source)
 

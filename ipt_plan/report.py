@@ -8,9 +8,9 @@ import os
 from pathlib import Path
 from typing import Iterable
 
-from . import __version__
+from .version import __version__
 from .diagnostics import Diagnostic, Severity
-from .loader import Result
+from .result import Result
 from .wording import plural, visible, visible_lines
 
 JSON_FORMAT_VERSION = 1

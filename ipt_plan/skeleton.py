@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 from .config import Config
 from .diagnostics import Diagnostic
-from .knowledge import Catalogue, Profile, ProfileError, available_profiles, catalogue
+from .knowledge import Catalogue, Profile, ProtocolProblem, catalogue, resolve_profile
 from .wording import did_you_mean, joined, plural
 
 START_TIME = "10:00"
@@ -61,15 +61,11 @@ def _did_you_mean(word: str, options: Sequence[str]) -> str:
 
 
 def find_protocol(name: str, protocol_dirs: tuple[Path, ...] = ()) -> Profile:
-    profiles = available_profiles(protocol_dirs)
-    profile = profiles.get(name)
-    if profile is None:
-        raise SkeletonError(f"'{name}' is not a protocol ipt-plan knows; "
-                            f"{_did_you_mean(name, list(profiles))}"
-                            f"the protocols are: {', '.join(profiles)}")
-    if isinstance(profile, ProfileError):
-        raise SkeletonError(f"the protocol profile '{name}' cannot be used: {profile}")
-    return profile
+    """The profile `--protocol` names, found as a plan's `protocol` line is."""
+    try:
+        return resolve_profile(name, Path.cwd(), protocol_dirs)
+    except ProtocolProblem as problem:
+        raise SkeletonError("; ".join(filter(None, (problem.message, problem.hint)))) from None
 
 
 def check_areas(profile: Profile, areas: Sequence[str], cat: Catalogue) -> None:

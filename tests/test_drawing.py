@@ -12,6 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import PLANS, REFERENCE
+from ipt_plan.graph import build_graph
+from ipt_plan.knowledge import catalogue
 from ipt_plan import load_file, load_string
 from ipt_plan.cli import app
 from ipt_plan.drawing import node_id, to_dot, to_mermaid
@@ -69,7 +71,7 @@ def nasty_plan():
 
 def expected(plan):
     """The nodes and edges a drawing must show, counted from the graph itself."""
-    graph = plan.graph
+    graph = build_graph(plan, catalogue())
     nodes = {node_id(n) for n, kind in graph.nodes(data="kind")
              if kind in ("session", "focus", "activity")}
     edges = Counter()

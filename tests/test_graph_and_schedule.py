@@ -8,10 +8,28 @@ from ipt_plan.schedule import course_weeks, session_dates
 from conftest import REFERENCE
 
 
+def test_the_graph_is_built_with_the_catalogue_it_is_given():
+    """The graph, the rules and the agendas use one catalogue: a caller's, when given."""
+    from ipt_plan.agenda import build_course
+    from ipt_plan.graph import build_graph
+    from ipt_plan.knowledge import catalogue
+
+    standard = catalogue()
+    grief_only = standard._replace(techniques={
+        name: t._replace(area="grief") if name == "mourn_old_role" else t
+        for name, t in standard.techniques.items()})
+    implied_line = 'plan "x"\nfocus r: role_transition "y"\nphase middle sessions 1-2\n  session 1\n    mourn_old_role\n'
+    bare = load_string(implied_line).plan
+    activity = next(n for n in nodes_of(build_graph(bare, standard), "activity"))
+    assert build_graph(bare, standard).nodes[activity]["foci"] == ["r"]
+    assert build_graph(bare, grief_only).nodes[activity]["foci"] == []
+    course = build_course(bare, None, grief_only)
+    assert [i.foci for s in course.sessions for i in s.techniques] == [()]
+
+
 def test_graph_holds_every_session_and_the_edges_rules_walk():
-    plan = load_file(REFERENCE).plan
-    g = plan.graph
-    assert g is plan.graph  # built once, kept on the plan
+    result = load_file(REFERENCE)
+    g = result.graph  # built once, in the check, kept on its result
     sessions = sorted(n[1] for n in nodes_of(g, "session"))
     assert sessions == list(range(1, 17))
     # next edges chain the whole course in order

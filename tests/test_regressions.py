@@ -48,9 +48,9 @@ def test_session_outside_its_phase_is_still_checked():
 
 
 def test_too_few_foci_says_how_many():
-    plan = load_string(TEXT).plan
+    result = load_string(TEXT)
     profile = find_profile("ipt")._replace(name="three", foci=(3, 3))
-    (finding,) = RULES["IPT201"].check(Context(plan, profile, catalogue()))
+    (finding,) = RULES["IPT201"].check(Context(result.plan, profile, catalogue(), result.graph))
     assert finding.message == "this plan has 2 foci; the three protocol works on 3"
 
 

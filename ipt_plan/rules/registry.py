@@ -22,7 +22,7 @@ from ..model import Activity, Loc, Phase, Plan
 from ..schedule import session_dates
 
 if TYPE_CHECKING:  # networkx is imported only when the graph is built
-    import networkx as nx
+    from ..graph import PlanGraph
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
 
@@ -46,17 +46,14 @@ class PlacedActivity(NamedTuple):
 @dataclass(frozen=True)
 class Context:
     """Everything a check may read: the plan, the protocol profile it is checked against
-    (`ipt` when the plan names none) and the technique catalogue, with views over them
+    (`ipt` when the plan names none), the technique catalogue and the plan's graph (built
+    with that catalogue; nodes and edges: see ``ipt_plan.graph``), with views over them
     that several rules share, computed once per plan."""
 
     plan: Plan
     profile: Profile
     catalogue: Catalogue
-
-    @cached_property
-    def graph(self) -> nx.DiGraph:
-        """The plan graph (nodes and edges: see ``ipt_plan.graph``)."""
-        return self.plan.graph
+    graph: PlanGraph
 
     @cached_property
     def dates(self) -> dict[int, dt.datetime]:

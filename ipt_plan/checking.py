@@ -1,0 +1,64 @@
+"""Checking many plans: every plan the command line names, in worker processes for a
+large batch, a shared configuration's problems told once, and a path that names nothing
+reported like a plan with one diagnostic, so a script sees it without catching anything.
+
+    results = ipt_plan.check(["plans/"], jobs=2)
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterable
+
+from .codes import BAD_CONFIG
+from .diagnostics import Diagnostic
+from .loader import load_file
+from .paths import expand, missing_result
+from .result import Result
+
+# Below this many plans, starting worker processes costs more than it saves.
+PARALLEL_FROM = 64
+
+
+def _check_for_report(args: tuple[str, tuple[Path, ...]]) -> Result:
+    """A worker's check: what a report needs crosses back, not the plan and its graph."""
+    path, protocol_dirs = args
+    return load_file(path, protocol_dirs).for_report()
+
+
+def _report_config_problems_once(results: list[Result]) -> list[Result]:
+    """Plans that share a broken configuration file show its problems once, not per plan."""
+    seen: set[Diagnostic] = set()
+    cleaned = []
+    for result in results:
+        repeated = [d for d in result.diagnostics if d.code == BAD_CONFIG and d in seen]
+        seen.update(d for d in result.diagnostics if d.code == BAD_CONFIG)
+        if repeated:
+            result = Result(result.path, result.plan,
+                            tuple(d for d in result.diagnostics if d not in repeated),
+                            result.text, result.profile, result.graph)
+        cleaned.append(result)
+    return cleaned
+
+
+def check(paths: Iterable[str | os.PathLike], protocol_dirs: Iterable[Path] = (),
+          jobs: int = 1) -> list[Result]:
+    """Check every plan the paths name, in order; then one result per path that named
+    nothing (`path_missing`).
+
+    With `jobs` > 1, a large batch is checked in that many processes; its results then
+    carry the diagnostics and the text but not the plans (`plan` is None)."""
+    files, missing = expand(paths)
+    dirs = tuple(Path(d) for d in protocol_dirs)
+    if jobs > 1 and len(files) >= PARALLEL_FROM:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            checked = list(pool.map(_check_for_report, [(str(f), dirs) for f in files],
+                                    chunksize=max(8, len(files) // (jobs * 8))))
+    else:
+        checked = [load_file(f, dirs) for f in files]
+    results = _report_config_problems_once(checked)
+    results.extend(missing_result(arg) for arg in missing)
+    return results

@@ -1,0 +1,57 @@
+"""What checking one plan gives: the plan as far as it could be built, its graph, every
+diagnostic, and the text they point into. The facade makes these; reports, agendas and
+exports read them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .diagnostics import Diagnostic, Severity
+from .knowledge import Profile
+from .model import Plan
+
+if TYPE_CHECKING:
+    from .graph import PlanGraph
+
+
+class PlanHasErrors(ValueError):
+    """A plan with errors was asked for an output: it has none, since a clinician (or
+    another system) would take a broken plan for a real one."""
+
+
+@dataclass(frozen=True)
+class Result:
+    path: str
+    plan: Plan | None  # as much of the plan as could be built; None if unreadable
+    diagnostics: tuple[Diagnostic, ...]
+    text: str | None  # the decoded source, for showing lines under diagnostics
+    profile: Profile | None = None
+    graph: PlanGraph | None = None  # the graph the rules walked, built with their catalogue
+    path_missing: bool = False  # the path named no file or folder at all
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity is Severity.WARNING]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def checked_plan(self, output: str) -> tuple[Plan, PlanGraph]:
+        """The plan and its graph, for an output (`output` says what it is: "agendas");
+        PlanHasErrors when the plan has errors: the one guard every output goes through."""
+        if self.plan is None or self.graph is None or not self.ok:
+            raise PlanHasErrors(f"{self.path} has errors, so it has no {output}; "
+                                f"see them with: ipt-plan check {self.path}")
+        return self.plan, self.graph
+
+    def for_report(self) -> Result:
+        """Only what a report needs (diagnostics and text), as crosses between processes."""
+        return Result(self.path, None, self.diagnostics, self.text, self.profile,
+                      path_missing=self.path_missing)
