@@ -227,14 +227,15 @@ def render(
 
     Exit codes: 0 every plan rendered, 1 some plans failed, 2 usage error.
     """
-    from . import batch  # here, so that `ipt-plan check` never loads the templating
+    # Here, so that `ipt-plan check` never loads the templating.
+    from . import batch, render_report
     from .renderer import TemplateProblem
 
     from . import collector
 
     collector.off_for_this_run()  # the batch collects template garbage itself
 
-    progress = batch.Progress(sys.stderr)
+    progress = render_report.Progress(sys.stderr)
     try:
         outcome = batch.run(paths, out, agenda_format.value, templates, jobs, protocols or (),
                             on_outcome=progress.update, on_start=progress.start)
@@ -243,10 +244,10 @@ def render(
         raise typer.Exit(2)
     finally:
         progress.finish()
-    report = batch.failure_report(outcome)
+    report = render_report.failure_report(outcome)
     if report:
         sys.stdout.write(report + "\n")
-    sys.stdout.write(batch.summary_line(outcome) + "\n")
+    sys.stdout.write(render_report.summary_line(outcome) + "\n")
     raise typer.Exit(outcome.exit_code)
 
 

@@ -32,9 +32,11 @@ LAYERS = [
     ["report", "agenda", "drawing", "formatter"],
     ["renderer", "export"],
     ["paths"],
+    ["outdir"],  # where agendas go, and how they are written
     ["loader"],  # the facade: one plan
     ["checking"],  # many plans
     ["skeleton", "batch"],  # tools over the facade
+    ["render_report"],
     ["cli"],
     ["__init__", "__main__"],
 ]

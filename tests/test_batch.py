@@ -15,7 +15,9 @@ from typer.testing import CliRunner
 
 from conftest import PLANS, REFERENCE
 from ipt_plan import batch, files
-from ipt_plan.batch import TEMP_SUFFIX, Progress, plan_folder
+from ipt_plan.files import TEMP_SUFFIX
+from ipt_plan.outdir import plan_folder
+from ipt_plan.render_report import Progress, failure_report
 from ipt_plan.cli import app
 
 runner = CliRunner()
@@ -257,7 +259,7 @@ def test_a_shared_broken_configuration_is_reported_once(tmp_path):
         (plans / f"{name}.iptplan").write_bytes(REFERENCE.read_bytes())
     outcome = batch.run([plans], tmp_path / "out", jobs=1)
     assert outcome.exit_code == 1 and len(outcome.failed) == 2
-    assert batch.failure_report(outcome).count("'ignore' must be a list") == 1
+    assert failure_report(outcome).count("'ignore' must be a list") == 1
 
 
 def test_a_first_render_killed_before_its_folder_is_in_place_leaves_no_agenda(tmp_path, monkeypatch):

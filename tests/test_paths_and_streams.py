@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import PLANS, REFERENCE
-from ipt_plan import batch, load_file
+from ipt_plan import batch, load_file, outdir
 from ipt_plan.cli import app
 
 runner = CliRunner()
@@ -74,21 +74,21 @@ def test_plans_named_alike_get_folders_apart_even_without_case(tmp_path, monkeyp
              "clinic/con.iptplan", "clinic/x-0123abcd.iptplan", "clinic/ms-a.txt",
              "clinic/ms-a.txt.iptplan", "clinic/.ms-a.iptplan", "clinic/Zoë.iptplan",
              "clinic/Zoe\u0308.iptplan", "outside/ms-a.iptplan"]
-    folders = {name: batch.plan_folder(Path(name)) for name in names}
+    folders = {name: outdir.plan_folder(Path(name)) for name in names}
     lowered = {str(folder).casefold() for folder in folders.values()}
     assert len(lowered) == len(names), folders  # apart on macOS and Windows too
     for name, folder in folders.items():
         assert not folder.is_absolute() and ".." not in folder.parts
         assert all(part and not part.startswith((".", "-")) for part in folder.parts)
-        assert batch.plan_folder(Path(name)) == folder  # the same every time
+        assert outdir.plan_folder(Path(name)) == folder  # the same every time
     assert folders["clinic/ms-a.iptplan"] == Path("clinic/ms-a")
     assert str(folders["clinic/Ms A.iptplan"]).startswith("clinic/Ms-A-")  # still readable
     assert folders["clinic/Zoë.iptplan"].name.startswith("Zoë-")
-    assert batch.plan_folder(Path("Ms A.iptplan")) == Path("Ms-A-e7890c77")  # as documented
+    assert outdir.plan_folder(Path("Ms A.iptplan")) == Path("Ms-A-e7890c77")  # as documented
     # The plans' own `outside`, a folder or a plan, never meets the folder for plans
     # outside the current one.
-    assert batch.plan_folder(Path("outside/ms-a.iptplan")).parts[0] != "outside"
-    assert batch.plan_folder(Path("outside.iptplan")).parts[0] != "outside"
+    assert outdir.plan_folder(Path("outside/ms-a.iptplan")).parts[0] != "outside"
+    assert outdir.plan_folder(Path("outside.iptplan")).parts[0] != "outside"
 
 
 def test_each_plan_lands_in_the_same_folder_alone_or_with_others(tmp_path, monkeypatch):

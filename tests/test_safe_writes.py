@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 
 from conftest import PLANS, REFERENCE
 from ipt_plan import batch, files
-from ipt_plan.batch import plan_folder
+from ipt_plan.outdir import plan_folder
 from ipt_plan.cli import app
 from ipt_plan.files import TEMP_SUFFIX
 

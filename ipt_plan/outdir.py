@@ -1,0 +1,133 @@
+"""The output folder: where each plan's agendas go, and how they are written there.
+
+Output goes to a folder per plan that mirrors where the plan is from the current folder:
+clinic/smith/plan.iptplan renders into OUTDIR/clinic/smith/plan/overview.md,
+session-01.md, ... A plan outside the current folder goes under OUTDIR/outside/ followed
+by its whole path, so nothing is ever written outside OUTDIR. Names that are not plain
+lower-case ASCII (capitals, spaces, accents, names Windows reserves) are made readable and
+end in a short hash of the real name (`Ms A.iptplan` -> `Ms-A-e7890c77/`), so no two
+plans meet in one folder, even where the file system ignores case. The folder comes from
+the plan's path alone, never from text inside the plan or from the other plans of the
+run: a plan lands in the same folder every time.
+
+Every file is written to a temporary file beside it and renamed into place, so a run
+killed half-way leaves no half-written agenda; a file whose bytes would not change is not
+touched. Agendas are private (0600, folders 0700), and a link planted in a plan's folder,
+in place of it or between it and OUTDIR is refused, never followed (see files.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import unicodedata
+from pathlib import Path
+
+from . import files
+from .paths import PLAN_SUFFIX
+from .renderer import FORMATS, Document
+
+# The files a render owns in a plan's folder; others there (a clinician's own notes) are
+# never removed.
+RENDERED_NAME = re.compile(r"(?:session-\d+|overview)\.(?:%s)" % "|".join(FORMATS))
+# Names Windows keeps for devices: a plan called con.iptplan still gets a usable folder.
+WINDOWS_DEVICES = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
+                   *(f"LPT{i}" for i in range(1, 10))}
+MAX_FOLDER_NAME = 80
+
+
+# A name that is kept as it is: lower-case ASCII (so that no two kept names can meet on a
+# file system that ignores case or normalises Unicode), not hidden, and not looking like
+# a name made below (so that a kept name and a made one never meet either).
+KEPT_NAME = re.compile(r"[a-z0-9_](?:[a-z0-9_.-]{0,78}[a-z0-9_])?")
+MADE_NAME = re.compile(r".*-[0-9a-f]{8}")
+# Plans outside the current folder go under this folder, then their full path.
+OUTSIDE = "outside"
+
+
+def _folder_part(shown: str, identity: str, keep: bool = True) -> str:
+    """One part of a plan's output path: `shown` itself when it is a kept name, else made
+    readable and followed by a short hash of `identity`, the name as it is on disk."""
+    if (keep and KEPT_NAME.fullmatch(shown) and not MADE_NAME.fullmatch(shown)
+            and shown.split(".")[0].upper() not in WINDOWS_DEVICES):
+        return shown
+    readable = re.sub(r"[^\w.-]+", "-", unicodedata.normalize("NFC", shown))
+    readable = readable.strip(".-")[:MAX_FOLDER_NAME].rstrip(".-") or "plan"
+    digest = hashlib.sha256(identity.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+    return f"{readable}-{digest}"
+
+
+def plan_folder(plan_file: Path, cwd: Path | None = None) -> Path:
+    """Where a plan's agendas go, relative to OUTDIR: the plan's own path from the current
+    folder (`cwd`), with its name in place of the file, as clinic/smith/plan/ for
+    clinic/smith/plan.iptplan; a plan outside the current folder goes under outside/ and
+    its whole path. It depends on the plan's path alone, never on the plan's text or on
+    the other plans of the run, so a plan lands in the same folder every run, and two
+    plans never in one. Names that could not be kept (capitals, spaces, accents, names
+    Windows reserves...) are made readable and marked with a short hash of the real name."""
+    # The plan's folder without symbolic links or `..`, which could lead elsewhere; the
+    # plan keeps its own file name.
+    location = Path(os.path.realpath(plan_file.parent)) / plan_file.name
+    cwd = cwd if cwd is not None else current_folder()
+    inside = cwd is not None and location.is_relative_to(cwd)
+    if inside:
+        names = location.relative_to(cwd).parts
+    else:
+        drive = location.drive.rstrip(":\\/")
+        names = ((drive,) if drive else ()) + location.parts[1:]
+    parts = [_folder_part(name, name) for name in names[:-1]]
+    name = names[-1]
+    stem = name[:-len(PLAN_SUFFIX)] if name.endswith(PLAN_SUFFIX) else ""
+    # Another kind of file is always hashed: `notes.txt` never takes `notes.txt.iptplan`'s
+    # folder.
+    parts.append(_folder_part(stem or name, name, keep=bool(stem)))
+    if not inside:
+        return Path(OUTSIDE, *parts)
+    if parts[0] == OUTSIDE:  # the plans' own `outside` is never taken for OUTSIDE
+        parts[0] = _folder_part(OUTSIDE, names[0], keep=False)
+    return Path(*parts)
+
+
+def current_folder() -> Path | None:
+    """The current folder without symbolic links; None if it was removed."""
+    try:
+        return Path(os.path.realpath(os.getcwd()))
+    except OSError:
+        return None
+
+
+def write_documents(out_dir: Path, documents: list[Document], fmt: str,
+                    out_root: Path | None = None
+                    ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """Write a plan's documents; return the names written, unchanged and removed. A
+    first render makes the folder whole at once (`files.write_new_folder`); after that,
+    files change one by one inside it, never through a link planted there or in any
+    folder between it and `out_root`, the output folder the user named (default: the
+    plan folder's parent)."""
+    root = out_root if out_root is not None else out_dir.parent
+    parent_fd = files.open_below(root, out_dir.parent.relative_to(root).parts)
+    try:
+        encoded = [(d.name, d.text.encode("utf-8")) for d in documents]
+        if (not files.exists_in(parent_fd, out_dir.name)
+                and files.write_new_folder(out_dir, encoded, parent_fd)):
+            return tuple(d.name for d in documents), (), ()
+        # Opening the folder clears what killed runs left in it: once per run, as only
+        # this plan's job writes this folder.
+        with files.ManagedFolder(out_dir, parent_fd) as folder:
+            written, unchanged = [], []
+            for name, data in encoded:
+                if folder.read(name) == data:
+                    unchanged.append(name)
+                else:
+                    folder.write(name, data)
+                    written.append(name)
+            current = {d.name for d in documents}
+            removed = sorted(name for name in folder.names
+                             if name.endswith(f".{fmt}") and RENDERED_NAME.fullmatch(name)
+                             and name not in current and folder.is_file(name))
+            for name in removed:
+                folder.remove(name)
+        return tuple(written), tuple(unchanged), tuple(removed)
+    finally:
+        os.close(parent_fd)
