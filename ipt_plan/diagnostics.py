@@ -22,7 +22,7 @@ class Diagnostic(NamedTuple):
     severity: Severity
     message: str
     path: str
-    line: int  # 1-based; 0 only for problems with the file as a whole
+    line: int  # 1-based; a problem with the file as a whole is placed at 1:1 (`at(None)`)
     column: int
     end_column: int
     hint: str | None = None
