@@ -11,11 +11,9 @@ import os
 from pathlib import Path
 from typing import Iterable
 
-from .codes import BAD_CONFIG
-from .diagnostics import Diagnostic
 from .loader import load_file
 from .paths import expand, missing_result
-from .result import Result
+from .result import Result, config_problems_once
 
 # Below this many plans, starting worker processes costs more than it saves.
 PARALLEL_FROM = 64
@@ -25,21 +23,6 @@ def _check_for_report(args: tuple[str, tuple[Path, ...]]) -> Result:
     """A worker's check: what a report needs crosses back, not the plan and its graph."""
     path, protocol_dirs = args
     return load_file(path, protocol_dirs).for_report()
-
-
-def _report_config_problems_once(results: list[Result]) -> list[Result]:
-    """Plans that share a broken configuration file show its problems once, not per plan."""
-    seen: set[Diagnostic] = set()
-    cleaned = []
-    for result in results:
-        repeated = [d for d in result.diagnostics if d.code == BAD_CONFIG and d in seen]
-        seen.update(d for d in result.diagnostics if d.code == BAD_CONFIG)
-        if repeated:
-            result = Result(result.path, result.plan,
-                            tuple(d for d in result.diagnostics if d not in repeated),
-                            result.text, result.profile, result.graph)
-        cleaned.append(result)
-    return cleaned
 
 
 def check(paths: Iterable[str | os.PathLike], protocol_dirs: Iterable[Path] = (),
@@ -59,6 +42,6 @@ def check(paths: Iterable[str | os.PathLike], protocol_dirs: Iterable[Path] = ()
                                     chunksize=max(8, len(files) // (jobs * 8))))
     else:
         checked = [load_file(f, dirs) for f in files]
-    results = _report_config_problems_once(checked)
+    results = config_problems_once(checked)
     results.extend(missing_result(arg) for arg in missing)
     return results

@@ -106,7 +106,6 @@ def check(
     if not results:  # folders with no plan in them: silence would read as "all clean"
         typer.echo(f"ipt-plan: no plans (*.iptplan) found in {', '.join(paths)}", err=True)
         raise typer.Exit(2)
-    missing = any(r.path_missing for r in results)
     if output_format is OutputFormat.text:
         style = report.Style(report.use_colour(colour.value, sys.stdout))
         out = report.format_text(results, style)
@@ -115,7 +114,7 @@ def check(
                OutputFormat.github: report.format_github}[output_format](results)
     if out:
         sys.stdout.write(out)
-    raise typer.Exit(report.exit_code(results, strict=strict, missing=missing))
+    raise typer.Exit(report.exit_code(results, strict=strict))
 
 
 @app.command()
@@ -228,10 +227,8 @@ def render(
     Exit codes: 0 every plan rendered, 1 some plans failed, 2 usage error.
     """
     # Here, so that `ipt-plan check` never loads the templating.
-    from . import batch, render_report
+    from . import batch, collector, render_report
     from .renderer import TemplateProblem
-
-    from . import collector
 
     collector.off_for_this_run()  # the batch collects template garbage itself
 
@@ -260,6 +257,16 @@ class ExportFormat(str, Enum):
     ics = "ics"
     fhir = "fhir"
     json = "json"
+
+
+def _errors_and_exit(result) -> None:
+    """A plan with errors has no output: its diagnostics go to standard error (so that a
+    redirected export or drawing never holds them), and the exit code is 1."""
+    from . import report
+
+    style = report.Style(report.use_colour("auto", sys.stderr))
+    sys.stderr.write(report.format_text([result], style))
+    raise typer.Exit(1)
 
 
 @app.command()
@@ -317,7 +324,7 @@ def export(
 
     Exit codes: 0 exported, 1 the plan has errors (or no schedule, for ics), 2 usage error.
     """
-    from . import export as exporting, report
+    from . import export as exporting
     from .loader import load_file
 
     def usage_error(message: str) -> typer.Exit:
@@ -343,10 +350,7 @@ def export(
         exporting.calendar_label(label)
         result = load_file(plan, protocols or ())
         if not result.ok:
-            # Standard error, so that a redirected export never holds diagnostics.
-            style = report.Style(report.use_colour("auto", sys.stderr))
-            sys.stderr.write(report.format_text([result], style))
-            raise typer.Exit(1)
+            _errors_and_exit(result)
         if export_format is ExportFormat.ics:
             text = exporting.to_ics(result, tz, label)
         elif export_format is ExportFormat.fhir:
@@ -487,17 +491,15 @@ def graph(
 
       ipt-plan graph plans/ms-a.iptplan --format dot | dot -Tsvg > ms-a.svg
     """
-    from . import report
     from .drawing import draw
     from .loader import load_file
+    from .result import PlanHasErrors
 
     result = load_file(plan, protocols or ())
-    if result.plan is None or not result.ok:
-        # Standard error, so that a redirected drawing never holds diagnostics.
-        style = report.Style(report.use_colour("auto", sys.stderr))
-        sys.stderr.write(report.format_text([result], style))
-        raise typer.Exit(1)
-    sys.stdout.write(draw(result.plan, graph_format.value, result.graph))
+    try:
+        sys.stdout.write(draw(result, graph_format.value))
+    except PlanHasErrors:
+        _errors_and_exit(result)
 
 
 def _complete_areas(incomplete: str) -> list[str]:

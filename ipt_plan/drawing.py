@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from .graph import activity_node, build_graph, edges_of
 from .knowledge import Catalogue, catalogue
 from .model import Activity, Focus, Plan, Session
+from .result import Result
 
 if TYPE_CHECKING:
     from .graph import PlanGraph
@@ -260,6 +261,7 @@ def to_mermaid(plan: Plan, cat: Catalogue | None = None, graph: PlanGraph | None
 FORMATS = {"dot": to_dot, "mermaid": to_mermaid}
 
 
-def draw(plan: Plan, fmt: str = "mermaid", graph: PlanGraph | None = None) -> str:
-    """The plan in one of FORMATS (its graph: the check's, when given)."""
+def draw(result: Result, fmt: str = "mermaid") -> str:
+    """A checked plan in one of FORMATS; one with errors raises result.PlanHasErrors."""
+    plan, graph = result.checked_plan("drawing")
     return FORMATS[fmt](plan, graph=graph)

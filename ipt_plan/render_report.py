@@ -29,22 +29,19 @@ def outcome_line(outcome: PlanOutcome) -> str:
 def failure_report(batch: BatchOutcome) -> str:
     """Why each failed plan was not rendered: its diagnostics as `ipt-plan check` shows
     them, or the template or file problem that stopped it."""
-    from .diagnostics import Diagnostic
     from .paths import missing_path
     from .report import format_diagnostic
+    from .result import config_problems_once
 
     # A path that names nothing reads as it does under `ipt-plan check`.
     blocks = [format_diagnostic(missing_path(arg), None) for arg in batch.missing]
-    shown: set[Diagnostic] = set()  # a shared configuration's problem is told once
+    checked = iter(config_problems_once(o.check for o in batch.failed if o.check is not None))
     for outcome in batch.failed:
         if outcome.check is not None:
-            text = outcome.check.text
-            lines = text.split("\n") if text is not None else None
-            for d in outcome.check.diagnostics:
-                if d.path != outcome.check.path and d in shown:
-                    continue
-                shown.add(d)
-                blocks.append(format_diagnostic(d, lines if d.path == outcome.check.path else None))
+            result = next(checked)
+            lines = result.text.split("\n") if result.text is not None else None
+            blocks.extend(format_diagnostic(d, lines if d.path == result.path else None)
+                          for d in result.diagnostics)
         else:
             blocks.append(visible(f"{outcome.plan_file}: not rendered: {outcome.problem}"))
     return "\n\n".join(blocks) + "\n" if blocks else ""

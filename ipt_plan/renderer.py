@@ -35,9 +35,7 @@ from jinja2.sandbox import SandboxedEnvironment, safe_range
 
 from . import agenda
 from .wording import did_you_mean, plural
-from .agenda import Course, build_course, course_from_result
-from .knowledge import ProtocolProblem, resolve_profile
-from .model import Plan
+from .agenda import Course, course_from_result
 from .resources import resource_dir
 
 if TYPE_CHECKING:
@@ -378,32 +376,18 @@ def session_file_name(number: int, last: int, fmt: str) -> str:
     return f"session-{number:0{width}d}.{fmt}"
 
 
-def _course(source: Result | Plan | Course) -> Course:
-    if isinstance(source, Course):
-        return source
-    if isinstance(source, Plan):
-        # A plan from the builder, unchecked: its profile if it names a usable one.
-        base = Path(source.path).parent if not source.path.startswith("<") else Path.cwd()
-        try:
-            profile = resolve_profile(source.protocol.text if source.protocol else None, base)
-        except ProtocolProblem:
-            profile = None
-        return build_course(source, profile)
-    return course_from_result(source)
-
-
-def render(source: Result | Plan | Course, fmt: str = "md",
+def render(source: Result | Course, fmt: str = "md",
            templates: str | os.PathLike | None = None) -> list[Document]:
     """The overview and every session's agenda of one plan, in the format asked for.
 
-    `source` is a checked `Result` (one with errors raises agenda.AgendaError), a `Plan`,
-    or a `Course` already built. `templates` is a folder whose templates override the
+    `source` is a checked `Result` (one with errors raises result.PlanHasErrors) or a
+    `Course` already built (agenda.build_course). `templates` is a folder whose templates override the
     built-in ones by name. A template that fails raises TemplateProblem."""
     template_dir = Path(templates).resolve() if templates is not None else None
     if template_dir is not None and not template_dir.is_dir():
         raise ValueError(f"the templates folder {templates} does not exist")
     env = environment(fmt, template_dir)
-    course = _course(source)
+    course = source if isinstance(source, Course) else course_from_result(source)
     last = max((s.number for s in course.sessions), default=0)
     try:
         with _time_limit(TIME_LIMIT):

@@ -186,8 +186,9 @@ def format_github(results: Iterable[Result]) -> str:
     return "".join(line + "\n" for line in out)
 
 
-def exit_code(results: list[Result], strict: bool = False, missing: bool = False) -> int:
-    if missing:
+def exit_code(results: list[Result], strict: bool = False) -> int:
+    """0 clean, 1 problems found (warnings too when `strict`), 2 a path that names nothing."""
+    if any(r.path_missing for r in results):
         return 2
     failing = {Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}
     return 1 if any(d.severity in failing for r in results for d in r.diagnostics) else 0

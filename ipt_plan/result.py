@@ -5,9 +5,11 @@ exports read them.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterable
 
+from .codes import BAD_CONFIG
 from .diagnostics import Diagnostic, Severity
 from .knowledge import Profile
 from .model import Plan
@@ -55,3 +57,18 @@ class Result:
         """Only what a report needs (diagnostics and text), as crosses between processes."""
         return Result(self.path, None, self.diagnostics, self.text, self.profile,
                       path_missing=self.path_missing)
+
+
+def config_problems_once(results: Iterable[Result]) -> list[Result]:
+    """Plans that share a broken configuration file show its problems once, not per plan:
+    the first result that has one keeps it."""
+    seen: set[Diagnostic] = set()
+    cleaned = []
+    for result in results:
+        repeated = [d for d in result.diagnostics if d.code == BAD_CONFIG and d in seen]
+        seen.update(d for d in result.diagnostics if d.code == BAD_CONFIG)
+        if repeated:
+            result = dataclasses.replace(
+                result, diagnostics=tuple(d for d in result.diagnostics if d not in repeated))
+        cleaned.append(result)
+    return cleaned
