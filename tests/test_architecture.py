@@ -49,10 +49,13 @@ def stage_of(path: Path) -> str:
 
 
 def _under_type_checking(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
+    """Inside the body of `if TYPE_CHECKING:` (or `typing.TYPE_CHECKING`), exactly."""
     while node in parents:
-        node = parents[node]
-        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+        parent = parents[node]
+        if (isinstance(parent, ast.If) and node in parent.body
+                and ast.unparse(parent.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING")):
             return True
+        node = parent
     return False
 
 
@@ -67,9 +70,13 @@ def imports_in(source: str, package: list[str]) -> set[str]:
     parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
     found = set()
     for node in ast.walk(tree):
-        if not isinstance(node, ast.ImportFrom) or node.level == 0:
+        if not isinstance(node, (ast.Import, ast.ImportFrom)) or _under_type_checking(node, parents):
             continue
-        if _under_type_checking(node, parents):
+        if isinstance(node, ast.Import) or node.level == 0:  # import ipt_plan.x, from ipt_plan.x
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [
+                f"{node.module}.{a.name}" for a in node.names]
+            found.update(name.split(".")[1] for name in names
+                         if name.startswith("ipt_plan.") and name.count(".") >= 1)
             continue
         base = package[:len(package) - (node.level - 1)] if node.level > 1 else package
         if node.module:
@@ -114,4 +121,7 @@ def test_the_check_sees_imports_in_functions_and_not_for_type_checking_only():
     assert imports_in(source, []) == {"model", "loader"}
     assert imports_in("from .. import codes\nfrom .registry import rule\n", ["rules"]) == {
         "codes", "rules"}
+    assert imports_in("import ipt_plan.loader\nfrom ipt_plan.checking import check\n", []) == {
+        "loader", "checking"}
+    assert imports_in("if TYPE_CHECKING or True:\n    from .loader import x\n", []) == {"loader"}
     assert LAYER_OF["loader"] > LAYER_OF["report"]  # so a report importing it is caught
