@@ -32,7 +32,7 @@ from .model import Activity, Plan
 from .result import PlanHasErrors, Result
 from .resources import resource_dir
 from .schedule import session_dates
-from .wording import did_you_mean, plural
+from .wording import did_you_mean_then, plural
 
 FORMATS = ("ics", "fhir", "json")
 JSON_FORMAT = "ipt-plan/plan"
@@ -104,10 +104,8 @@ def time_zone(name: str | None) -> ZoneInfo:
 
     known = sorted(zoneinfo.available_timezones())
     # A different case is the commonest slip (europe/london), then a typo.
-    suggestion = did_you_mean(name or "", known)
-    raise OptionError(f"'{name}' is not a time zone ipt-plan knows; "
-                      + (f"{suggestion} " if suggestion else "")
-                      + "use an IANA name such as Europe/London or America/New_York")
+    raise OptionError(f"'{name}' is not a time zone ipt-plan knows; " + did_you_mean_then(
+        name or "", known, "use an IANA name such as Europe/London or America/New_York"))
 
 
 def _digest(*parts: str) -> str:

@@ -18,7 +18,7 @@ from .cache import cached
 from .model import MAX_SESSIONS, PHASE_ORDER
 from .resources import KNOWLEDGE_DIR
 from .source import read_regular
-from .wording import did_you_mean
+from .wording import did_you_mean_then
 
 BUILTIN_PROTOCOLS = KNOWLEDGE_DIR / "protocols"
 CADENCES = ("weekly", "twice_weekly", "every_n_weeks", "monthly")
@@ -326,8 +326,7 @@ def resolve_profile(ref: str | None, base: Path, extra: tuple[Path, ...] = ()) -
                               f"the protocol profile '{ref}' cannot be used: {err}")
     if profile is None:
         names = list(available_profiles(extra))
-        suggestion = did_you_mean(ref, names, cutoff=0.5)
         raise ProtocolProblem(codes.UNKNOWN_NAME, f"'{ref}' is not a protocol ipt-plan knows",
-                              (f"{suggestion} " if suggestion else "")
-                              + "the protocols are: " + ", ".join(names))
+                              did_you_mean_then(ref, names, "the protocols are: " + ", ".join(names),
+                                                cutoff=0.5))
     return profile

@@ -31,7 +31,10 @@ from typing import TYPE_CHECKING, Iterator
 from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateSyntaxError
 from jinja2.exceptions import SecurityError, TemplateNotFound, UndefinedError
 from jinja2.filters import do_format as _format_filter
-from jinja2.sandbox import SandboxedEnvironment, safe_range
+from jinja2.filters import do_indent as _indent_filter
+from jinja2.filters import do_replace as _replace_filter
+from jinja2.compiler import CodeGenerator
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment, safe_range
 
 from . import agenda
 from .wording import did_you_mean, plural
@@ -147,14 +150,43 @@ def _log10(number: int) -> float:
     return math.log10(abs(number)) if number else 0.0
 
 
+def _check_replace(text: object, old: object, new: object) -> None:
+    """`text.replace(old, new)` sized before it runs: a long `new` put in for every `old`
+    of a long text would fill the memory before its size could be checked."""
+    if isinstance(text, str) and isinstance(old, str) and isinstance(new, str):
+        grows = max(0, len(new) - len(old))
+        if grows:
+            _limit_size("replace", len(text) + grows * (text.count(old) if old else len(text) + 1))
+
+
+def _check_indent(text: object, width: object) -> None:
+    if isinstance(text, str):
+        step = len(width) if isinstance(width, str) else width if type(width) is int else 0
+        _limit_size("indent", len(text) + max(0, step) * (text.count("\n") + 1))
+
+
 def _bounded_filter(func):
     @functools.wraps(func)  # keeps the pass_context/pass_environment mark Jinja reads
     def bounded(*args, **kwargs):
         _check_numbers(args, kwargs)
         if func is _format_filter and args and isinstance(args[0], str):
             _check_printf(args[0])
+        elif func is _replace_filter and len(args) >= 4:  # (eval_ctx, text, old, new)
+            _check_replace(*args[1:4])
+        elif func is _indent_filter and args:
+            _check_indent(args[0], args[1] if len(args) > 1 else kwargs.get("width", 4))
         return _check_size(func(*args, **kwargs))
     return bounded
+
+
+class _BoundedCode(CodeGenerator):
+    """Templates compiled so that `a ~ b` (joining texts) is sized as it is made: a text
+    joined to itself in a loop doubles each turn, and no operator hook sees `~`."""
+
+    def visit_Concat(self, node, frame) -> None:
+        self.write("environment.joined_within_limits(")
+        super().visit_Concat(node, frame)
+        self.write(")")
 
 
 _steps: contextvars.ContextVar[list[int]] = contextvars.ContextVar("steps")
@@ -174,14 +206,20 @@ def _bounded_range(*args: int) -> range:
     return items
 
 
-class _AgendaSandbox(SandboxedEnvironment):
+class _AgendaSandbox(ImmutableSandboxedEnvironment):
     """Jinja's sandbox, with a fast answer for the agenda's own records: their public
     attributes are data, so the generic checks (which took most of the render time, by
     cProfile) are kept for everything else: strings, lists, and anything a record holds.
     Operators, calls and filters that could make values without bound are checked
-    before they run."""
+    before they run; lists and dicts cannot be changed (`append` in a loop grew one
+    without bound), and `~` is sized as it joins."""
 
     intercepted_binops = frozenset({"*", "**", "+", "%"})
+    code_generator_class = _BoundedCode
+
+    @staticmethod
+    def joined_within_limits(text):
+        return _check_size(text)
 
     def is_safe_attribute(self, obj, attr: str, value) -> bool:
         if type(obj) in _AGENDA_RECORDS and not attr.startswith("_"):
@@ -219,6 +257,10 @@ class _AgendaSandbox(SandboxedEnvironment):
 
     def call(__self, __context, __obj, *args, **kwargs):  # Jinja's signature
         _check_numbers(args, kwargs)
+        method = getattr(__obj, "__name__", None)
+        if isinstance(getattr(__obj, "__self__", None), str) and len(args) >= 2:
+            if method == "replace":
+                _check_replace(__obj.__self__, args[0], args[1])
         return _check_size(super().call(__context, __obj, *args, **kwargs))
 
     def wrap_str_format(self, value):

@@ -25,7 +25,7 @@ from typing import NamedTuple
 from .config import Config
 from .diagnostics import Diagnostic
 from .knowledge import Catalogue, Profile, ProtocolProblem, catalogue, resolve_profile
-from .wording import did_you_mean, joined, plural
+from .wording import did_you_mean_then, joined, plural, span
 
 START_TIME = "10:00"
 PREFERRED_MINUTES = 50  # the usual therapy hour, kept inside the profile's range
@@ -55,11 +55,6 @@ class Skeleton(NamedTuple):
     notes: tuple[str, ...]  # what the clinician should know about choices made for them
 
 
-def _did_you_mean(word: str, options: Sequence[str]) -> str:
-    suggestion = did_you_mean(word, options)
-    return f"{suggestion} " if suggestion else ""
-
-
 def find_protocol(name: str, protocol_dirs: tuple[Path, ...] = ()) -> Profile:
     """The profile `--protocol` names, found as a plan's `protocol` line is."""
     try:
@@ -71,18 +66,17 @@ def find_protocol(name: str, protocol_dirs: tuple[Path, ...] = ()) -> Profile:
 def check_areas(profile: Profile, areas: Sequence[str], cat: Catalogue) -> None:
     for area in areas:
         if area not in cat.areas:
-            raise SkeletonError(f"'{area}' is not a problem area; {_did_you_mean(area, list(cat.areas))}"
-                                f"the areas are: {', '.join(cat.areas)}")
+            raise SkeletonError(f"'{area}' is not a problem area; " + did_you_mean_then(
+                area, cat.areas, f"the areas are: {', '.join(cat.areas)}"))
         if area not in profile.areas:
             raise SkeletonError(f"the {profile.name} protocol does not work on {area}; it works "
                                 f"on {joined(profile.areas, 'or')}")
     low, high = profile.foci
     if not low <= len(areas) <= high:
-        count = f"{low}" if low == high else f"{low} {'or' if high == low + 1 else 'to'} {high}"
-        raise SkeletonError(f"the {profile.name} protocol works on {count} "
-                            f"{'focus' if high == 1 else 'foci'}, and {len(areas)} "
-                            f"{'was' if len(areas) == 1 else 'were'} asked for; give --focus "
-                            f"{'once' if high == 1 else 'once for each problem area'}")
+        asked = "1 was" if len(areas) == 1 else f"{len(areas)} were"
+        raise SkeletonError(f"the {profile.name} protocol works on {span(low, high)} "
+                            f"{'focus' if high == 1 else 'foci'}, and {asked} asked for; give "
+                            f"--focus {'once' if high == 1 else 'once for each problem area'}")
 
 
 def focus_ids(areas: Sequence[str]) -> list[str]:

@@ -37,10 +37,17 @@ def closest(word: str, options: Iterable[str], cutoff: float = 0.6) -> str | Non
     return by_lower[close[0]] if close else None
 
 
-def did_you_mean(word: str, options: Iterable[str], cutoff: float = 0.6) -> str | None:
-    """"did you mean 'x'?" for the closest option, or None."""
+def did_you_mean(word: str, options: Iterable[str], otherwise: str | None = None,
+                 cutoff: float = 0.6) -> str | None:
+    """"did you mean 'x'?" for the closest option; else `otherwise` (say, the options)."""
     option = closest(word, options, cutoff)
-    return f"did you mean '{option}'?" if option is not None else None
+    return f"did you mean '{option}'?" if option is not None else otherwise
+
+
+def did_you_mean_then(word: str, options: Iterable[str], then: str, cutoff: float = 0.6) -> str:
+    """"did you mean 'x'? " when an option is close, followed by `then` in any case."""
+    suggestion = did_you_mean(word, options, cutoff=cutoff)
+    return f"{suggestion} {then}" if suggestion else then
 
 
 def _invisible_characters() -> dict[int, str]:

@@ -327,6 +327,19 @@ TOO_BIG = {
         "{% set ns = namespace(s='x' * 1000) %}{% for i in range(15) %}"
         "{% set ns.s = ns.s + ns.s %}{% endfor %}{{ ns.s|length }}",
         "would make a text or list of 16,384,000"),
+    "joining a text to itself in a loop": (
+        "{% set ns = namespace(s='x' * 1000) %}{% for i in range(15) %}"
+        "{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s|length }}",
+        "would make a text or list of 16,384,000"),
+    "joining in a recursive macro": (
+        "{% macro f(x, n) %}{% if n %}{{ f(x ~ x, n - 1) }}{% endif %}{% endmacro %}"
+        "{{ f('x' * 1000, 15) }}", "would make a text or list of 16,384,000"),
+    "a filter's replacement": ("{{ ('x' * 100000)|replace('x', 'y' * 1000) }}",
+                               "replace would make a text or list of 100,000,000"),
+    "a method's replacement": ("{{ ('x' * 100000).replace('x', 'y' * 1000) }}",
+                               "replace would make a text or list of 100,000,000"),
+    "an indent": ("{{ ('x\\n' * 100000)|indent(1000) }}",
+                  "indent would make a text or list of 100,201,000"),
     "a width": ("{{ 'x'.ljust(10**8)|length }}", "asks for a width or count of 100,000,000"),
     "a filter's width": ("{{ 'x'|center(10**8)|length }}", "asks for a width or count of 100,000,000"),
     "a format's width": ("{{ '%0100000000d'|format(1)|length }}", "asks for a width or count of 100,000,000"),
@@ -340,6 +353,12 @@ def test_a_template_cannot_make_a_huge_value(tmp_path, case):
     problem = render_with(tmp_path, "Session {{ session.number }}\n" + text + "\n")
     assert problem.line == 2
     assert message in problem.message and "templates are limited to" in problem.message
+
+
+def test_lists_cannot_grow_in_a_loop(tmp_path):
+    problem = render_with(tmp_path, "{% set l = [] %}{% for i in range(20) %}"
+                                    "{{ l.append('x' * 1000000) or '' }}{% endfor %}\n")
+    assert "access to attribute 'append' of 'list' object is unsafe" in problem.message
 
 
 def test_loops_inside_loops_are_stopped(tmp_path):

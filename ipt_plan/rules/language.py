@@ -337,34 +337,34 @@ def unknown_names(ctx: Context) -> Iterator[Finding]:
     for focus in plan.foci:
         if focus.area.text not in cat.areas:
             yield Finding(f"'{focus.area.text}' is not a problem area", focus.area.loc,
-                          did_you_mean(focus.area.text, cat.areas)
-                          or "the areas are: " + ", ".join(cat.areas))
+                          did_you_mean(focus.area.text, cat.areas,
+                                       "the areas are: " + ", ".join(cat.areas)))
         area = cat.areas.get(focus.area.text)
         if focus.stage and area and area.stages and focus.stage.text not in area.stages:
             yield Finding(f"'{focus.stage.text}' is not a stage of a {area.label.lower()}",
-                          focus.stage.loc, did_you_mean(focus.stage.text, area.stages)
-                          or "the stages are: " + ", ".join(area.stages))
+                          focus.stage.loc, did_you_mean(focus.stage.text, area.stages,
+                                                        "the stages are: " + ", ".join(area.stages)))
     for phase in plan.phases:
         if phase.kind not in PHASE_ORDER:
             alias = next((info.name for info in cat.phases.values()
                           if phase.kind.lower() in info.aliases), None)
             yield Finding(f"'{phase.kind}' is not a phase", phase.name.loc,
-                          (f"did you mean '{alias}'?" if alias else None)
-                          or did_you_mean(phase.kind, PHASE_ORDER)
-                          or "the phases are: " + ", ".join(PHASE_ORDER))
+                          did_you_mean(alias, [alias]) if alias else  # a word the catalogue knows
+                          did_you_mean(phase.kind, PHASE_ORDER,
+                                       "the phases are: " + ", ".join(PHASE_ORDER)))
     for measure in plan.measures:
         if measure.name.text not in cat.measures:
             yield Finding(f"'{measure.name.text}' is not a rating scale ipt-plan knows",
-                          measure.name.loc, did_you_mean(measure.name.text, cat.measures)
-                          or "the scales are: " + ", ".join(cat.measures))
+                          measure.name.loc, did_you_mean(measure.name.text, cat.measures,
+                                                         "the scales are: " + ", ".join(cat.measures)))
     for activity, _, _ in ctx.activities():
         if activity.kind == "technique" and activity.name.text not in cat.techniques:
             yield Finding(f"'{activity.name.text}' is not a technique ipt-plan knows",
-                          activity.name.loc, did_you_mean(activity.name.text, cat.techniques)
-                          or "`ipt-plan techniques` lists them")
+                          activity.name.loc, did_you_mean(activity.name.text, cat.techniques,
+                                                          "`ipt-plan techniques` lists them"))
         for word in activity.foci:
             if word.text not in focus_ids:
                 yield Finding(f"there is no focus called '{word.text}'", word.loc,
-                              did_you_mean(word.text, focus_ids)
-                              or ("the foci are: " + ", ".join(focus_ids) if focus_ids
-                                  else "define it first: " + 'focus sister: role_dispute "..."'))
+                              did_you_mean(word.text, focus_ids,
+                                           "the foci are: " + ", ".join(focus_ids) if focus_ids
+                                           else 'define it first: focus sister: role_dispute "..."'))
