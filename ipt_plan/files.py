@@ -72,6 +72,42 @@ def _check_replaceable(old: os.stat_result, shown: str, keep_links: bool) -> Non
                                   "over it) and run again")
 
 
+def _shared(folder: os.stat_result) -> bool:
+    """A folder others may write to (a shared /tmp, a team folder)."""
+    return bool(folder.st_mode & (stat.S_IWGRP | stat.S_IWOTH))
+
+
+def _check_not_planted(old: os.stat_result, folder: os.stat_result, shown: str) -> None:
+    """In a folder others can write to, a file that another user put there is not ours to
+    fill with health data: they chose its mode, and (run as root) its owner would be kept.
+    The kernel's protected_regular rule, applied whatever the machine's setting."""
+    if _shared(folder) and old.st_uid not in (os.geteuid(), folder.st_uid):
+        raise RefusedWrite(shown, f"another user (user {old.st_uid}) made this file in a folder "
+                                  "others can write to, so it may not be theirs to read; "
+                                  "write to a new name, or to a folder of your own")
+
+
+def _check_links_named(target: str) -> None:
+    """A link the user named is followed only if it is safe to: in a folder others can
+    write to, only a link made by this user or the folder's owner (the kernel's
+    protected_symlinks rule, applied whatever the machine's setting)."""
+    path = os.path.abspath(target)
+    for _ in range(40):  # as many links as the kernel follows
+        try:
+            link = os.lstat(path)
+        except FileNotFoundError:
+            return
+        if not stat.S_ISLNK(link.st_mode):
+            return
+        folder = os.path.dirname(path)
+        if _shared(os.stat(folder)) and link.st_uid not in (os.geteuid(), os.stat(folder).st_uid):
+            raise RefusedWrite(target, f"it is a symbolic link another user (user "
+                                       f"{link.st_uid}) made in a folder others can write to, "
+                                       "and following it could write health data anywhere; "
+                                       "write to a new name, or to a folder of your own")
+        path = os.path.join(folder, os.readlink(path))
+
+
 def _temp_name(name: str) -> str:
     stem = os.fsdecode(os.fsencode(name)[:TEMP_STEM_BYTES])
     return f".{stem}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
@@ -144,6 +180,7 @@ def replace_in(dir_fd: int, name: str, data: bytes, shown: str, keep_links: bool
         old = None
     if old is not None:
         _check_replaceable(old, shown, keep_links)
+        _check_not_planted(old, os.fstat(dir_fd), shown)
     mode = stat.S_IMODE(old.st_mode) if old is not None else PRIVATE_FILE
     try:
         fd, temp = _new_temp_file(dir_fd, name, mode & 0o777)
@@ -174,6 +211,7 @@ def write_atomically(target: str | os.PathLike, data: bytes, *,
     (0600); a replaced one keeps its owner, group and mode; a device, pipe, socket, folder
     or hard-linked file is refused (RefusedWrite). What killed runs left in the folder is
     cleared first; with `cleared` (one set per run), once per folder."""
+    _check_links_named(os.fspath(target))
     path = os.path.realpath(target)
     folder, name = os.path.split(path)
     clear_leftovers(folder, cleared)

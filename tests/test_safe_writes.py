@@ -447,3 +447,58 @@ def test_a_failed_write_leaves_no_temporary_file(tmp_path):
     assert temps(tmp_path) == []
     assert not ((fresh / plan_folder(REFERENCE))).exists()
     assert ((out / plan_folder(REFERENCE)) / "session-02.md").read_text() == "edited"
+
+
+# --- a folder others can write to (a shared /tmp) ---------------------------------------
+
+@pytest.fixture
+def open_place():
+    """A folder another user can reach (pytest's own are private to root)."""
+    import tempfile
+
+    place = Path(tempfile.mkdtemp(prefix="ipt-plan-test-"))
+    place.chmod(0o755)
+    yield place
+    shutil.rmtree(place, ignore_errors=True)
+
+
+@needs_root
+def test_a_link_another_user_planted_in_a_shared_folder_is_not_followed(open_place):
+    shared = open_place / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    victim = open_place / "index.html"
+    victim.write_text("the victim's page")
+    planted = shared / "ms-a.json"
+    assert in_a_child_as(OTHER_UID, OTHER_GID, lambda: planted.symlink_to(victim)) == "returned None"
+    result = export_json(planted)
+    assert result.exit_code == 2
+    assert "symbolic link another user" in result.output
+    assert victim.read_text() == "the victim's page" and planted.is_symlink()
+
+
+@needs_root
+def test_a_file_another_user_planted_in_a_shared_folder_is_not_filled(open_place):
+    shared = open_place / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    planted = shared / "ms-a.json"
+
+    def plant():
+        planted.write_text("")
+        planted.chmod(0o666)
+
+    assert in_a_child_as(OTHER_UID, OTHER_GID, plant) == "returned None"
+    result = export_json(planted)
+    assert result.exit_code == 2
+    assert "another user" in result.output and planted.read_text() == ""
+
+
+def test_ones_own_link_in_a_shared_folder_is_followed(open_place):
+    shared = open_place / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    real = open_place / "mine.json"
+    (shared / "link.json").symlink_to(real)
+    assert export_json(shared / "link.json").exit_code == 0
+    assert '"client": "A-0142"' in real.read_text()
