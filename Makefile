@@ -18,7 +18,7 @@ run: $(STAMP)
 	$(BIN)/ipt-plan check plans/
 	@echo "All bundled plans check clean."
 	$(BIN)/ipt-plan render plans/ -o agendas
-	@echo "Agendas for each plan are in agendas/plans/<plan>/ (overview.md, session-01.md, ...)."
+	@echo "Agendas for each plan are in agendas/plans/<plan>.iptplan/ (overview.md, session-01.md, ...)."
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

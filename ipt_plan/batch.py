@@ -102,7 +102,7 @@ def render_plan(job: PlanJob) -> PlanOutcome:
             return PlanOutcome(job.plan_file, job.out_dir, check=result.for_report())
         documents = render(result, job.fmt, job.templates)
         written, unchanged, removed = write_documents(Path(job.out_dir), documents, job.fmt,
-                                                      Path(job.out_root))
+                                                      Path(job.out_root), job.plan_file)
     except TemplateProblem as problem:
         return PlanOutcome(job.plan_file, job.out_dir, problem=str(problem))
     except OSError as err:

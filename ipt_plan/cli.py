@@ -212,9 +212,11 @@ def render(
 
     Each plan's folder mirrors where the plan is from the current folder, so a plan lands
     in the same folder whatever else is rendered with it: clinic/smith/plan.iptplan goes to
-    OUTDIR/clinic/smith/plan/. A plan outside the current folder goes to OUTDIR/outside/
-    and its whole path. A name with capitals, spaces or accents is made readable and ends
-    in a short code that keeps it apart from similar names (Ms A.iptplan: Ms-A-e7890c77/).
+    OUTDIR/clinic/smith/plan.iptplan/. A plan outside the current folder goes to
+    OUTDIR/outside/ and its whole path. A name with capitals, spaces or accents is made
+    readable and ends in a short code that keeps it apart from similar names (Ms
+    A.iptplan: Ms-A-e7890c77.iptplan/). A folder that holds another plan's agendas (the
+    same path rendered from another folder) is refused, never written.
 
     Examples:
 

@@ -1,14 +1,17 @@
 """The output folder: where each plan's agendas go, and how they are written there.
 
 Output goes to a folder per plan that mirrors where the plan is from the current folder:
-clinic/smith/plan.iptplan renders into OUTDIR/clinic/smith/plan/overview.md,
-session-01.md, ... A plan outside the current folder goes under OUTDIR/outside/ followed
+clinic/smith/plan.iptplan renders into OUTDIR/clinic/smith/plan.iptplan/overview.md,
+session-01.md, ... (a plan's folder is named as its file is, so that jones.iptplan/ never
+holds the folders of the plans in jones/). A plan outside the current folder goes under OUTDIR/outside/ followed
 by its whole path, so nothing is ever written outside OUTDIR. Names that are not plain
 lower-case ASCII (capitals, spaces, accents, names Windows reserves) are made readable and
-end in a short hash of the real name (`Ms A.iptplan` -> `Ms-A-e7890c77/`), so no two
+end in a short hash of the real name (`Ms A.iptplan` -> `Ms-A-e7890c77.iptplan/`), so no two
 plans meet in one folder, even where the file system ignores case. The folder comes from
 the plan's path alone, never from text inside the plan or from the other plans of the
-run: a plan lands in the same folder every time.
+run: a plan lands in the same folder every time; and each folder records which plan file
+it belongs to (PLAN_MARK), so that a plan rendered from another folder under the same
+relative path is refused instead of replacing another client's agendas.
 
 Every file is written to a temporary file beside it and renamed into place, so a run
 killed half-way leaves no half-written agenda; a file whose bytes would not change is not
@@ -18,6 +21,7 @@ in place of it or between it and OUTDIR is refused, never followed (see files.py
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
@@ -28,6 +32,8 @@ from . import files
 from .paths import PLAN_SUFFIX
 from .renderer import FORMATS, Document
 
+# In each plan's folder, which plan file it belongs to (see plan_mark).
+PLAN_MARK = ".ipt-plan-source"
 # The files a render owns in a plan's folder; others there (a clinician's own notes) are
 # never removed.
 RENDERED_NAME = re.compile(r"(?:session-\d+|overview)\.(?:%s)" % "|".join(FORMATS))
@@ -60,7 +66,7 @@ def _folder_part(shown: str, identity: str, keep: bool = True) -> str:
 
 def plan_folder(plan_file: Path, cwd: Path | None = None) -> Path:
     """Where a plan's agendas go, relative to OUTDIR: the plan's own path from the current
-    folder (`cwd`), with its name in place of the file, as clinic/smith/plan/ for
+    folder (`cwd`), a folder in place of the file, as clinic/smith/plan.iptplan/ for
     clinic/smith/plan.iptplan; a plan outside the current folder goes under outside/ and
     its whole path. It depends on the plan's path alone, never on the plan's text or on
     the other plans of the run, so a plan lands in the same folder every run, and two
@@ -81,7 +87,9 @@ def plan_folder(plan_file: Path, cwd: Path | None = None) -> Path:
     stem = name[:-len(PLAN_SUFFIX)] if name.endswith(PLAN_SUFFIX) else ""
     # Another kind of file is always hashed: `notes.txt` never takes `notes.txt.iptplan`'s
     # folder.
-    parts.append(_folder_part(stem or name, name, keep=bool(stem)))
+    # The plan's folder is named as the plan file is, ending and all: clinic/jones.iptplan/
+    # can never be, or hold, the folder of the plans in clinic/jones/.
+    parts.append(_folder_part(stem or name, name, keep=bool(stem)) + PLAN_SUFFIX)
     if not inside:
         return Path(OUTSIDE, *parts)
     if parts[0] == OUTSIDE:  # the plans' own `outside` is never taken for OUTSIDE
@@ -97,24 +105,46 @@ def current_folder() -> Path | None:
         return None
 
 
+class AnotherPlansFolder(OSError):
+    """The folder holds the agendas of another plan file (rendered from another folder)."""
+
+
+def plan_mark(plan_file: str | os.PathLike) -> bytes:
+    """What a plan's folder records of the plan it belongs to: a digest of the plan file's
+    real path, which names no client and changes only when the file moves."""
+    real = os.path.realpath(plan_file)
+    return hashlib.sha256(real.encode("utf-8", "surrogateescape")).hexdigest()[:32].encode() + b"\n"
+
+
 def write_documents(out_dir: Path, documents: list[Document], fmt: str,
-                    out_root: Path | None = None
+                    out_root: Path | None = None, plan_file: str | None = None
                     ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """Write a plan's documents; return the names written, unchanged and removed. A
     first render makes the folder whole at once (`files.write_new_folder`); after that,
     files change one by one inside it, never through a link planted there or in any
     folder between it and `out_root`, the output folder the user named (default: the
-    plan folder's parent)."""
+    plan folder's parent). With `plan_file`, the folder records which plan it belongs to
+    (PLAN_MARK), and a folder that belongs to another plan is refused, never written."""
     root = out_root if out_root is not None else out_dir.parent
     parent_fd = files.open_below(root, out_dir.parent.relative_to(root).parts)
+    mark = [(PLAN_MARK, plan_mark(plan_file))] if plan_file is not None else []
     try:
         encoded = [(d.name, d.text.encode("utf-8")) for d in documents]
         if (not files.exists_in(parent_fd, out_dir.name)
-                and files.write_new_folder(out_dir, encoded, parent_fd)):
+                and files.write_new_folder(out_dir, encoded + mark, parent_fd)):
             return tuple(d.name for d in documents), (), ()
         # Opening the folder clears what killed runs left in it: once per run, as only
         # this plan's job writes this folder.
         with files.ManagedFolder(out_dir, parent_fd) as folder:
+            if mark:
+                recorded = folder.read(PLAN_MARK)
+                if recorded is not None and recorded != mark[0][1]:
+                    raise AnotherPlansFolder(
+                        errno.EEXIST, "it holds the agendas of another plan file (one rendered "
+                        "from another folder, or since moved); render into another output "
+                        "folder, or remove this one if that plan is gone", os.fspath(out_dir))
+                if recorded is None:
+                    folder.write(PLAN_MARK, mark[0][1])
             written, unchanged = [], []
             for name, data in encoded:
                 if folder.read(name) == data:

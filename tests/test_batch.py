@@ -55,10 +55,11 @@ def test_good_plans_render_and_bad_ones_are_reported(mixed, tmp_path):
     out = tmp_path / "out"
     result = invoke(mixed, "-o", out, "--jobs", "2")
     assert result.exit_code == 1
-    assert sorted(p.parent.name for p in out.rglob("overview.md")) == ["caregiver", "postpartum"]
-    assert len(list(agendas(out, mixed / "caregiver.iptplan").iterdir())) == 17
-    # session 0 to 8 and the overview
-    assert len(list(agendas(out, mixed / "postpartum.iptplan").iterdir())) == 10
+    assert sorted(p.parent.name for p in out.rglob("overview.md")) == [
+        "caregiver.iptplan", "postpartum.iptplan"]
+    # Each session, the overview and the mark of the plan the folder belongs to.
+    assert len(list(agendas(out, mixed / "caregiver.iptplan").iterdir())) == 16 + 2
+    assert len(list(agendas(out, mixed / "postpartum.iptplan").iterdir())) == 9 + 2
     report = result.stdout
     assert f"{mixed / 'broken.iptplan'}:12:7: error[IPT204]: the role dispute 'sister' has no stage" in report
     assert "   12 | focus sister: role_dispute" in report  # shown as `check` shows it
@@ -88,7 +89,7 @@ def test_output_is_the_same_whatever_the_number_of_processes(tmp_path):
     one, two = tmp_path / "one", tmp_path / "two"
     assert invoke(PLANS, "-o", one, "--jobs", "1", "-f", "html").exit_code == 0
     assert invoke(PLANS, "-o", two, "--jobs", "2", "-f", "html").exit_code == 0
-    assert tree(one) == tree(two) and len(tree(one)) == 126
+    assert tree(one) == tree(two) and len(tree(one)) == 126 + len(list(PLANS.glob("*.iptplan")))
 
 
 def test_a_rerun_is_byte_identical_and_rewrites_only_what_changed(tmp_path, reference_text):
@@ -148,7 +149,7 @@ def test_a_killed_runs_temp_files_are_cleared(tmp_path):
     leftover = folder / f".session-03.md.deadbeef{TEMP_SUFFIX}"
     leftover.write_text("half an agen")
     assert invoke(REFERENCE, "-o", tmp_path / "out").exit_code == 0
-    assert not leftover.exists() and len(list(folder.iterdir())) == 17
+    assert not leftover.exists() and len(list(folder.iterdir())) == 17 + 1  # and the plan's mark
 
 
 def test_a_write_failure_fails_that_plan_only(tmp_path):
@@ -165,12 +166,12 @@ def test_folder_names_come_from_the_plan_path_only():
     def leaf(name: str) -> str:
         return plan_folder(Path("clinic", name)).name
 
-    assert plan_folder(Path("clinic/ms-a.iptplan")) == Path("clinic/ms-a")
-    assert re.fullmatch(r"Ms-A-plan-v2-[0-9a-f]{8}", leaf("Ms A: plan (v2).iptplan"))
-    assert re.fullmatch(r"hidden-[0-9a-f]{8}", leaf("..hidden.iptplan"))
-    assert re.fullmatch(r"Zoë-[0-9a-f]{8}", leaf("Zoë.iptplan"))
-    assert re.fullmatch(r"con-[0-9a-f]{8}", leaf("con.iptplan"))
-    assert re.fullmatch(r"plan-[0-9a-f]{8}", leaf("---.iptplan"))
+    assert plan_folder(Path("clinic/ms-a.iptplan")) == Path("clinic/ms-a.iptplan")
+    assert re.fullmatch(r"Ms-A-plan-v2-[0-9a-f]{8}\.iptplan", leaf("Ms A: plan (v2).iptplan"))
+    assert re.fullmatch(r"hidden-[0-9a-f]{8}\.iptplan", leaf("..hidden.iptplan"))
+    assert re.fullmatch(r"Zoë-[0-9a-f]{8}\.iptplan", leaf("Zoë.iptplan"))
+    assert re.fullmatch(r"con-[0-9a-f]{8}\.iptplan", leaf("con.iptplan"))
+    assert re.fullmatch(r"plan-[0-9a-f]{8}\.iptplan", leaf("---.iptplan"))
     assert plan_folder(Path("a/x.iptplan")) != plan_folder(Path("b/x.iptplan"))
 
 
@@ -183,10 +184,10 @@ def test_same_stem_in_two_folders_and_hostile_plan_text(tmp_path, reference_text
                                    'plan "../../escaped"'), encoding="utf-8")
     out = tmp_path / "out"
     assert invoke(tmp_path / "a", tmp_path / "b", "-o", out).exit_code == 0
-    assert sorted(p.parent for p in out.rglob("overview.md")) == [out / "a" / "plan",
-                                                                  out / "b" / "plan"]
+    assert sorted(p.parent for p in out.rglob("overview.md")) == [out / "a" / "plan.iptplan",
+                                                                  out / "b" / "plan.iptplan"]
     assert {p.name for p in tmp_path.iterdir()} == {"a", "b", "out"}  # nothing written elsewhere
-    assert "# ../../escaped" in (out / "a" / "plan" / "overview.md").read_text(encoding="utf-8")
+    assert "# ../../escaped" in (out / "a" / "plan.iptplan" / "overview.md").read_text(encoding="utf-8")
 
 
 def test_usage_errors_exit_2(tmp_path):
@@ -276,7 +277,7 @@ def test_a_first_render_killed_before_its_folder_is_in_place_leaves_no_agenda(tm
     monkeypatch.undo()
     assert batch.run([REFERENCE], out, jobs=1).exit_code == 0
     assert [p.parent for p in out.rglob("overview.md")] == [agendas(out, REFERENCE)]
-    assert len(list(agendas(out, REFERENCE).iterdir())) == 17
+    assert len(list(agendas(out, REFERENCE).iterdir())) == 17 + 1  # and the plan's mark
 
 
 def test_a_killed_runs_temporary_folder_is_cleared(tmp_path):

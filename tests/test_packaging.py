@@ -58,7 +58,7 @@ def test_installed_wheel_checks_plans_from_another_folder(wheel, tmp_path):
     rendered = subprocess.run([cli, "render", "plan.iptplan", "-o", "agendas", "-f", "html"],
                               cwd=elsewhere, capture_output=True, text=True, timeout=120)
     assert rendered.returncode == 0, rendered.stdout + rendered.stderr
-    assert "2027-01-18" in (elsewhere / "agendas" / "plan" / "session-06.html").read_text()
+    assert "2027-01-18" in (elsewhere / "agendas" / "plan.iptplan" / "session-06.html").read_text()
     # So do the JSON schema and the exporters' libraries.
     exported = subprocess.run([cli, "export", "plan.iptplan", "-f", "json", "-o", "plan.json"],
                               cwd=elsewhere, capture_output=True, text=True, timeout=120)

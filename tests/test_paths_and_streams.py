@@ -53,8 +53,8 @@ def test_a_plan_keeps_its_folder_when_another_plan_joins_the_run(tmp_path, monke
     folders = {title_in(p.parent): p.parent for p in Path("out").rglob("overview.md")}
     assert set(folders) == {"# Smith", "# Jones"}
     assert folders["# Smith"] == smiths[0]
-    assert folders == {"# Smith": Path("out/clinic/smith/plan"),
-                       "# Jones": Path("out/clinic/jones/plan")}
+    assert folders == {"# Smith": Path("out/clinic/smith/plan.iptplan"),
+                       "# Jones": Path("out/clinic/jones/plan.iptplan")}
 
 
 def test_make_run_layout_mirrors_the_plans_folder(tmp_path, monkeypatch):
@@ -63,8 +63,8 @@ def test_make_run_layout_mirrors_the_plans_folder(tmp_path, monkeypatch):
     result = runner.invoke(app, ["render", "plans/", "-o", str(out)])
     assert result.exit_code == 0
     assert sorted(p.name for p in (out / "plans").iterdir()) == sorted(
-        p.stem for p in PLANS.glob("*.iptplan"))
-    assert f"-> {out / 'plans' / 'caregiver-dispute'}{os.sep} " in result.stderr
+        p.name for p in PLANS.glob("*.iptplan"))
+    assert f"-> {out / 'plans' / 'caregiver-dispute.iptplan'}{os.sep} " in result.stderr
 
 
 def test_plans_named_alike_get_folders_apart_even_without_case(tmp_path, monkeypatch):
@@ -81,10 +81,10 @@ def test_plans_named_alike_get_folders_apart_even_without_case(tmp_path, monkeyp
         assert not folder.is_absolute() and ".." not in folder.parts
         assert all(part and not part.startswith((".", "-")) for part in folder.parts)
         assert outdir.plan_folder(Path(name)) == folder  # the same every time
-    assert folders["clinic/ms-a.iptplan"] == Path("clinic/ms-a")
+    assert folders["clinic/ms-a.iptplan"] == Path("clinic/ms-a.iptplan")
     assert str(folders["clinic/Ms A.iptplan"]).startswith("clinic/Ms-A-")  # still readable
     assert folders["clinic/Zoë.iptplan"].name.startswith("Zoë-")
-    assert outdir.plan_folder(Path("Ms A.iptplan")) == Path("Ms-A-e7890c77")  # as documented
+    assert outdir.plan_folder(Path("Ms A.iptplan")) == Path("Ms-A-e7890c77.iptplan")  # as documented
     # The plans' own `outside`, a folder or a plan, never meets the folder for plans
     # outside the current one.
     assert outdir.plan_folder(Path("outside/ms-a.iptplan")).parts[0] != "outside"
@@ -122,8 +122,8 @@ def test_plans_outside_the_current_folder_stay_inside_the_output_folder(tmp_path
     assert len(folders) == 2  # the relative and the absolute path name one plan, one folder
     assert {p.name for p in tmp_path.iterdir()} == {"here", "other", "out"}
     assert all(out in p.parents for p in folders)
-    assert (out / "plan" / "overview.md").is_file()
-    elsewhere = next(p for p in folders if p != out / "plan")
+    assert (out / "plan.iptplan" / "overview.md").is_file()
+    elsewhere = next(p for p in folders if p != out / "plan.iptplan")
     assert title_in(elsewhere) == "# Other" and elsewhere.relative_to(out).parts[0] == "outside"
 
 
@@ -133,7 +133,7 @@ def test_one_plan_named_twice_is_rendered_once(tmp_path, monkeypatch):
     jobs = batch.plan_jobs([Path("clinic/smith/plan.iptplan"),
                             Path("clinic/../clinic/smith/plan.iptplan")],
                            Path("out"), "md", None, ())
-    assert [job.out_dir for job in jobs] == [str(Path("out/clinic/smith/plan"))]
+    assert [job.out_dir for job in jobs] == [str(Path("out/clinic/smith/plan.iptplan"))]
 
 
 # --- 10. output that cannot be written is an error, not a traceback or a success ---------
@@ -225,7 +225,7 @@ def test_a_named_pipe_is_reported_not_waited_on(with_fifo, args):
     assert "Traceback" not in done.stdout + done.stderr
     if args[0] == "render":
         rendered = (with_fifo.parent / "out").rglob("session-16.md")
-        assert [p.parent.name for p in rendered] == ["good"]
+        assert [p.parent.name for p in rendered] == ["good.iptplan"]
 
 
 def test_a_device_is_not_read_as_a_plan(tmp_path):
@@ -257,3 +257,30 @@ def test_a_named_pipe_among_protocol_profiles_is_reported_not_waited_on(tmp_path
                           text=True, timeout=30)
     assert ("ours       (cannot be used: it cannot be read (a named pipe, not a regular file))"
             in done.stdout)
+
+
+def test_a_plan_and_a_folder_of_the_same_name_never_nest(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write_plan(Path("clinic/jones.iptplan"), "Jones")
+    write_plan(Path("clinic/jones/partner.iptplan"), "Partner")
+    write_plan(Path("clinic/a.iptplan"), "A")
+    write_plan(Path("clinic/a/session-01.md.iptplan"), "Named like an agenda")
+    folders = folders_by_title(["clinic"], Path("out"))
+    assert len(set(folders.values())) == 4
+    for one in folders.values():
+        for other in folders.values():
+            assert one == other or one not in other.parents  # no plan's folder holds another's
+
+
+def test_a_folder_that_holds_another_plans_agendas_is_refused(tmp_path, monkeypatch):
+    for clinic, name in (("clinicA", "Smith of clinic A"), ("clinicB", "Smith of clinic B")):
+        write_plan(tmp_path / clinic / "smith" / "plan.iptplan", name)
+    monkeypatch.chdir(tmp_path / "clinicA")
+    assert runner.invoke(app, ["render", "smith/plan.iptplan", "-o", "../out"]).exit_code == 0
+    monkeypatch.chdir(tmp_path / "clinicB")  # the same relative path, another client
+    result = runner.invoke(app, ["render", "smith/plan.iptplan", "-o", "../out"])
+    assert result.exit_code == 1
+    assert "it holds the agendas of another plan file" in result.output
+    assert title_in(tmp_path / "out" / "smith" / "plan.iptplan") == "# Smith of clinic A"
+    monkeypatch.chdir(tmp_path / "clinicA")  # its own plan still renders there
+    assert runner.invoke(app, ["render", "smith/plan.iptplan", "-o", "../out"]).exit_code == 0
