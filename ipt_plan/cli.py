@@ -307,8 +307,8 @@ def export(
     ics: one event per session of the course at its scheduled date, time and length, skips
     applied. Each session keeps its UID when the plan is edited, so importing the new file
     updates the events instead of adding copies (renaming a plan without an `id` line
-    starts new ones). Events carry the phase and the techniques' names, nothing that
-    identifies the client (add --label to tell plans apart).
+    starts new ones). Events carry the phase and whether a scale is due: nothing that
+    identifies the client or their problem (add --label to tell plans apart).
 
     fhir: a Bundle with a CarePlan (an activity per session, linked to its goals) and a
     Goal per focus goal. The client ID is never written; name the patient with --subject.

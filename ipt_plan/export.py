@@ -180,18 +180,15 @@ def _event_summary(session: SessionAgenda, label: str | None) -> str:
 
 
 def _event_description(session: SessionAgenda) -> str:
-    """The phase and the session's main activities, by their catalogue names. Calendars are
-    often synced to other services, so nothing here identifies the client or their
-    problems: no text the clinician wrote (titles, goals, details), no focus names (a
-    focus is often named after a person) and no file name."""
-    activities = _unique([i.label for i in (*session.techniques, *session.routine)])
+    """The phase and how many sessions remain. Calendars are often synced to other
+    services, so nothing here identifies the client or their problems: no text the
+    clinician wrote, no focus names (often a person's), no file name, and no technique or
+    scale either ("facilitate mourning", the EPDS, say what the client lives through).
+    The agendas hold the rest."""
     lines = [" ".join(filter(None, (f"{session.phase_label}.", _remaining(session))))]
-    if activities:
-        lines.append("Activities: " + "; ".join(activities) + ".")
-    if session.homework_given:
-        lines.append("Homework to set.")
     if session.measures_due:
-        lines.append("Rating scales: " + ", ".join(m.name for m in session.measures_due) + ".")
+        lines.append("A rating scale is due.")
+    lines.append("The session's agenda: from ipt-plan render.")
     return "\n".join(lines)
 
 

@@ -273,13 +273,26 @@ def test_calendar_events_carry_nothing_about_the_client(path):
             assert not re.search(rf"(?<![\w-]){re.escape(text)}(?![\w-])", shown), text
 
 
-def test_the_description_names_phase_and_techniques_only():
+def test_the_description_names_the_phase_only():
     six = next(e for e in calendar(REFERENCE).events if str(e["UID"]).startswith("session-6."))
     assert str(six["DESCRIPTION"]) == (
         "Middle phase. 10 sessions remain after this one.\n"
-        "Activities: Role play; Symptom review; Homework review; Linking mood to events.\n"
-        "Rating scales: PHQ-9.")
+        "A rating scale is due.\n"
+        "The session's agenda: from ipt-plan render.")
     assert str(six["SUMMARY"]) == "IPT session 6 of 16 (middle phase)"
+
+
+def test_no_event_names_a_technique_or_a_scale():
+    """'Facilitate mourning' says bereavement, the EPDS says a new mother: neither belongs
+    in a calendar that may be synced elsewhere."""
+    from ipt_plan.knowledge import catalogue
+
+    cat = catalogue()
+    words = [t.label for t in cat.techniques.values()] + list(cat.measures)
+    for plan in sorted(PLANS.glob("*.iptplan")):
+        for event in calendar(plan).events:
+            text = str(event["DESCRIPTION"]) + str(event["SUMMARY"])
+            assert not [w for w in words if w in text], (plan.name, text)
 
 
 def test_a_label_is_what_tells_clients_apart():
