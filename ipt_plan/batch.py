@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from . import collector, files
+from .codes import INTERNAL_ERROR
 from .loader import load_file
 from .outdir import current_folder, plan_folder, write_documents
 from .paths import expand
@@ -111,8 +112,9 @@ def render_plan(job: PlanJob) -> PlanOutcome:
                            problem=f"cannot write {where}: {err.strerror or err}")
     except Exception as err:  # noqa: BLE001 - one plan's failure must not stop the batch
         return PlanOutcome(job.plan_file, job.out_dir,
-                           problem=f"ipt-plan failed on this plan ({type(err).__name__}: {err}); "
-                                   "please report this, with the plan if you can share it")
+                           problem=f"ipt-plan failed on this plan [{INTERNAL_ERROR}] "
+                                   f"({type(err).__name__}: {err}); please report this, with "
+                                   "the plan if you can share it")
     return PlanOutcome(job.plan_file, job.out_dir, written=written, unchanged=unchanged,
                        removed=removed)
 

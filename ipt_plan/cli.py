@@ -13,7 +13,13 @@ from typing import List, Optional
 import typer
 
 from .version import __version__
-from .wording import plural, visible, visible_lines
+from .wording import plural, visible_lines
+
+
+def say(text: str, **options) -> None:
+    """typer.echo, with every control character a plan, a profile or a file name may
+    carry shown as an escape (wording.visible): a message never drives the terminal."""
+    typer.echo(visible_lines(text), **options)
 
 app = typer.Typer(
     name="ipt-plan",
@@ -46,7 +52,7 @@ class Colour(str, Enum):
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"ipt-plan {__version__}")
+        say(f"ipt-plan {__version__}")
         raise typer.Exit()
 
 
@@ -104,7 +110,7 @@ def check(
 
     results = check_paths(paths, protocols or (), jobs or os.cpu_count() or 1)
     if not results:  # folders with no plan in them: silence would read as "all clean"
-        typer.echo(f"ipt-plan: no plans (*.iptplan) found in {', '.join(paths)}", err=True)
+        say(f"ipt-plan: no plans (*.iptplan) found in {', '.join(paths)}", err=True)
         raise typer.Exit(2)
     if output_format is OutputFormat.text:
         style = report.Style(report.use_colour(colour.value, sys.stdout))
@@ -123,7 +129,7 @@ def rules() -> None:
     from .rules import RULES
 
     for r in sorted(RULES.values(), key=lambda r: r.code):
-        typer.echo(f"{r.code}  {r.severity.value:<7}  {r.name:<26} {r.summary}")
+        say(f"{r.code}  {r.severity.value:<7}  {r.name:<26} {r.summary}")
 
 
 @app.command()
@@ -133,10 +139,10 @@ def explain(code: str = typer.Argument(..., help="A rule code, such as IPT203.")
 
     r = RULES.get(code.upper())
     if r is None:
-        typer.echo(f"ipt-plan: there is no rule {code}; `ipt-plan rules` lists them", err=True)
+        say(f"ipt-plan: there is no rule {code}; `ipt-plan rules` lists them", err=True)
         raise typer.Exit(2)
     indent = lambda text: "\n".join("    " + line for line in text.splitlines())  # noqa: E731
-    typer.echo(f"{r.code} ({r.name}), {r.severity.value} by default\n\n{r.summary}.\n\n"
+    say(f"{r.code} ({r.name}), {r.severity.value} by default\n\n{r.summary}.\n\n"
                f"Why:\n{indent(r.rationale)}\n\nSource: {r.source}\n\n"
                f"Fails:\n{indent(r.bad_example)}\n\nPasses:\n{indent(r.good_example)}")
 
@@ -154,17 +160,17 @@ def protocols(
     if show is not None:
         profile = found.get(show)
         if profile is None or isinstance(profile, ProfileError):
-            typer.echo(f"ipt-plan: no usable protocol '{show}'; known: {', '.join(found)}", err=True)
+            say(f"ipt-plan: no usable protocol '{show}'; known: {', '.join(found)}", err=True)
             raise typer.Exit(2)
-        typer.echo(Path(profile.path).read_text(encoding="utf-8"), nl=False)
+        say(Path(profile.path).read_text(encoding="utf-8"), nl=False)
         return
     for name, profile in found.items():
         if isinstance(profile, ProfileError):
-            typer.echo(f"{name:<10} (cannot be used: {profile})")
+            say(f"{name:<10} (cannot be used: {profile})")
             continue
         low, high = profile.sessions
         count = str(low) if low == high else f"{low}-{high}"
-        typer.echo(f"{name:<10} {count:>5} sessions  {profile.title}\n{'':<10} source: {profile.source}")
+        say(f"{name:<10} {count:>5} sessions  {profile.title}\n{'':<10} source: {profile.source}")
 
 
 @app.command()
@@ -174,7 +180,7 @@ def techniques() -> None:
 
     for t in catalogue().techniques.values():
         area = f" [{t.area}]" if t.area else ""
-        typer.echo(f"{t.name:<26} {', '.join(t.phases)}{area}\n{'':<26} {t.description}")
+        say(f"{t.name:<26} {', '.join(t.phases)}{area}\n{'':<26} {t.description}")
 
 
 class AgendaFormat(str, Enum):
@@ -239,7 +245,7 @@ def render(
         outcome = batch.run(paths, out, agenda_format.value, templates, jobs, protocols or (),
                             on_outcome=progress.update, on_start=progress.start)
     except (batch.UsageError, TemplateProblem) as err:
-        typer.echo(f"ipt-plan: {err}", err=True)
+        say(f"ipt-plan: {err}", err=True)
         raise typer.Exit(2)
     finally:
         progress.finish()
@@ -330,7 +336,7 @@ def export(
     from .loader import load_file
 
     def usage_error(message: str) -> typer.Exit:
-        typer.echo(f"ipt-plan: {message}", err=True)
+        say(f"ipt-plan: {message}", err=True)
         return typer.Exit(2)
 
     # Options first: a mistyped zone is a usage error whatever state the plan is in.
@@ -362,10 +368,10 @@ def export(
     except exporting.OptionError as err:
         raise usage_error(str(err))
     except exporting.ExportError as err:
-        typer.echo(f"ipt-plan: {err}", err=True)
+        say(f"ipt-plan: {err}", err=True)
         raise typer.Exit(1)
     except (OverflowError, ValueError) as err:  # dates at the very ends of the calendar
-        typer.echo(f"ipt-plan: {plan}: its dates cannot be written in this format ({err}); "
+        say(f"ipt-plan: {plan}: its dates cannot be written in this format ({err}); "
                    "check the schedule's first date", err=True)
         raise typer.Exit(1)
     if out is None:
@@ -415,10 +421,10 @@ def fmt(
 
     files, missing = expand(paths)
     if missing:
-        typer.echo(visible(f"ipt-plan: no such file or folder: {', '.join(missing)}"), err=True)
+        say(f"ipt-plan: no such file or folder: {', '.join(missing)}", err=True)
         raise typer.Exit(2)
     if not files:
-        typer.echo("ipt-plan: no .iptplan files found; nothing to format", err=True)
+        say("ipt-plan: no .iptplan files found; nothing to format", err=True)
         return
     style = report.Style(report.use_colour("auto", sys.stderr))
     changed = unchanged = failed = unwritten = 0
@@ -443,21 +449,21 @@ def fmt(
                              if sys.stdout.isatty() else changes)
         if check_only or diff:
             note = f" ({result.encoding_note})" if result.encoding_note else ""
-            typer.echo(visible(f"would reformat {result.path}{note}"), err=True)
+            say(f"would reformat {result.path}{note}", err=True)
             continue
         try:
             formatter.write_formatted(result, cleared)
         except OSError as err:
             changed, unwritten = changed - 1, unwritten + 1
-            typer.echo(visible(f"ipt-plan: cannot write {result.path}: {err.strerror or err}"), err=True)
+            say(f"ipt-plan: cannot write {result.path}: {err.strerror or err}", err=True)
             continue
-        typer.echo(visible(f"reformatted {result.path}"), err=True)
+        say(f"reformatted {result.path}", err=True)
     done = (f"{plural(changed, 'file')} would be reformatted" if check_only or diff
             else f"reformatted {plural(changed, 'file')}")
     summary = f"{done}, {unchanged} unchanged"
     if failed or unwritten:
         summary += f", {failed + unwritten} not formatted (see above)"
-    typer.echo(summary, err=True)
+    say(summary, err=True)
     # A file that could not be written (or was refused) is as a usage error: the run did
     # not do what was asked, whatever else it found.
     raise typer.Exit(2 if unwritten else 1 if failed or (check_only and changed) else 0)
@@ -569,7 +575,7 @@ def new(
     if out is not None and means_standard_output(out):
         out = None
     if out is not None and out.exists() and not force:
-        typer.echo(f"ipt-plan: {out} already exists; choose another name, or add --force "
+        say(f"ipt-plan: {out} already exists; choose another name, or add --force "
                    "to replace it", err=True)
         raise typer.Exit(2)
     try:
@@ -577,10 +583,10 @@ def new(
                           sessions=sessions, protocol_dirs=dirs,
                           path=str(out) if out is not None else "<new plan>")
     except SkeletonError as err:
-        typer.echo(f"ipt-plan: {err}", err=True)
+        say(f"ipt-plan: {err}", err=True)
         raise typer.Exit(2)
     for note in result.notes:
-        typer.echo(f"ipt-plan: note: {note}", err=True)
+        say(f"ipt-plan: note: {note}", err=True)
     if out is None:
         sys.stdout.write(result.text)
     else:
@@ -589,12 +595,12 @@ def new(
         try:
             write_atomically(out, result.text.encode("utf-8"))
         except OSError as err:
-            typer.echo(f"ipt-plan: cannot write {out}: {err.strerror or err}", err=True)
+            say(f"ipt-plan: cannot write {out}: {err.strerror or err}", err=True)
             raise typer.Exit(2)
-        typer.echo(f"wrote {out}: replace the texts in brackets, then run: ipt-plan check "
+        say(f"wrote {out}: replace the texts in brackets, then run: ipt-plan check "
                    f"{out}", err=True)
     if result.diagnostics:
-        typer.echo(f"ipt-plan: this skeleton does not check clean against the {protocol} "
+        say(f"ipt-plan: this skeleton does not check clean against the {protocol} "
                    "profile; fix these:\n", err=True)
         lines = result.text.split("\n")
         typer.echo("\n\n".join(report.format_diagnostic(d, lines) for d in result.diagnostics),

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
 from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateSyntaxError
+from markupsafe import Markup
 from jinja2.exceptions import SecurityError, TemplateNotFound, UndefinedError
 from jinja2.filters import do_format as _format_filter
 from jinja2.filters import do_indent as _indent_filter
@@ -37,7 +38,7 @@ from jinja2.compiler import CodeGenerator
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment, safe_range
 
 from . import agenda
-from .wording import did_you_mean, plural
+from .wording import did_you_mean, plural, visible_lines
 from .agenda import Course, course_from_result
 from .resources import resource_dir
 
@@ -270,6 +271,15 @@ class _AgendaSandbox(ImmutableSandboxedEnvironment):
         return wrapped
 
 
+def _shown(value):
+    """A text from the plan as an agenda prints it: control characters as escapes, so that
+    `cat session-01.md` cannot drive a terminal, and a file name that is not UTF-8 still
+    written (wording.visible). Markup (HTML a macro made) was shown part by part."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return visible_lines(value)
+    return value
+
+
 @lru_cache(maxsize=16)
 def environment(fmt: str, templates: Path | None = None) -> SandboxedEnvironment:
     """The sandbox for one format: the user's template folder first, then the built-in one.
@@ -282,6 +292,7 @@ def environment(fmt: str, templates: Path | None = None) -> SandboxedEnvironment
         loader=ChoiceLoader([FileSystemLoader(folder) for folder in folders]),
         undefined=StrictUndefined, autoescape=fmt == "html",
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.finalize = _shown  # every value a template prints
     env.filters["plural"] = plural  # `3|plural("session")` is "3 sessions"
     env.filters["cell"] = _markdown_cell
     env.filters = {name: _bounded_filter(func) for name, func in env.filters.items()}

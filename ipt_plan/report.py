@@ -11,7 +11,7 @@ from typing import Iterable
 from .version import __version__
 from .diagnostics import Diagnostic, Severity
 from .result import Result
-from .wording import plural, visible, visible_lines
+from .wording import encodable, plural, visible, visible_lines
 
 JSON_FORMAT_VERSION = 1
 # Past this many in one file, text output stops and says how many more there are: the
@@ -100,11 +100,11 @@ def format_json(results: Iterable[Result]) -> str:
         "version": JSON_FORMAT_VERSION,
         "files": [
             {
-                "path": r.path,
+                "path": encodable(r.path),
                 "protocol": r.profile.name if r.profile else None,
                 "errors": len(r.errors),
                 "warnings": len(r.warnings),
-                "diagnostics": [d.as_dict() for d in r.diagnostics],
+                "diagnostics": [{**d.as_dict(), "path": encodable(d.path)} for d in r.diagnostics],
             }
             for r in results
         ],
@@ -117,7 +117,7 @@ def format_json(results: Iterable[Result]) -> str:
 def _uri(path: str) -> str:
     from urllib.parse import quote  # only SARIF needs it; keep it off the path of `check`
 
-    return quote(Path(path).as_posix(), safe="/:")
+    return quote(os.fsencode(Path(path).as_posix()), safe="/:")  # a name's own bytes
 
 
 def format_sarif(results: Iterable[Result]) -> str:

@@ -56,10 +56,15 @@ def _invisible_characters() -> dict[int, str]:
     marks that reorder the text around them or break a line."""
     codes = [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0), 0x061C, 0x200E, 0x200F,
              *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x2028, 0x2029]
-    return {c: (f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}") for c in codes if c != 0x09}
+    shown = {c: (f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}") for c in codes if c != 0x09}
+    # A file name that is not UTF-8 reaches Python with its odd bytes as surrogates
+    # (U+DC80 to U+DCFF): shown as the bytes they stand for, and writable as UTF-8.
+    shown.update({0xDC00 + byte: f"\\x{byte:02x}" for byte in range(0x80, 0x100)})
+    return shown
 
 
 INVISIBLE = _invisible_characters()
+_UNDECODED = {c: shown for c, shown in INVISIBLE.items() if 0xDC80 <= c <= 0xDCFF}
 
 
 def visible(text: str) -> str:
@@ -69,6 +74,15 @@ def visible(text: str) -> str:
     return text.translate(INVISIBLE)
 
 
+_INVISIBLE_BUT_LINE_BREAKS = {c: shown for c, shown in INVISIBLE.items() if c != 0x0A}
+
+
 def visible_lines(text: str) -> str:
     """`visible`, keeping the line breaks."""
-    return "\n".join(visible(line) for line in text.split("\n"))
+    return text.translate(_INVISIBLE_BUT_LINE_BREAKS)
+
+
+def encodable(text: str) -> str:
+    """A file name as text that can be written as UTF-8: the bytes of a name that is not
+    UTF-8 written out as `\\x9b` (for JSON and SARIF, which keep every other character)."""
+    return text.translate(_UNDECODED)

@@ -3,6 +3,8 @@ file names are shown as escapes in every text output, and carets stay under thei
 
 from __future__ import annotations
 
+import os
+
 from typer.testing import CliRunner
 
 from ipt_plan.cli import app
@@ -68,3 +70,49 @@ def test_file_names_with_control_characters_are_shown_escaped(tmp_path):
 def test_visible_leaves_ordinary_text_alone():
     text = "Zoë's \"sister\" – 50 min\tat 10:00 🙂"
     assert visible(text) == text
+
+
+def test_every_message_naming_a_path_shows_its_escapes(tmp_path):
+    odd = tmp_path / "d\x1b[2Jx"
+    odd.mkdir()
+    for args in (("check", odd), ("export", odd / "p.iptplan", "-f", "json"), ("new", "--focus", "grief", "-o", odd),
+                 ("new", "--focus", "grief", "-o", odd / "missing" / "p.iptplan")):
+        result = invoke(*args)
+        assert result.exit_code == 2, args
+        assert raw_controls(result.output) == set(), (args, result.output)
+        assert "d\\x1b[2Jx" in result.output, args
+
+
+def test_agendas_show_a_plans_control_characters_as_escapes(tmp_path):
+    from conftest import REFERENCE
+
+    plan = tmp_path / "plan.iptplan"
+    plan.write_text(REFERENCE.read_text(encoding="utf-8").replace(
+        'session 4 "The hospital appointment argument"', 'session 4 "Hidden \x1b[8mtext"'),
+        encoding="utf-8")
+    for fmt in ("md", "txt", "html"):
+        assert invoke("render", plan, "-o", tmp_path / "out", "-f", fmt).exit_code == 0
+        (session,) = (tmp_path / "out").rglob(f"session-04.{fmt}")
+        text = session.read_text(encoding="utf-8")
+        assert "\x1b" not in text and "hidden \\x1b[8mtext" in text.lower(), fmt
+
+
+def test_a_file_name_that_is_not_utf8_is_shown_and_written(tmp_path):
+    from conftest import REFERENCE
+
+    name = os.fsdecode(b"a\x9bb.iptplan")  # the byte arrives as a surrogate
+    (tmp_path / name).write_bytes(REFERENCE.read_bytes())
+    for fmt in ("text", "json", "sarif", "github"):
+        result = invoke("check", "--format", fmt, tmp_path)
+        assert result.exit_code == 0 and not isinstance(result.exception, Exception) or \
+            isinstance(result.exception, SystemExit), (fmt, result.output)
+    bad = tmp_path / os.fsdecode(b"c\x9bd.iptplan")
+    bad.write_text('plan "x"\n', encoding="utf-8")
+    for fmt in ("text", "json", "sarif", "github"):
+        result = invoke("check", "--format", fmt, bad)
+        assert result.exit_code == 1 and isinstance(result.exception, SystemExit), (fmt, result.output)
+        shown = "c%9Bd.iptplan" if fmt == "sarif" else "c\\x9bd.iptplan"  # a URI, or escaped
+        assert shown in result.output.replace("\\\\", "\\"), fmt
+        result.output.encode("utf-8")  # writable as it is
+    rendered = invoke("render", tmp_path / name, "-o", tmp_path / "out")
+    assert rendered.exit_code == 0, rendered.output
