@@ -160,7 +160,7 @@ def run(paths: Iterable[str | os.PathLike], out: str | os.PathLike, fmt: str = "
         raise UsageError(f"the templates folder {templates} does not exist")
     out_dir = Path(out)
     try:
-        out_dir.mkdir(mode=files.PRIVATE_FOLDER, parents=True, exist_ok=True)
+        files.make_private_folders(out_dir)
     except OSError as err:
         raise UsageError(f"cannot make the output folder {out}: {err.strerror or err}") from None
     check_templates(fmt, template_dir)
@@ -168,11 +168,10 @@ def run(paths: Iterable[str | os.PathLike], out: str | os.PathLike, fmt: str = "
     plan_files, missing = expand(paths)
     jobs_list = plan_jobs(plan_files, out_dir, fmt, template_dir,
                           tuple(Path(d) for d in protocol_dirs))
-    # What killed runs left beside the plans' folders (where a first render's temporary
-    # folder goes): each folder once per run, here rather than per plan, since listing a
-    # shared folder per plan is quadratic.
-    for folder in dict.fromkeys([str(out_dir), *(os.path.dirname(j.out_dir) for j in jobs_list)]):
-        files.clear_leftovers(folder)
+    # What killed runs left in OUTDIR: here, once; the folders below it are cleared as they
+    # are opened, each once a process (files.open_below), never through a link.
+    files.new_run()
+    files.clear_leftovers(out_dir)
     if on_start:
         on_start(len(jobs_list))
     outcomes = []

@@ -120,11 +120,19 @@ def _lock(fd: int) -> bool:
     return os.fstat(fd).st_nlink > 0
 
 
-def _new_temp_file(dir_fd: int, name: str, mode: int) -> tuple[int, str]:
-    """A new, locked temporary file for `name`, with `mode` from its creation on."""
+def _new_temp(dir_fd: int, name: str, mode: int, folder: bool = False) -> tuple[int, str]:
+    """A new temporary file (or folder) for `name`, open and locked, with `mode` from its
+    creation on; made anew when a cleaner took it for a leftover before it was locked."""
     while True:
         temp = _temp_name(name)
-        fd = os.open(temp, _NEW_FILE, mode, dir_fd=dir_fd)
+        try:
+            if folder:
+                os.mkdir(temp, mode, dir_fd=dir_fd)
+                fd = os.open(temp, _FOLDER | os.O_NOFOLLOW, dir_fd=dir_fd)
+            else:
+                fd = os.open(temp, _NEW_FILE, mode, dir_fd=dir_fd)
+        except FileNotFoundError:  # the new folder was cleared before it could be opened
+            continue
         if _lock(fd):
             break
         os.close(fd)
@@ -135,7 +143,10 @@ def _new_temp_file(dir_fd: int, name: str, mode: int) -> tuple[int, str]:
             os.fchmod(fd, mode)
     except BaseException:
         os.close(fd)
-        _remove(dir_fd, temp)
+        if folder:
+            shutil.rmtree(temp, dir_fd=dir_fd, ignore_errors=True)
+        else:
+            _remove(dir_fd, temp)
         raise
     return fd, temp
 
@@ -183,7 +194,7 @@ def replace_in(dir_fd: int, name: str, data: bytes, shown: str, keep_links: bool
         _check_not_planted(old, os.fstat(dir_fd), shown)
     mode = stat.S_IMODE(old.st_mode) if old is not None else PRIVATE_FILE
     try:
-        fd, temp = _new_temp_file(dir_fd, name, mode & 0o777)
+        fd, temp = _new_temp(dir_fd, name, mode & 0o777)
     except OSError as err:
         err.filename = shown
         raise
@@ -229,11 +240,38 @@ def _symlink_refused(path: str | os.PathLike) -> RefusedWrite:
                               "it made, never through a link; remove the link and run again")
 
 
+def make_private_folders(path: str | os.PathLike) -> None:
+    """`mkdir -p`, every folder it makes private (0700): an output folder's name, and
+    those above it, may name a clinic's clients."""
+    missing = []
+    folder = Path(os.path.abspath(path))
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    for folder in reversed(missing):
+        try:
+            os.mkdir(folder, PRIVATE_FOLDER)
+        except FileExistsError:
+            pass
+    if not os.path.isdir(path):
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), os.fspath(path))
+
+
+# Folders of this process already cleared of what killed runs left: each once a run.
+_cleared: set[tuple[int, int]] = set()
+
+
+def new_run() -> None:
+    """A new run starts: every folder it opens is cleared again (once)."""
+    _cleared.clear()
+
+
 def open_below(root: str | os.PathLike, relative: Iterable[str]) -> int:
     """The folder `root/relative...`, open: `root` is the output folder the user named (a
     link there is theirs to choose); each folder below it is made private when missing
     (their names name clients) and opened without following a link, so a link planted
-    anywhere below `root` never sends a write elsewhere."""
+    anywhere below `root` never sends a write elsewhere. What killed runs left in each
+    folder opened is cleared, once a process."""
     fd = os.open(root, _FOLDER)
     shown = Path(root)
     try:
@@ -252,6 +290,10 @@ def open_below(root: str | os.PathLike, relative: Iterable[str]) -> int:
                 raise
             os.close(fd)
             fd = below
+            seen = os.fstat(fd)
+            if (seen.st_dev, seen.st_ino) not in _cleared:
+                _cleared.add((seen.st_dev, seen.st_ino))
+                _clear_in(fd, os.listdir(fd))
     except BaseException:
         os.close(fd)
         raise
@@ -279,16 +321,8 @@ def write_new_folder(folder: Path, contents: Iterable[tuple[str, bytes]],
 
 
 def _write_new_folder(parent_fd: int, name: str, contents: Iterable[tuple[str, bytes]]) -> bool:
-    while True:
-        temp = _temp_name(name)
-        os.mkdir(temp, PRIVATE_FOLDER, dir_fd=parent_fd)
-        temp_fd = os.open(temp, _FOLDER | os.O_NOFOLLOW, dir_fd=parent_fd)
-        if _lock(temp_fd):
-            break
-        os.close(temp_fd)
+    temp_fd, temp = _new_temp(parent_fd, name, PRIVATE_FOLDER, folder=True)
     try:
-        if stat.S_IMODE(os.fstat(temp_fd).st_mode) != PRIVATE_FOLDER:
-            os.fchmod(temp_fd, PRIVATE_FOLDER)
         for file_name, data in contents:
             with open(os.open(file_name, _NEW_FILE, PRIVATE_FILE, dir_fd=temp_fd), "wb") as handle:
                 handle.write(data)

@@ -39,7 +39,6 @@ import difflib
 import os
 from collections import Counter
 from dataclasses import fields, is_dataclass
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from . import source as source_stage
@@ -219,7 +218,10 @@ def _comment_texts(text: str) -> Counter[str]:
 
 def format_source(text: str, path: str = "<plan>") -> tuple[str | None, list[Diagnostic]]:
     """The plan in its canonical layout, or None and the reasons it cannot be formatted."""
-    text = source_stage.normalize(text)
+    return _format_normalized(source_stage.normalize(text), path)
+
+
+def _format_normalized(text: str, path: str) -> tuple[str | None, list[Diagnostic]]:
     statements, diagnostics = parse(text, path)
     if diagnostics:
         return None, diagnostics
@@ -259,11 +261,11 @@ def format_file(path: str | os.PathLike) -> FileFormat:
     read = source_stage.read(name)
     if read.text is None:
         return FileFormat(name, None, None, read.diagnostics, False)
-    formatted, diagnostics = format_source(read.text, name)
+    formatted, diagnostics = _format_normalized(read.text, name)  # read normalised it
     if formatted is None:
         return FileFormat(name, read.text, None, tuple(diagnostics), False)
-    try:
-        data = Path(name).read_bytes()
+    try:  # the bytes as saved, for what formatting changes beyond the layout
+        data = source_stage.read_regular(name)
     except OSError:  # gone since it was read: nothing to compare with or to write
         data = formatted.encode("utf-8")
     notes = []

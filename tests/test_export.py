@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 from conftest import PLANS, REFERENCE, ROOT
 from ipt_plan import export, load_file, load_string
 from ipt_plan.cli import app
-from ipt_plan.loader import Result
+from ipt_plan.result import Result
 from ipt_plan.schedule import session_dates
 
 BUNDLED = sorted(PLANS.glob("*.iptplan"))

@@ -4,7 +4,6 @@ mode; runs at once never break each other, and what a killed run left is cleared
 
 from __future__ import annotations
 
-import errno
 import fcntl
 import os
 import resource
@@ -502,3 +501,22 @@ def test_ones_own_link_in_a_shared_folder_is_followed(open_place):
     (shared / "link.json").symlink_to(real)
     assert export_json(shared / "link.json").exit_code == 0
     assert '"client": "A-0142"' in real.read_text()
+
+
+def test_outdir_and_the_folders_above_it_that_render_makes_are_private(tmp_path, umask_022):
+    out = tmp_path / "new" / "clinic" / "agendas"
+    assert invoke("render", REFERENCE, "-o", out).exit_code == 0
+    for folder in (tmp_path / "new", tmp_path / "new" / "clinic", out):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
+
+
+def test_leftovers_are_not_cleared_through_a_link_below_outdir(tmp_path):
+    out = tmp_path / "out"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    theirs = elsewhere / f".notes.md.deadbeef{TEMP_SUFFIX}"  # named like a leftover
+    theirs.write_text("someone else's file")
+    out.mkdir()
+    (out / plan_folder(REFERENCE).parts[0]).symlink_to(elsewhere, target_is_directory=True)
+    assert invoke("render", REFERENCE, "-o", out).exit_code == 1  # the link is refused
+    assert theirs.read_text() == "someone else's file"
