@@ -1,4 +1,4 @@
-"""Sixth stage: a checked plan as the agendas a clinician holds in each session.
+"""Output: a checked plan as the agendas a clinician holds in each session.
 
 Pure data, no templating: `build_course` turns a plan and its protocol profile into a
 `Course` (the header, the schedule table, the foci, the phases) holding one

@@ -1,4 +1,4 @@
-"""Third stage: the parsed lines, in order, assembled into a typed `Plan`.
+"""The builder: the parsed lines, in order, assembled into a typed `Plan`.
 
 Keywords give the structure: a goal belongs to the focus above it, an activity to the
 session (or `every session` block) above it. Lines in the wrong place and things defined

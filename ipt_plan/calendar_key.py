@@ -1,4 +1,4 @@
-"""Part of the eighth stage: the user's own secret that calendar UIDs are made with.
+"""For the calendar export: the user's own secret that calendar UIDs are made with.
 
 A calendar is often synced to other services, so an event's UID must not let anyone work
 out the client or the plan: for a plan without an `id` line it is a keyed hash (HMAC) of

@@ -1,4 +1,4 @@
-"""Eighth stage: a checked plan in the formats other systems read.
+"""Output: a checked plan in the formats other systems read.
 
     result = ipt_plan.load_file("plans/caregiver-dispute.iptplan")
     export.to_ics(result, tz="Europe/London", label="Ms A")   # the clinician's calendar

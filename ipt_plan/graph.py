@@ -1,4 +1,4 @@
-"""Fourth stage: the plan as a networkx graph, which the rules walk.
+"""The plan graph: the plan as a networkx graph, which the rules walk.
 
 Nodes (a tuple id, with `kind` and, but for the plan node, the model object in `obj`; see
 build_graph for the activity nodes' other attributes):

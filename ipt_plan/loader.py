@@ -21,7 +21,7 @@ from .codes import INTERNAL_ERROR
 from .config import Config, config_for
 from .diagnostics import Diagnostic, Severity
 from .graph import build_graph
-from .knowledge import DEFAULT_PROTOCOL, ProtocolProblem, catalogue, find_profile, resolve_profile
+from .knowledge import DEFAULT_PROTOCOL, Profile, ProtocolProblem, catalogue, resolve_profile
 from .parser import parse
 from .result import Result
 from .rules import Context, run
@@ -72,19 +72,21 @@ def _load_text(text: str, path: str, protocol_dirs: Iterable[Path], config: Conf
     diagnostics.extend(built)
     base = Path(path).parent if path and not path.startswith("<") else Path.cwd()
     word = plan.protocol
-    try:
-        profile = resolve_profile(word.text if word else None, base, dirs)
-    except ProtocolProblem as problem:
-        profile = None
-        diagnostics.append(Diagnostic.at(problem.code, Severity.ERROR, problem.message, path,
-                                         word.loc if word else None, problem.hint))
-    if plan.protocol is None and any(isinstance(st, BrokenLine) and st.first_word == "protocol"
-                                     for st in statements):
-        profile = None  # the plan names a protocol we could not read: do not assume `ipt`
+    profile: Profile | None = None
+    # A plan whose protocol line could not be read has no profile: `ipt` is not assumed.
+    unreadable = word is None and any(isinstance(st, BrokenLine) and st.first_word == "protocol"
+                                      for st in statements)
+    if not unreadable:
+        try:
+            profile = resolve_profile(word.text if word else None, base, dirs)
+        except ProtocolProblem as problem:
+            diagnostics.append(Diagnostic.at(problem.code, Severity.ERROR, problem.message,
+                                             path, word.loc if word else None, problem.hint))
     cat = catalogue()
     graph = build_graph(plan, cat)
     if any(not isinstance(st, BrokenLine) for st in statements):  # else nothing to check
-        context = Context(plan, profile or find_profile(DEFAULT_PROTOCOL), cat, graph)
+        # Rules that need no profile still run against `ipt` when the plan's is unusable.
+        context = Context(plan, profile or resolve_profile(DEFAULT_PROTOCOL, base), cat, graph)
         diagnostics.extend(run(context, path, profile_usable=profile is not None))
     diagnostics = config.apply(suppress.apply(diagnostics, text, path)) + list(config.problems)
     diagnostics.sort(key=lambda d: d.sort_key)

@@ -1,4 +1,4 @@
-"""Second stage: text to a list of typed statements (statements.py), one per line, plus
+"""The parser: text to a list of typed statements (statements.py), one per line, plus
 syntax errors (syntax_errors.py says them in words).
 
 The whole file is parsed in one pass when it is well formed. When it is not, each line is
@@ -53,7 +53,9 @@ class _Statements:
         self.lines = lines
         self.offset = offset
 
-    def transform(self, tree: Tree):
+    def transform(self, tree: Tree) -> list[Statement] | Statement | Cadence:
+        """A subtree's record: the statements of the file (or line), one statement, or a
+        schedule line's cadence, by the handler named after the grammar rule."""
         children = [self.transform(c) if isinstance(c, Tree) else c for c in tree.children]
         return getattr(self, tree.data)(children)
 

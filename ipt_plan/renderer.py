@@ -1,4 +1,4 @@
-"""Seventh stage: agendas laid out as Markdown, HTML or plain text by Jinja2 templates.
+"""Output: agendas laid out as Markdown, HTML or plain text by Jinja2 templates.
 
 The only module that imports jinja2. Templates run in Jinja's sandbox with
 `StrictUndefined`, so a user's template can read the agenda records and nothing else, and

@@ -1,4 +1,4 @@
-"""First stage: bytes on disk to the text the parser reads, or a clear reason why not."""
+"""The source: bytes on disk to the text the parser reads, or a clear reason why not."""
 
 from __future__ import annotations
 

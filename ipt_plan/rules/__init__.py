@@ -1,4 +1,4 @@
-"""Fifth stage: the rules. `registry` holds the registry, the `Context` a check reads and
+"""The rules. `registry` holds the registry, the `Context` a check reads and
 the runner; each family of rules has its own module, and importing this package imports
 them all, so the registry is complete:
 
