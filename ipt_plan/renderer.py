@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
 from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateSyntaxError
-from markupsafe import Markup
 from jinja2.exceptions import SecurityError, TemplateNotFound, UndefinedError
 from jinja2.filters import do_format as _format_filter
 from jinja2.filters import do_indent as _indent_filter
@@ -274,8 +273,9 @@ class _AgendaSandbox(ImmutableSandboxedEnvironment):
 def _shown(value):
     """A text from the plan as an agenda prints it: control characters as escapes, so that
     `cat session-01.md` cannot drive a terminal, and a file name that is not UTF-8 still
-    written (wording.visible). Markup (HTML a macro made) was shown part by part."""
-    if isinstance(value, str) and not isinstance(value, Markup):
+    written (wording.visible_lines). Markup (HTML a macro made) was shown part by part.
+    Called for every value printed: most are printable as they are, a test in C."""
+    if type(value) is str and not value.isprintable():
         return visible_lines(value)
     return value
 
