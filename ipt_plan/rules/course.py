@@ -12,7 +12,7 @@ from ..knowledge import Profile
 from ..model import PHASE_ORDER, Plan
 from ..schedule import course_weeks, slots
 from ..wording import joined, plural, span
-from .registry import ERROR, WARNING, Check, Context, Finding, rule
+from .registry import A_CLEAN_COURSE, ERROR, WARNING, Check, Context, Finding, rule
 
 
 def _phase_examples(missing: list[str], profile: Profile, plan: Plan) -> list[str]:
@@ -73,31 +73,7 @@ phase termination sessions 14-16
   session 16
     relapse_prevention
 """,
-      good="""
-plan "Ms. A: caregiving conflict with her sister"
-  protocol ipt
-
-focus sister: role_dispute "Sister Anna directs the care of their mother"
-  stage renegotiation
-  goal "Say what I can and cannot do, calmly"
-
-phase initial sessions 1-3
-  session 2
-    interpersonal_inventory
-  session 3
-    formulation
-    treatment_contract
-
-phase middle sessions 4-13
-  session 5
-    communication_analysis
-
-phase termination sessions 14-16
-  session 14
-    termination_discussion
-  session 16
-    relapse_prevention
-""")
+      good=A_CLEAN_COURSE)
 def phase_order(ctx: Context) -> Iterator[Finding]:
     profile, plan = ctx.profile, ctx.plan
     allowed = profile.phases + profile.optional_phases
@@ -158,30 +134,7 @@ phase termination sessions 14-16
   session 16
     relapse_prevention
 """,
-      good="""
-plan "Ms. A: caregiving conflict with her sister"
-
-focus sister: role_dispute "Sister Anna directs the care of their mother"
-  stage renegotiation
-  goal "Say what I can and cannot do, calmly"
-
-phase initial sessions 1-3
-  session 2
-    interpersonal_inventory
-  session 3
-    formulation
-    treatment_contract
-
-phase middle sessions 4-13
-  session 5
-    communication_analysis
-
-phase termination sessions 14-16
-  session 14
-    termination_discussion
-  session 16
-    relapse_prevention
-""",
+      good=A_CLEAN_COURSE,
       uses_profile=False)
 def session_numbering(ctx: Context) -> Iterator[Finding]:
     expected = None
@@ -245,31 +198,7 @@ phase termination sessions 16-18    # 18 sessions in all
   session 18
     relapse_prevention
 """,
-      good="""
-plan "Ms. A: caregiving conflict with her sister"
-  protocol ipt
-
-focus sister: role_dispute "Sister Anna directs the care of their mother"
-  stage renegotiation
-  goal "Say what I can and cannot do, calmly"
-
-phase initial sessions 1-3
-  session 2
-    interpersonal_inventory
-  session 3
-    formulation
-    treatment_contract
-
-phase middle sessions 4-13
-  session 5
-    communication_analysis
-
-phase termination sessions 14-16
-  session 14
-    termination_discussion
-  session 16
-    relapse_prevention
-""")
+      good=A_CLEAN_COURSE)
 def session_count(ctx: Context) -> Iterator[Finding]:
     if not ctx.plan.phases or ctx.course_cut:
         return
@@ -325,31 +254,7 @@ phase termination sessions 14-16
   session 16
     relapse_prevention
 """,
-     good="""
-plan "Ms. A: caregiving conflict with her sister"
-  protocol ipt
-
-focus sister: role_dispute "Sister Anna directs the care of their mother"
-  stage renegotiation
-  goal "Say what I can and cannot do, calmly"
-
-phase initial sessions 1-3
-  session 2
-    interpersonal_inventory
-  session 3
-    formulation
-    treatment_contract
-
-phase middle sessions 4-13
-  session 5
-    communication_analysis
-
-phase termination sessions 14-16
-  session 14
-    termination_discussion
-  session 16
-    relapse_prevention
-""")(
+     good=A_CLEAN_COURSE)(
     _phase_length_rule("initial", lambda p: p.initial_sessions))
 
 
@@ -384,31 +289,7 @@ phase termination sessions 11-16    # six sessions
   session 16
     relapse_prevention
 """,
-      good="""
-plan "Ms. A: caregiving conflict with her sister"
-  protocol ipt
-
-focus sister: role_dispute "Sister Anna directs the care of their mother"
-  stage renegotiation
-  goal "Say what I can and cannot do, calmly"
-
-phase initial sessions 1-3
-  session 2
-    interpersonal_inventory
-  session 3
-    formulation
-    treatment_contract
-
-phase middle sessions 4-13
-  session 5
-    communication_analysis
-
-phase termination sessions 14-16
-  session 14
-    termination_discussion
-  session 16
-    relapse_prevention
-""")
+      good=A_CLEAN_COURSE)
 def termination_phase(ctx: Context) -> Iterator[Finding]:
     yield from _phase_length_rule("termination", lambda p: p.termination_sessions)(ctx)
     order = ctx.profile.phase_order

@@ -10,7 +10,7 @@ from .. import codes
 from ..graph import activity_node
 from ..model import PHASE_ORDER
 from ..wording import joined, plural
-from .registry import ERROR, WARNING, Context, Finding, rule
+from .registry import A_CLEAN_COURSE, ERROR, WARNING, Context, Finding, rule
 
 
 @rule(codes.INITIAL_TASKS, "initial-tasks", ERROR,
@@ -42,31 +42,7 @@ phase termination sessions 14-16
   session 16
     relapse_prevention
 """,
-      good="""
-plan "Ms. A: caregiving conflict with her sister"
-  protocol ipt
-
-focus sister: role_dispute "Sister Anna directs the care of their mother"
-  stage renegotiation
-  goal "Say what I can and cannot do, calmly"
-
-phase initial sessions 1-3
-  session 2
-    interpersonal_inventory
-  session 3
-    formulation
-    treatment_contract
-
-phase middle sessions 4-13
-  session 5
-    communication_analysis
-
-phase termination sessions 14-16
-  session 14
-    termination_discussion
-  session 16
-    relapse_prevention
-""")
+      good=A_CLEAN_COURSE)
 def initial_tasks(ctx: Context) -> Iterator[Finding]:
     initial = ctx.phases_of("initial")
     if not initial:
@@ -119,31 +95,7 @@ phase termination sessions 14-16
   session 16
     recognize_competence            # and no relapse_prevention
 """,
-      good="""
-plan "Ms. A: caregiving conflict with her sister"
-  protocol ipt
-
-focus sister: role_dispute "Sister Anna directs the care of their mother"
-  stage renegotiation
-  goal "Say what I can and cannot do, calmly"
-
-phase initial sessions 1-3
-  session 2
-    interpersonal_inventory
-  session 3
-    formulation
-    treatment_contract
-
-phase middle sessions 4-13
-  session 5
-    communication_analysis
-
-phase termination sessions 14-16
-  session 14
-    termination_discussion
-  session 16
-    relapse_prevention
-""")
+      good=A_CLEAN_COURSE)
 def termination_tasks(ctx: Context) -> Iterator[Finding]:
     termination = ctx.phases_of("termination")
     if not termination:
@@ -394,31 +346,7 @@ phase termination sessions 14-16
     termination_discussion          # first raised at the last session
     relapse_prevention
 """,
-      good="""
-plan "Ms. A: caregiving conflict with her sister"
-  protocol ipt
-
-focus sister: role_dispute "Sister Anna directs the care of their mother"
-  stage renegotiation
-  goal "Say what I can and cannot do, calmly"
-
-phase initial sessions 1-3
-  session 2
-    interpersonal_inventory
-  session 3
-    formulation
-    treatment_contract
-
-phase middle sessions 4-13
-  session 5
-    communication_analysis
-
-phase termination sessions 14-16
-  session 14
-    termination_discussion
-  session 16
-    relapse_prevention
-""")
+      good=A_CLEAN_COURSE)
 def late_ending(ctx: Context) -> Iterator[Finding]:
     numbers = ctx.course_numbers
     mentions = [(first, a.loc.line, a) for a, first, _ in ctx.activities()

@@ -8,7 +8,7 @@ from typing import Iterator
 
 from .. import codes
 from ..wording import joined, plural, span
-from .registry import ERROR, WARNING, Context, Finding, rule
+from .registry import A_CLEAN_COURSE, ERROR, WARNING, Context, Finding, rule
 
 
 @rule(codes.FOCUS_COUNT, "focus-count", ERROR, "number of foci outside the protocol's range",
@@ -125,30 +125,7 @@ phase termination sessions 14-16
   session 16
     relapse_prevention
 """,
-      good="""
-plan "Ms. A: caregiving conflict with her sister"
-
-focus sister: role_dispute "Sister Anna directs the care of their mother"
-  stage renegotiation
-  goal "Say what I can and cannot do, calmly"
-
-phase initial sessions 1-3
-  session 2
-    interpersonal_inventory
-  session 3
-    formulation
-    treatment_contract
-
-phase middle sessions 4-13
-  session 5
-    communication_analysis
-
-phase termination sessions 14-16
-  session 14
-    termination_discussion
-  session 16
-    relapse_prevention
-""",
+      good=A_CLEAN_COURSE,
       uses_profile=False)
 def deficits_with_another(ctx: Context) -> Iterator[Finding]:
     foci = ctx.plan.foci
@@ -191,30 +168,7 @@ phase termination sessions 14-16
   session 16
     relapse_prevention
 """,
-      good="""
-plan "Ms. A: caregiving conflict with her sister"
-
-focus sister: role_dispute "Sister Anna directs the care of their mother"
-  stage renegotiation
-  goal "Say what I can and cannot do, calmly"
-
-phase initial sessions 1-3
-  session 2
-    interpersonal_inventory
-  session 3
-    formulation
-    treatment_contract
-
-phase middle sessions 4-13
-  session 5
-    communication_analysis
-
-phase termination sessions 14-16
-  session 14
-    termination_discussion
-  session 16
-    relapse_prevention
-""",
+      good=A_CLEAN_COURSE,
       uses_profile=False)
 def focus_not_worked(ctx: Context) -> Iterator[Finding]:
     working = ("middle",) if ctx.phases_of("middle") else ("maintenance",)
@@ -264,30 +218,7 @@ phase termination sessions 14-16
   session 16
     relapse_prevention
 """,
-      good="""
-plan "Ms. A: caregiving conflict with her sister"
-
-focus sister: role_dispute "Sister Anna directs the care of their mother"
-  stage renegotiation
-  goal "Say what I can and cannot do, calmly"
-
-phase initial sessions 1-3
-  session 2
-    interpersonal_inventory
-  session 3
-    formulation
-    treatment_contract
-
-phase middle sessions 4-13
-  session 5
-    communication_analysis
-
-phase termination sessions 14-16
-  session 14
-    termination_discussion
-  session 16
-    relapse_prevention
-""",
+      good=A_CLEAN_COURSE,
       uses_profile=False)
 def focus_detail(ctx: Context) -> Iterator[Finding]:
     for focus in ctx.plan.foci:

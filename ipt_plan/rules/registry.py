@@ -115,6 +115,34 @@ class Rule(NamedTuple):
     uses_profile: bool = True  # False: still runs when the plan's protocol is unusable
 
 
+# The passing example of every rule about the course's shape: a whole acute course that
+# checks clean. Each rule's own examples are whole plans too (`ipt-plan explain` shows them).
+A_CLEAN_COURSE = """
+plan "Ms. A: caregiving conflict with her sister"
+  protocol ipt
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+"""
+
 RULES: dict[str, Rule] = {}
 
 
