@@ -397,6 +397,15 @@ class ManagedFolder:
         except OSError:
             return False
 
+    def check_replaceable(self, name: str) -> None:
+        """RefusedWrite now if `name` could not be written (a link, a pipe...): a plan's
+        files are checked before the first is written, so none is left half-changed."""
+        try:
+            old = os.stat(name, dir_fd=self.fd, follow_symlinks=False)
+        except FileNotFoundError:
+            return
+        _check_replaceable(old, os.fspath(self.path / name), keep_links=False)
+
     def write(self, name: str, data: bytes) -> None:
         """Replace or add `name`. A hard link to an agenda is replaced, not written
         through: the other name (a backup made with `cp -al`, say) keeps what it had."""

@@ -136,6 +136,8 @@ def write_documents(out_dir: Path, documents: list[Document], fmt: str,
         # Opening the folder clears what killed runs left in it: once per run, as only
         # this plan's job writes this folder.
         with files.ManagedFolder(out_dir, parent_fd) as folder:
+            for name, _ in encoded + mark:
+                folder.check_replaceable(name)
             if mark:
                 recorded = folder.read(PLAN_MARK)
                 if recorded is not None and recorded != mark[0][1]:

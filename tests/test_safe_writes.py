@@ -520,3 +520,19 @@ def test_leftovers_are_not_cleared_through_a_link_below_outdir(tmp_path):
     (out / plan_folder(REFERENCE).parts[0]).symlink_to(elsewhere, target_is_directory=True)
     assert invoke("render", REFERENCE, "-o", out).exit_code == 1  # the link is refused
     assert theirs.read_text() == "someone else's file"
+
+
+def test_a_refused_file_leaves_the_plans_other_agendas_as_they_were(tmp_path, reference_text):
+    plan = tmp_path / "plan.iptplan"
+    plan.write_text(reference_text, encoding="utf-8")
+    out = tmp_path / "out"
+    assert invoke("render", plan, "-o", out).exit_code == 0
+    folder = out / plan_folder(plan)
+    before = tree(folder)
+    (folder / "session-16.md").unlink()
+    (folder / "session-16.md").symlink_to(tmp_path / "victim.txt")
+    plan.write_text(reference_text.replace("Ms. A:", "Ms. B:"), encoding="utf-8")  # all change
+    assert invoke("render", plan, "-o", out).exit_code == 1
+    after = tree(folder)
+    assert {name: data for name, data in after.items() if name != "session-16.md"} == {
+        name: data for name, data in before.items() if name != "session-16.md"}
