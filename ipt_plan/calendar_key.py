@@ -126,5 +126,7 @@ def calendar_key() -> bytes:
             _create(path)
         return _read(path)
     except OSError as err:
-        raise KeyFileError(f"cannot use the calendar key {path}: "
-                           f"{err.strerror or err}") from None
+        raise KeyFileError(f"cannot use the calendar key {path}: {err.strerror or err}; "
+                           "set IPT_PLAN_CONFIG_DIR to a private folder of yours to keep it "
+                           "there, or give the plan an `id` line (then no key is needed)"
+                           ) from None
