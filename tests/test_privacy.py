@@ -463,3 +463,12 @@ def test_the_readme_table_on_diagnostics(tmp_path, reference_text):
     for fmt in ("json", "sarif", "github"):
         result = invoke("check", broken, "--format", fmt)
         assert result.exit_code == 1 and goal not in result.stdout, fmt
+
+
+def test_a_key_that_cannot_be_made_says_what_to_do(monkeypatch):
+    from ipt_plan.calendar_key import KeyFileError, calendar_key
+
+    monkeypatch.setenv("IPT_PLAN_CONFIG_DIR", "/proc/ipt-plan-cannot-be-made-here")
+    with pytest.raises(KeyFileError) as caught:
+        calendar_key()
+    assert "set IPT_PLAN_CONFIG_DIR" in str(caught.value) and "`id` line" in str(caught.value)
