@@ -102,8 +102,9 @@ def render_plan(job: PlanJob) -> PlanOutcome:
             # Only what the report needs crosses back to the parent process.
             return PlanOutcome(job.plan_file, job.out_dir, check=result.for_report())
         documents = render(result, job.fmt, job.templates)
-        written, unchanged, removed = write_documents(Path(job.out_dir), documents, job.fmt,
-                                                      Path(job.out_root), job.plan_file)
+        written, unchanged, removed = write_documents(
+            Path(job.out_dir), documents, job.fmt, Path(job.out_root), job.plan_file,
+            result.plan.id)
     except TemplateProblem as problem:
         return PlanOutcome(job.plan_file, job.out_dir, problem=str(problem))
     except OSError as err:

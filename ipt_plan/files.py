@@ -73,14 +73,16 @@ def _check_replaceable(old: os.stat_result, shown: str, keep_links: bool) -> Non
 
 
 def _shared(folder: os.stat_result) -> bool:
-    """A folder others may write to (a shared /tmp, a team folder)."""
-    return bool(folder.st_mode & (stat.S_IWGRP | stat.S_IWOTH))
+    """A sticky folder others may write to, such as /tmp: anyone can put a file or a link
+    there, and only its maker can remove it. (A team folder, group-writable but not
+    sticky, is a folder of colleagues: their plans are formatted there as usual.)"""
+    return bool(folder.st_mode & stat.S_ISVTX and folder.st_mode & (stat.S_IWGRP | stat.S_IWOTH))
 
 
 def _check_not_planted(old: os.stat_result, folder: os.stat_result, shown: str) -> None:
-    """In a folder others can write to, a file that another user put there is not ours to
-    fill with health data: they chose its mode, and (run as root) its owner would be kept.
-    The kernel's protected_regular rule, applied whatever the machine's setting."""
+    """In a sticky folder others can write to, a file that another user put there is not
+    ours to fill with health data: they chose its mode, and (run as root) its owner would
+    be kept. The kernel's protected_regular rule, applied whatever the machine's setting."""
     if _shared(folder) and old.st_uid not in (os.geteuid(), folder.st_uid):
         raise RefusedWrite(shown, f"another user (user {old.st_uid}) made this file in a folder "
                                   "others can write to, so it may not be theirs to read; "
@@ -123,19 +125,22 @@ def _lock(fd: int) -> bool:
 def _new_temp(dir_fd: int, name: str, mode: int, folder: bool = False) -> tuple[int, str]:
     """A new temporary file (or folder) for `name`, open and locked, with `mode` from its
     creation on; made anew when a cleaner took it for a leftover before it was locked."""
-    while True:
+    for _ in range(100):  # a cleaner wins this race rarely, never a hundred times
         temp = _temp_name(name)
-        try:
-            if folder:
-                os.mkdir(temp, mode, dir_fd=dir_fd)
+        if folder:
+            os.mkdir(temp, mode, dir_fd=dir_fd)
+            try:
                 fd = os.open(temp, _FOLDER | os.O_NOFOLLOW, dir_fd=dir_fd)
-            else:
-                fd = os.open(temp, _NEW_FILE, mode, dir_fd=dir_fd)
-        except FileNotFoundError:  # the new folder was cleared before it could be opened
-            continue
+            except FileNotFoundError:  # cleared between its making and its opening
+                continue
+        else:
+            fd = os.open(temp, _NEW_FILE, mode, dir_fd=dir_fd)
         if _lock(fd):
             break
         os.close(fd)
+    else:
+        raise OSError(errno.EAGAIN, "another process keeps removing the temporary files "
+                                    "ipt-plan makes here", name)
     try:
         # The umask may have narrowed the mode; the file is still empty, so widening it to
         # the mode of the file it replaces shows nothing.

@@ -59,7 +59,11 @@ def _folder_part(shown: str, identity: str, keep: bool = True) -> str:
             and shown.split(".")[0].upper() not in WINDOWS_DEVICES):
         return shown
     readable = re.sub(r"[^\w.-]+", "-", unicodedata.normalize("NFC", shown))
-    readable = readable.strip(".-")[:MAX_FOLDER_NAME].rstrip(".-") or "plan"
+    readable = readable.strip(".-")[:MAX_FOLDER_NAME]
+    # At most MAX_FOLDER_NAME characters, and bytes too: 80 letters of a script written
+    # with three bytes each, with the hash and the ending, would pass a disk's 255.
+    readable = readable.encode("utf-8", "surrogateescape")[:MAX_FOLDER_NAME].decode(
+        "utf-8", "ignore").rstrip(".-") or "plan"
     digest = hashlib.sha256(identity.encode("utf-8", "surrogateescape")).hexdigest()[:8]
     return f"{readable}-{digest}"
 
@@ -109,15 +113,17 @@ class AnotherPlansFolder(OSError):
     """The folder holds the agendas of another plan file (rendered from another folder)."""
 
 
-def plan_mark(plan_file: str | os.PathLike) -> bytes:
-    """What a plan's folder records of the plan it belongs to: a digest of the plan file's
-    real path, which names no client and changes only when the file moves."""
-    real = os.path.realpath(plan_file)
-    return hashlib.sha256(real.encode("utf-8", "surrogateescape")).hexdigest()[:32].encode() + b"\n"
+def plan_mark(plan_file: str | os.PathLike, plan_id: str | None = None) -> bytes:
+    """What a plan's folder records of the plan it belongs to: a digest of the plan's own
+    `id` line where it has one (which moves with the file), else of the plan file's real
+    path. Neither names a client."""
+    identity = f"id {plan_id}" if plan_id else os.path.realpath(plan_file)
+    return hashlib.sha256(identity.encode("utf-8", "surrogateescape")).hexdigest()[:32].encode() + b"\n"
 
 
 def write_documents(out_dir: Path, documents: list[Document], fmt: str,
-                    out_root: Path | None = None, plan_file: str | None = None
+                    out_root: Path | None = None, plan_file: str | None = None,
+                    plan_id: str | None = None
                     ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """Write a plan's documents; return the names written, unchanged and removed. A
     first render makes the folder whole at once (`files.write_new_folder`); after that,
@@ -127,7 +133,7 @@ def write_documents(out_dir: Path, documents: list[Document], fmt: str,
     (PLAN_MARK), and a folder that belongs to another plan is refused, never written."""
     root = out_root if out_root is not None else out_dir.parent
     parent_fd = files.open_below(root, out_dir.parent.relative_to(root).parts)
-    mark = [(PLAN_MARK, plan_mark(plan_file))] if plan_file is not None else []
+    mark = [(PLAN_MARK, plan_mark(plan_file, plan_id))] if plan_file is not None else []
     try:
         encoded = [(d.name, d.text.encode("utf-8")) for d in documents]
         if (not files.exists_in(parent_fd, out_dir.name)
@@ -143,8 +149,9 @@ def write_documents(out_dir: Path, documents: list[Document], fmt: str,
                 if recorded is not None and recorded != mark[0][1]:
                     raise AnotherPlansFolder(
                         errno.EEXIST, "it holds the agendas of another plan file (one rendered "
-                        "from another folder, or since moved); render into another output "
-                        "folder, or remove this one if that plan is gone", os.fspath(out_dir))
+                        "from another folder under the same name); if it is this plan's, moved "
+                        f"since, delete the file {PLAN_MARK} in it and render again; "
+                        "otherwise render into another output folder", os.fspath(out_dir))
                 if recorded is None:
                     folder.write(PLAN_MARK, mark[0][1])
             written, unchanged = [], []

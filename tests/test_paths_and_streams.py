@@ -284,3 +284,31 @@ def test_a_folder_that_holds_another_plans_agendas_is_refused(tmp_path, monkeypa
     assert title_in(tmp_path / "out" / "smith" / "plan.iptplan") == "# Smith of clinic A"
     monkeypatch.chdir(tmp_path / "clinicA")  # its own plan still renders there
     assert runner.invoke(app, ["render", "smith/plan.iptplan", "-o", "../out"]).exit_code == 0
+
+
+def test_a_plan_with_an_id_keeps_its_folder_when_the_project_moves(tmp_path, monkeypatch):
+    project = tmp_path / "project"
+    plan = write_plan(project / "plans" / "ms-a.iptplan", "Ms A")
+    plan.write_text(plan.read_text(encoding="utf-8").replace(
+        'plan "Ms A"', 'plan "Ms A"\n  id 0123456789abcdef'), encoding="utf-8")
+    bare = write_plan(project / "plans" / "ms-b.iptplan", "Ms B")  # no id line
+    monkeypatch.chdir(project)
+    assert runner.invoke(app, ["render", "plans", "-o", "agendas"]).exit_code == 0
+    moved = tmp_path / "moved"
+    project.rename(moved)
+    monkeypatch.chdir(moved)
+    result = runner.invoke(app, ["render", "plans", "-o", "agendas"])
+    assert result.exit_code == 1  # the plan without an id is refused, and says what to do
+    assert "rendered  plans/ms-a.iptplan" in result.output
+    assert "delete the file .ipt-plan-source in it and render again" in result.output
+    (moved / "agendas" / "plans" / bare.name / ".ipt-plan-source").unlink()
+    assert runner.invoke(app, ["render", "plans", "-o", "agendas"]).exit_code == 0
+
+
+def test_a_long_name_in_a_script_of_three_byte_letters_fits_a_disk(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    name = "患" * 80 + ".iptplan"
+    folder = outdir.plan_folder(Path(name))
+    assert len(os.fsencode(folder.name)) <= 255
+    write_plan(Path(name), "Long")
+    assert runner.invoke(app, ["render", name, "-o", "out"]).exit_code == 0

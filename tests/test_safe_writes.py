@@ -536,3 +536,40 @@ def test_a_refused_file_leaves_the_plans_other_agendas_as_they_were(tmp_path, re
     after = tree(folder)
     assert {name: data for name, data in after.items() if name != "session-16.md"} == {
         name: data for name, data in before.items() if name != "session-16.md"}
+
+
+@needs_root
+def test_a_colleagues_plan_in_a_team_folder_is_formatted(open_place, reference_text):
+    team = open_place / "team"
+    team.mkdir()
+    os.chown(team, OTHER_UID, OTHER_GID)
+    team.chmod(0o2770)  # group-writable, setgid, not sticky: a folder of colleagues
+    plan = team / "ms-a.iptplan"
+    plan.write_text(reference_text.replace("  client A-0142", "client   A-0142"), encoding="utf-8")
+    os.chown(plan, OTHER_UID + 1, OTHER_GID)
+    assert invoke("fmt", plan).exit_code == 0
+    assert plan.stat().st_uid == OTHER_UID + 1 and "  client A-0142" in plan.read_text()
+
+
+def test_a_folder_removed_during_a_write_is_an_error_not_a_hang(tmp_path):
+    import signal
+
+    folder = tmp_path / "gone"
+    folder.mkdir()
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    folder.rmdir()
+
+    def stuck(signum, frame):
+        raise TimeoutError("the write spun instead of failing")
+
+    old = signal.signal(signal.SIGALRM, stuck)
+    signal.alarm(5)
+    try:
+        with pytest.raises(FileNotFoundError):
+            files.replace_in(fd, "overview.md", b"x", "overview.md", keep_links=False)
+        with pytest.raises(FileNotFoundError):
+            files.write_new_folder(folder / "p.iptplan", [("a", b"x")], fd)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+        os.close(fd)
