@@ -346,11 +346,11 @@ def unknown_names(ctx: Context) -> Iterator[Finding]:
                                                         "the stages are: " + ", ".join(area.stages)))
     for phase in plan.phases:
         if phase.kind not in PHASE_ORDER:
+            # A word the catalogue knows for a phase (an alias) names that phase exactly.
             alias = next((info.name for info in cat.phases.values()
                           if phase.kind.lower() in info.aliases), None)
             yield Finding(f"'{phase.kind}' is not a phase", phase.name.loc,
-                          did_you_mean(alias, [alias]) if alias else  # a word the catalogue knows
-                          did_you_mean(phase.kind, PHASE_ORDER,
+                          did_you_mean(alias or phase.kind, PHASE_ORDER,
                                        "the phases are: " + ", ".join(PHASE_ORDER)))
     for measure in plan.measures:
         if measure.name.text not in cat.measures:
