@@ -274,7 +274,8 @@ class _CourseBuilder:
             homework_given=self.homework(phase, session),
             homework_to_review=previous,
             measures_due=tuple(MeasureDue(m.name.text, self.cat.measures.get(m.name.text, ""))
-                               for m in self.plan.measures if m.due(session.number)),
+                               for m in self.plan.measures
+                               if m.due(session.number, self.plan.first_session)),
             sessions_remaining=(len(self.course_sessions) - index - 1
                                 if phase.kind in COUNTDOWN_PHASES else None),
             line=session.loc.line if session.loc else None,

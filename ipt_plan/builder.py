@@ -13,13 +13,16 @@ import re
 from dataclasses import dataclass, field
 
 from . import statements as lines
-from .codes import DEFINED_TWICE, SYNTAX
+from .codes import DEFINED_TWICE, SYNTAX, UNKNOWN_NAME
 from .diagnostics import Diagnostic, Severity
-from .model import MAX_SESSIONS, Activity, Focus, Goal, Loc, Measure, Phase, Plan, Schedule, Session, Skip, Word
-from .wording import closest
+from .model import (DELIVERIES, FORMATS, MAX_SESSIONS, Activity, Died, Focus, Goal, Loc, Measure,
+                    Phase, Plan, Schedule, Session, Skip, Stage, Word)
+from .wording import closest, did_you_mean_then
 
-HEADER_KEYWORDS = ("client", "clinician", "protocol", "diagnosis", "schedule", "skip", "measure",
-                   "id")
+HEADER_KEYWORDS = ("client", "clinician", "protocol", "diagnosis", "delivery", "format",
+                   "schedule", "skip", "measure", "id")
+# A session line's delivery words: `by telephone`, `by video`, `in person`.
+SESSION_DELIVERIES = {"telephone": "telephone", "video": "video", "person": "in_person"}
 # Bounds that only a typing slip exceeds: they keep dates and times computable.
 MAX_SESSION_MINUTES = 24 * 60
 MAX_INTERVAL_WEEKS = 52
@@ -32,8 +35,9 @@ PLAN_ID = re.compile(r"[0-9a-f]{12,32}")
 @dataclass
 class _FocusDraft:
     line: lines.FocusLine
-    stage: Word | None = None
+    stages: list[Stage] = field(default_factory=list)
     goals: list[Goal] = field(default_factory=list)
+    died: Died | None = None
 
 
 @dataclass
@@ -41,6 +45,10 @@ class _SessionDraft:
     line: lines.SessionLine
     number: int
     activities: list[Activity] = field(default_factory=list)
+    participants: tuple[Word, ...] = ()
+    delivery: Word | None = None
+    format: Word | None = None
+    length: Word | None = None
 
 
 @dataclass
@@ -51,6 +59,7 @@ class _PhaseDraft:
     every: list[Activity] | None = None
     sessions: list[_SessionDraft] = field(default_factory=list)
     cut: bool = False
+    notes: list[Activity] = field(default_factory=list)
 
 
 def _parse_date(word: Word) -> dt.date | str:
@@ -83,6 +92,9 @@ class _Builder:
         self.phase: _PhaseDraft | None = None
         self.block: list[Activity] | None = None  # where activities go now
         self.schedule: Schedule | None = None
+        self.schedule_changes: list[Schedule] = []
+        self.delivery: Word | None = None
+        self.format: Word | None = None
         self.first_statement = True
         self.session_lines: dict[int, _SessionDraft] = {}
         self.title_broken = False
@@ -150,6 +162,24 @@ class _Builder:
 
     on_client = on_clinician = on_protocol = on_diagnosis = _header_line
 
+    def _one_of(self, word: Word, allowed: tuple[str, ...], what: str) -> bool:
+        """Whether the word is one of `allowed`; if not, say so with a did-you-mean."""
+        if word.text in allowed:
+            return True
+        self.error(UNKNOWN_NAME, f"'{word.text}' is not {what}", word.loc,
+                   did_you_mean_then(word.text, allowed, "write one of: " + ", ".join(allowed),
+                                     cutoff=0.6))
+        return False
+
+    def on_delivery(self, st: lines.DeliveryLine) -> None:
+        if self._header_line(st) and self._one_of(st.mode, DELIVERIES, "a way of delivering "
+                                                  "sessions"):
+            self.delivery = st.mode
+
+    def on_format(self, st: lines.FormatLine) -> None:
+        if self._header_line(st) and self._one_of(st.format, FORMATS, "a session format"):
+            self.format = st.format
+
     def on_id(self, st: lines.IdLine) -> None:
         if not self._header_line(st):
             return
@@ -167,30 +197,75 @@ class _Builder:
                    "or delete the line")
         del self.header[lines.IdLine]  # not used: a calendar keeps to the file name instead
 
+    def _time(self, word: Word) -> dt.time | None:
+        hours, minutes = (int(x) for x in word.text.split(":"))
+        if hours > 23 or minutes > 59:
+            self.error(SYNTAX, f"{word.text} is not a time of day", word.loc,
+                       "write the time as HH:MM on the 24-hour clock, like 14:30")
+            return None
+        return dt.time(hours, minutes)
+
+    def _minutes(self, word: Word) -> int:
+        """A session's length in minutes; 0 when it cannot be one (reported)."""
+        length = int(word.text)
+        if length == 0 or length > MAX_SESSION_MINUTES:
+            self.error(SYNTAX, f"a session cannot last {length} minutes", word.loc,
+                       "write the session length, like: for 50 min")
+            return 0
+        return length
+
     def on_schedule(self, st: lines.ScheduleLine) -> None:
+        if st.from_session is not None:
+            self._schedule_change(st)
+            return
         if not self._header_line(st):
             return
+        assert st.date is not None and st.time is not None and st.minutes is not None
         start = _parse_date(st.date)
         if isinstance(start, str):
             self.error(SYNTAX, start, st.date.loc, "write the first session's date as YYYY-MM-DD")
             start = None
-        hours, minutes = (int(x) for x in st.time.text.split(":"))
-        time = None
-        if hours > 23 or minutes > 59:
-            self.error(SYNTAX, f"{st.time.text} is not a time of day", st.time.loc,
-                       "write the time as HH:MM on the 24-hour clock, like 14:30")
-        else:
-            time = dt.time(hours, minutes)
-        length = int(st.minutes.text)
-        if length == 0 or length > MAX_SESSION_MINUTES:
-            self.error(SYNTAX, f"a session cannot last {length} minutes", st.minutes.loc,
-                       "write the session length, like: for 50 min")
-            length = 0
+        time = self._time(st.time)
+        length = self._minutes(st.minutes)
         if st.interval_weeks is not None and not 1 <= st.interval_weeks <= MAX_INTERVAL_WEEKS:
             self.error(SYNTAX, f"sessions cannot be every {st.interval_weeks} weeks", st.loc,
                        "write how many weeks apart sessions are, like: every 2 weeks")
             return
         self.schedule = Schedule(st.cadence, st.interval_weeks or None, start, time, length, st.loc)
+
+    def _schedule_change(self, st: lines.ScheduleLine) -> None:
+        """`schedule weekly from session 7`: the rhythm from that session on. Kept in
+        the header like the first schedule line; a phase may follow it, since a change of
+        rhythm is often written where it happens (a continuation phase's own line)."""
+        assert st.from_session is not None
+        if st.interval_weeks is not None and not 1 <= st.interval_weeks <= MAX_INTERVAL_WEEKS:
+            self.error(SYNTAX, f"sessions cannot be every {st.interval_weeks} weeks", st.loc,
+                       "write how many weeks apart sessions are, like: every 2 weeks")
+            return
+        if lines.ScheduleLine not in self.header:
+            self.error(SYNTAX, "the first schedule line gives the first session's date",
+                       st.loc, "write it before this one, like: schedule weekly from "
+                       "2026-12-07 at 10:00 for 50 min")
+            return
+        number = int(st.from_session.text)
+        earlier = self.schedule_changes[-1] if self.schedule_changes else None
+        if earlier is not None and earlier.from_session is not None:
+            before = int(earlier.from_session.text)
+            if number == before:
+                self.twice(f"the rhythm from session {number}", st.from_session.loc,
+                           earlier.loc)
+                return
+            if number < before:
+                self.error(SYNTAX, f"the rhythm changes from session {before} on line "
+                           f"{earlier.loc.line}, so a change from session {number} comes "
+                           "before it", st.from_session.loc,
+                           "write the schedule lines in session order")
+                return
+        base = earlier or self.schedule
+        time = self._time(st.time) if st.time else (base.time if base else None)
+        length = self._minutes(st.minutes) if st.minutes else (base.minutes if base else 0)
+        self.schedule_changes.append(Schedule(st.cadence, st.interval_weeks or None, None, time,
+                                              length, st.loc, st.from_session))
 
     def on_skip(self, st: lines.SkipLine) -> None:
         self._header_line(st)
@@ -206,7 +281,18 @@ class _Builder:
 
     def on_measure(self, st: lines.MeasureLine) -> None:
         self._header_line(st)
-        every = int(st.every.text) if st.every else 1
+        every = int(st.every.text) if st.every else (None if st.at else 1)
+        seen: dict[int, Word] = {}
+        for word in st.at:
+            if int(word.text) in seen:
+                self.error(SYNTAX, f"session {int(word.text)} is listed twice", word.loc,
+                           "list each session once")
+                return
+            seen[int(word.text)] = word
+        if st.at and list(seen) != sorted(seen):
+            self.error(SYNTAX, "list the sessions in order", st.at[0].loc,
+                       "write: at sessions " + ", ".join(str(n) for n in sorted(seen)))
+            return
         if every == 0:
             self.error(SYNTAX, "a measure cannot be every 0 sessions", st.every.loc,
                        "write: every session, or every 4 sessions")
@@ -215,7 +301,7 @@ class _Builder:
         if earlier:
             self.twice(f"the measure {st.name.text}", st.loc, earlier.loc)
             return
-        self.measures[st.name.text] = Measure(st.name, every, st.loc)
+        self.measures[st.name.text] = Measure(st.name, every, st.loc, st.at)
 
     def on_focus(self, st: lines.FocusLine) -> None:
         self.in_broken_focus = False
@@ -245,10 +331,46 @@ class _Builder:
         focus = self._in_focus(st)
         if focus is None:
             return
-        if focus.stage is not None:
-            self.twice(f"the stage of '{focus.line.id.text}'", st.loc, focus.stage.loc)
+        stage = Stage(st.stage, st.from_session, st.loc)
+        if not focus.stages:
+            if st.from_session is not None:
+                self.error(SYNTAX, "the first stage line gives the stage at the start of "
+                           "the course", st.from_session.loc,
+                           f"write the stage at the start first: stage {st.stage.text}, then "
+                           f"later changes like: stage renegotiation from session "
+                           f"{st.from_session.text}")
+                stage = Stage(st.stage, None, st.loc)
+            focus.stages.append(stage)
             return
-        focus.stage = st.stage
+        previous = focus.stages[-1]
+        if st.from_session is None:
+            self.twice(f"the stage of '{focus.line.id.text}'", st.loc, focus.stages[0].loc,
+                       f"to say when the stage changes, write: stage {st.stage.text} from "
+                       "session N")
+            return
+        if stage.first <= previous.first:
+            self.error(SYNTAX, f"the stage changes from session {previous.first} on line "
+                       f"{previous.loc.line}, so a change from session {stage.first} comes "
+                       "before it", st.from_session.loc,
+                       "write the stage lines in session order")
+            return
+        focus.stages.append(stage)
+
+    def on_died(self, st: lines.DiedLine) -> None:
+        focus = self._in_focus(st)
+        if focus is None:
+            return
+        if focus.died is not None:
+            self.twice(f"the date of death for '{focus.line.id.text}'", st.loc, focus.died.loc)
+            return
+        text = st.date.text if len(st.date.text) == 10 else st.date.text + "-01"
+        date = _parse_date(Word(text, st.date.loc))
+        if isinstance(date, str):
+            self.error(SYNTAX, date.replace(text, st.date.text), st.date.loc,
+                       "write the date of the death as YYYY-MM-DD, or YYYY-MM when only "
+                       "the month is known")
+            return
+        focus.died = Died(date, len(st.date.text) == 7, st.loc)
 
     def on_goal(self, st: lines.GoalLine) -> None:
         focus = self._in_focus(st)
@@ -310,13 +432,55 @@ class _Builder:
             self.block = earlier.activities  # still checked, as part of the first one
             return
         draft = _SessionDraft(st, number)
+        self._session_attributes(draft, st)
         self.session_lines[number] = draft
         self.phase.sessions.append(draft)
         self.block = draft.activities
 
+    def _session_attributes(self, draft: _SessionDraft, st: lines.SessionLine) -> None:
+        """Who attends, how, in which format and for how long, from the words after the
+        session's title; each said once."""
+        said: dict[str, Word] = {}
+        for keyword, words in st.attributes:
+            # `by` and `in person` both say how; `group` and `individual` both the format
+            kind = {"by": "delivery", "in": "delivery", "group": "format",
+                    "individual": "format"}.get(keyword.text, keyword.text)
+            if kind in said:
+                what = {"with": "who attends", "delivery": "how the session is held",
+                        "format": "the session's format", "for": "the session's length"}[kind]
+                self.error(SYNTAX, f"session {draft.number} already says {what}, at column "
+                           f"{said[kind].loc.column}", keyword.loc, "say it once")
+                continue
+            said[kind] = keyword
+            if kind == "with":
+                names: dict[str, Word] = {}
+                for word in words:
+                    if word.text in names:
+                        self.error(SYNTAX, f"{word.text} is listed twice", word.loc,
+                                   "name each participant once")
+                    names.setdefault(word.text, word)
+                draft.participants = tuple(names.values())
+            elif kind == "delivery":
+                word = words[0]
+                if keyword.text == "by" and word.text not in ("telephone", "video"):
+                    self._one_of(word, ("telephone", "video"), "a way of delivering sessions "
+                                 "(in person is written: in person)")
+                    continue
+                draft.delivery = Word(SESSION_DELIVERIES[word.text],
+                                      Loc(keyword.loc.line, keyword.loc.column,
+                                          word.loc.end_column))
+            elif kind == "format":
+                draft.format = keyword
+            else:  # for N min
+                if self._minutes(words[0]):
+                    draft.length = words[0]
+
     def on_activity(self, st: lines.ActivityLine) -> None:
         if self.block is not None:
             self.block.append(st.activity)
+            return
+        if st.activity.kind == "note" and self.phase is not None and not self.phase.sessions:
+            self.phase.notes.append(st.activity)  # a note on the phase itself
             return
         name = st.activity.name.text
         if not self.phases and st.activity.kind == "technique":
@@ -342,12 +506,13 @@ class _Builder:
                        f"a plan starts with its title line: {lines.LINE_FORMS['plan']}")
         protocol = header.get(lines.ProtocolLine)
         plan_id = header.get(lines.IdLine)
-        foci = tuple(Focus(f.line.id, f.line.area, f.line.description, f.stage,
-                           tuple(f.goals), f.line.loc) for f in self.foci.values())
+        foci = tuple(Focus(f.line.id, f.line.area, f.line.description, tuple(f.stages),
+                           tuple(f.goals), f.line.loc, f.died) for f in self.foci.values())
         phases = tuple(
             Phase(ph.line.name, ph.first, ph.last, tuple(ph.every or ()),
-                  tuple(Session(s.number, s.line.title, tuple(s.activities), s.line.loc)
-                        for s in ph.sessions), ph.line.loc, ph.cut)
+                  tuple(Session(s.number, s.line.title, tuple(s.activities), s.line.loc,
+                                s.participants, s.delivery, s.format, s.length)
+                        for s in ph.sessions), ph.line.loc, ph.cut, tuple(ph.notes))
             for ph in self.phases)
         return Plan(
             path=self.path,
@@ -363,6 +528,9 @@ class _Builder:
             foci=foci,
             phases=phases,
             loc=title.loc if title else None,
+            schedule_changes=tuple(self.schedule_changes),
+            delivery=self.delivery,
+            format=self.format,
         )
 
 

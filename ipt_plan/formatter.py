@@ -53,7 +53,7 @@ from .statements import Statement, comments, keyword
 
 INDENT = "  "
 # Nesting depth of each kind of line ("activity" covers techniques, homework and note).
-DEPTH = {"plan": 0, "focus": 0, "phase": 0, "stage": 1, "goal": 1, "every": 1,
+DEPTH = {"plan": 0, "focus": 0, "phase": 0, "stage": 1, "died": 1, "goal": 1, "every": 1,
          "session": 1, "activity": 2, **{name: 1 for name in HEADER_KEYWORDS}}
 TOP_LEVEL = ("plan", "focus", "phase")
 # Trailing comments start at this column at the earliest (1-based): the bundled plans'.
@@ -102,11 +102,16 @@ def _rows(text: str, statements: list[Statement]) -> list[Row]:
     by_line = {st.loc.line: st for st in statements}
     trailing = {line: comment.rstrip() for line, _, comment in comments(text)}
     rows: list[Row] = []
+    on_phase = False  # the last statement was a phase line or a note on the phase
     for number, line_text in enumerate(text.split("\n"), start=1):
         statement = by_line.get(number)
         if statement is not None:
             kind = keyword(statement)
-            rows.append(_Code(DEPTH[kind], _code_of(line_text), trailing.get(number),
+            # A note directly under a phase line is the phase's: it sits with the sessions
+            is_note = kind == "activity" and statement.activity.kind == "note"
+            depth = 1 if on_phase and is_note else DEPTH[kind]
+            on_phase = kind == "phase" or (on_phase and is_note)
+            rows.append(_Code(depth, _code_of(line_text), trailing.get(number),
                               kind in TOP_LEVEL, _indentation(line_text)))
         elif line_text.strip():
             rows.append(_Comment(line_text.strip(), _indentation(line_text)))

@@ -12,7 +12,13 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Iterator, NamedTuple
 
-PHASE_ORDER = ("pretreatment", "initial", "middle", "termination", "maintenance")
+PHASE_ORDER = ("pretreatment", "initial", "middle", "termination", "continuation",
+               "maintenance")
+# How a session is held: the header's `delivery` and a session's `by telephone`,
+# `by video` or `in person`.
+DELIVERIES = ("in_person", "telephone", "video")
+DEFAULT_DELIVERY = "in_person"
+FORMATS = ("individual", "group")
 # More sessions than this in a phase or a profile is a typing slip (4-40000 for 4-40); the
 # bound keeps every later stage from walking a huge course.
 MAX_SESSIONS = 20_000
@@ -34,12 +40,17 @@ class Word(NamedTuple):
 
 
 class Schedule(NamedTuple):
+    """The rhythm of sessions: the plan's first schedule line (from a date), or a change
+    of rhythm from a session on (`from_session`; time and length kept from before unless
+    the line gives them)."""
+
     cadence: str  # weekly | twice_weekly | every_n_weeks | monthly
     interval_weeks: int | None  # for every_n_weeks
-    start: dt.date | None  # None when the written date does not exist
+    start: dt.date | None  # None when the written date does not exist, or for a change
     time: dt.time | None
     minutes: int
     loc: Loc
+    from_session: Word | None = None  # None: the first schedule line
 
     @property
     def label(self) -> str:
@@ -55,12 +66,28 @@ class Skip(NamedTuple):
 
 class Measure(NamedTuple):
     name: Word
-    every: int  # sessions between ratings; 1 = every session
+    every: int | None  # sessions between ratings, 1 = every session; None: `at` sessions
     loc: Loc
+    at: tuple[Word, ...] = ()  # `at sessions 1, 7, 14`
 
-    def due(self, session_number: int) -> bool:
-        # Counted from session 1: "every 4 sessions" rates at 1, 5, 9...
-        return session_number >= 1 and (session_number - 1) % self.every == 0
+    def due(self, session_number: int, first_session: int = 1) -> bool:
+        """Whether the scale is rated at this session. `every N sessions` is the course's
+        first session (the baseline) and every session whose number is a multiple of N,
+        as clinics word it ("at intake and every 4 sessions"): 1, 4, 8, 12, 16 in a
+        16-session course, so that most courses end with a rating."""
+        if self.every is None:
+            return any(int(word.text) == session_number for word in self.at)
+        return session_number >= first_session and (
+            session_number == first_session or session_number % self.every == 0)
+
+    @property
+    def label(self) -> str:
+        """When it is rated, as the plan says it: "every session", "every 4 sessions",
+        "at sessions 1, 7, 14"."""
+        if self.every is None:
+            numbers = ", ".join(word.text for word in self.at)
+            return f"at session{'s' if len(self.at) > 1 else ''} {numbers}"
+        return "every session" if self.every == 1 else f"every {self.every} sessions"
 
 
 class Goal(NamedTuple):
@@ -68,13 +95,51 @@ class Goal(NamedTuple):
     loc: Loc
 
 
+class Stage(NamedTuple):
+    """A dispute's stage from a session on (`from_session` None: from the start)."""
+
+    name: Word
+    from_session: Word | None
+    loc: Loc
+
+    @property
+    def first(self) -> int:
+        return int(self.from_session.text) if self.from_session else 0
+
+
+class Died(NamedTuple):
+    """The death a grief focus mourns: a day, or a month when the day is not known."""
+
+    date: dt.date  # the first of the month when only the month is known
+    month_only: bool
+    loc: Loc
+
+    @property
+    def text(self) -> str:
+        return self.date.strftime("%Y-%m") if self.month_only else self.date.isoformat()
+
+
 class Focus(NamedTuple):
     id: Word
     area: Word
     description: str | None
-    stage: Word | None
+    stages: tuple[Stage, ...]  # in session order; the first holds from the start
     goals: tuple[Goal, ...]
     loc: Loc
+    died: Died | None = None
+
+    @property
+    def stage(self) -> Word | None:
+        """The stage at the start of the course."""
+        return self.stages[0].name if self.stages else None
+
+    def stage_at(self, session_number: int) -> Word | None:
+        """The stage in force at a session: the last stage line that has begun."""
+        current = None
+        for stage in self.stages:
+            if stage.first <= session_number or current is None:
+                current = stage.name
+        return current
 
 
 class Activity(NamedTuple):
@@ -92,6 +157,15 @@ class Session(NamedTuple):
     title: str | None
     activities: tuple[Activity, ...]  # written in this session's own block
     loc: Loc | None  # None for a session of the phase's range that is not written out
+    # What the session line says after its title (None: as the plan's header says)
+    participants: tuple[Word, ...] = ()  # `with parent, interpreter`
+    delivery: Word | None = None  # `by telephone`, `by video`, `in person` (as in_person)
+    format: Word | None = None  # `group` or `individual`
+    length: Word | None = None  # `for 90 min`: the minutes, at the number
+
+    @property
+    def minutes(self) -> int | None:
+        return int(self.length.text) if self.length else None
 
 
 class Phase(NamedTuple):
@@ -104,6 +178,7 @@ class Phase(NamedTuple):
     # True when the range as written was longer than a plan can hold and `last` was
     # brought down to fit: its length is then not the clinician's, and is not judged.
     cut: bool = False
+    notes: tuple[Activity, ...] = ()  # `note` lines directly under the phase line
 
     @property
     def kind(self) -> str:
@@ -135,6 +210,22 @@ class Plan:
     foci: tuple[Focus, ...]
     phases: tuple[Phase, ...]
     loc: Loc | None  # the `plan` line
+    # Changes of rhythm after the first schedule line, in session order
+    schedule_changes: tuple[Schedule, ...] = ()
+    delivery: Word | None = None  # the header's `delivery`; None: in person
+    format: Word | None = None  # the header's `format`; None: as the protocol's sessions
+
+    @property
+    def schedules(self) -> tuple[Schedule, ...]:
+        """Every schedule line: the first, then the changes, in session order."""
+        return (self.schedule, *self.schedule_changes) if self.schedule else ()
+
+    @property
+    def first_session(self) -> int:
+        """The course's first session: session 0 where the plan has one (a pre-treatment
+        session), else session 1. The baseline of measures, and where the first-session
+        tasks go."""
+        return 0 if any(p.first <= 0 <= p.last for p in self.phases) else 1
 
     @property
     def protocol_name(self) -> str:

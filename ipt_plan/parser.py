@@ -14,10 +14,10 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from .diagnostics import Diagnostic
 from .grammar import parser
 from .model import Activity, Loc, Word
-from .statements import (ActivityLine, BrokenLine, ClientLine, ClinicianLine, DiagnosisLine,
-                         EveryLine, FocusLine, GoalLine, IdLine, MeasureLine, PhaseLine, PlanLine,
-                         ProtocolLine, ScheduleLine, SessionLine, SkipLine, StageLine, Statement,
-                         code_end, first_word)
+from .statements import (ActivityLine, BrokenLine, ClientLine, ClinicianLine, DeliveryLine,
+                         DiagnosisLine, DiedLine, EveryLine, FocusLine, FormatLine, GoalLine,
+                         IdLine, MeasureLine, PhaseLine, PlanLine, ProtocolLine, ScheduleLine,
+                         SessionLine, SkipLine, StageLine, Statement, code_end, first_word)
 from .syntax_errors import syntax_error
 
 
@@ -99,6 +99,12 @@ class _Statements:
     def diagnosis_line(self, c: list[Token]) -> DiagnosisLine:
         return DiagnosisLine(self._loc(c), _unquote(c[0]))
 
+    def delivery_line(self, c: list[Token]) -> DeliveryLine:
+        return DeliveryLine(self._loc(c), self._word(c[0]))
+
+    def format_line(self, c: list[Token]) -> FormatLine:
+        return FormatLine(self._loc(c), self._word(c[0]))
+
     def weekly(self, c: list[Token]) -> Cadence:
         return ("weekly", None)
 
@@ -116,6 +122,13 @@ class _Statements:
         return ScheduleLine(self._loc(c), cadence, interval, self._word(date),
                             self._word(time), self._word(minutes))
 
+    def schedule_change(self, c: Children) -> ScheduleLine:
+        (cadence, interval), _, number, *rest = c
+        time = next((self._word(t) for t in rest if t.type == "TIME"), None)
+        minutes = next((self._word(t) for t in rest if t.type == "INT"), None)
+        return ScheduleLine(self._loc(c), cadence, interval, None, time, minutes,
+                            self._word(number))
+
     def skip_line(self, c: list[Token]) -> SkipLine:
         return SkipLine(self._loc(c), self._word(c[0]))
 
@@ -123,12 +136,20 @@ class _Statements:
         every = self._word(c[2]) if c[2].type == "INT" else None
         return MeasureLine(self._loc(c), self._word(c[0]), every)
 
+    def measure_at(self, c: list[Token]) -> MeasureLine:
+        return MeasureLine(self._loc(c), self._word(c[0]), None,
+                           tuple(self._word(t) for t in c if t.type == "INT"))
+
     def focus_line(self, c: list[Token]) -> FocusLine:
         description = _unquote(c[2]) if len(c) > 2 else None
         return FocusLine(self._loc(c), self._word(c[0]), self._word(c[1]), description)
 
     def stage_line(self, c: list[Token]) -> StageLine:
-        return StageLine(self._loc(c), self._word(c[0]))
+        return StageLine(self._loc(c), self._word(c[0]),
+                         self._word(c[2]) if len(c) > 2 else None)
+
+    def died_line(self, c: list[Token]) -> DiedLine:
+        return DiedLine(self._loc(c), self._word(c[0]))
 
     def goal_line(self, c: list[Token]) -> GoalLine:
         return GoalLine(self._loc(c), _unquote(c[0]))
@@ -142,8 +163,16 @@ class _Statements:
         return EveryLine(self._loc(c))
 
     def session_line(self, c: list[Token]) -> SessionLine:
-        title = _unquote(c[2]) if len(c) > 2 else None
-        return SessionLine(self._loc(c), self._word(c[1]), title)
+        title = _unquote(c[2]) if len(c) > 2 and c[2].type == "STRING" else None
+        attributes: list[tuple[Word, list[Word]]] = []
+        for token in c[3 if title is not None else 2:]:
+            if token.type in ("NAME", "INT", "PERSON", "MIN"):
+                if token.type != "MIN":
+                    attributes[-1][1].append(self._word(token))
+                continue
+            attributes.append((self._word(token), []))
+        return SessionLine(self._loc(c), self._word(c[1]), title,
+                           tuple((keyword, tuple(words)) for keyword, words in attributes))
 
     def homework_line(self, c: list[Token]) -> ActivityLine:
         loc = self._loc(c)

@@ -1,12 +1,14 @@
-"""When each session falls: the plan's schedule, with skipped dates applied."""
+"""When and how each session is held: the plan's schedule lines, with skipped dates
+applied, and each session's length, delivery, format and participants after what its own
+line and the plan's header say."""
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
-from .model import Plan, Schedule
+from .model import DEFAULT_DELIVERY, Phase, Plan, Schedule, Session
 
 
 def _add_months(start: dt.date, months: int) -> dt.date:
@@ -15,9 +17,9 @@ def _add_months(start: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
-def slots(schedule: Schedule) -> Iterator[dt.date]:
-    """Every date the cadence offers, from the first session on."""
-    start = schedule.start
+def slots(schedule: Schedule, start: dt.date | None = None) -> Iterator[dt.date]:
+    """Every date the cadence offers, from `start` (the schedule's first date) on."""
+    start = start or schedule.start
     assert start is not None
     index = 0
     while True:
@@ -36,25 +38,62 @@ def slots(schedule: Schedule) -> Iterator[dt.date]:
         index += 1
 
 
-def session_dates(plan: Plan) -> dict[int, dt.datetime]:
-    """Date and time of every session of the course, by number; empty without a usable
-    schedule. A skipped date has no session: that session and the later ones move on a slot."""
-    schedule = plan.schedule
-    if schedule is None or schedule.start is None:
+class Calendar(NamedTuple):
+    dates: dict[int, dt.datetime]  # each session's date and time, by number
+    offered: list[dt.date]  # every date the rhythm offered up to the last session, skipped
+    # ones included, in order: where a skip can fall
+
+
+def schedules_in_force(plan: Plan, numbers: list[int]) -> dict[int, Schedule]:
+    """The schedule line in force at each session (numbers in order): the last change
+    that has begun, else the first line. One walk of both lists, in step."""
+    if plan.schedule is None:
         return {}
+    changes = [c for c in plan.schedule_changes if c.from_session is not None]
+    in_force: dict[int, Schedule] = {}
+    current, index = plan.schedule, 0
+    for number in numbers:
+        while index < len(changes) and int(changes[index].from_session.text) <= number:
+            current, index = changes[index], index + 1
+        in_force[number] = current
+    return in_force
+
+
+def course_calendar(plan: Plan) -> Calendar:
+    """Every session's date and time; empty without a usable schedule. A skipped date
+    has no session: that session and the later ones move on a slot. Where the rhythm
+    changes (`schedule every 2 weeks from session 13`), the session it names comes one
+    step of the new rhythm after the session before it."""
+    first = plan.schedule
+    if first is None or first.start is None:
+        return Calendar({}, [])
     numbers = sorted({session.number for _, session in plan.sessions()})
     skipped = {skip.date for skip in plan.skips}
-    time = schedule.time or dt.time(0, 0)
     dates: dict[int, dt.datetime] = {}
-    offered = slots(schedule)
+    offered_days: list[dt.date] = []
+    schedules = schedules_in_force(plan, numbers)
+    in_force, offered = first, slots(first)
+    last_day: dt.date | None = None
     for number in numbers:
+        schedule = schedules[number]
+        if schedule is not in_force and last_day is not None:
+            in_force, offered = schedule, slots(schedule, last_day)
+            next(offered, None)  # the session before, already held
         day = next(offered, None)
-        while day in skipped:
+        while day is not None and day in skipped:
+            offered_days.append(day)
             day = next(offered, None)
         if day is None:
             break
-        dates[number] = dt.datetime.combine(day, time)
-    return dates
+        offered_days.append(day)
+        dates[number] = dt.datetime.combine(day, in_force.time or first.time or dt.time(0, 0))
+        last_day = day
+    return Calendar(dates, offered_days)
+
+
+def session_dates(plan: Plan) -> dict[int, dt.datetime]:
+    """Date and time of every session of the course, by number (see course_calendar)."""
+    return course_calendar(plan).dates
 
 
 def course_weeks(dates: dict[int, dt.datetime]) -> int:
@@ -63,3 +102,44 @@ def course_weeks(dates: dict[int, dt.datetime]) -> int:
         return 0
     first, last = min(dates.values()).date(), max(dates.values()).date()
     return (last - first).days // 7 + 1
+
+
+class Appointment(NamedTuple):
+    """How one session is held, after its own line, the plan's header and the protocol."""
+
+    number: int
+    when: dt.datetime | None
+    minutes: int | None  # None without a schedule or a length of its own
+    delivery: str  # in_person | telephone | video
+    format: str  # individual | group
+    participants: tuple[str, ...]  # besides the patient and the therapist
+
+
+def session_format(plan: Plan, phase: Phase, session: Session, course_format: str) -> str:
+    """`group` or `individual`: the session's own word, else the plan's `format`, else the
+    protocol's (`course_format`). A pre-treatment session is individual unless it says
+    otherwise: in group IPT it is each member's own meeting before the group."""
+    if session.format is not None:
+        return session.format.text
+    if phase.kind == "pretreatment":
+        return "individual"
+    return plan.format.text if plan.format else course_format
+
+
+def appointments(plan: Plan, course_format: str = "individual") -> dict[int, Appointment]:
+    """Every session of the course, by number: when, how long, how and with whom."""
+    dates = session_dates(plan)
+    schedules = schedules_in_force(plan, sorted({s.number for _, s in plan.sessions()}))
+    default_delivery = plan.delivery.text if plan.delivery else DEFAULT_DELIVERY
+    held: dict[int, Appointment] = {}
+    for phase, session in plan.sessions():
+        if session.number in held:
+            continue
+        schedule = schedules.get(session.number)
+        minutes = session.minutes or (schedule.minutes if schedule and schedule.minutes else None)
+        delivery = session.delivery.text if session.delivery else default_delivery
+        held[session.number] = Appointment(
+            session.number, dates.get(session.number), minutes, delivery,
+            session_format(plan, phase, session, course_format),
+            tuple(word.text for word in session.participants))
+    return held

@@ -47,13 +47,27 @@ class DiagnosisLine(NamedTuple):
     text: str
 
 
+class DeliveryLine(NamedTuple):
+    loc: Loc
+    mode: Word  # as written; the builder checks it
+
+
+class FormatLine(NamedTuple):
+    loc: Loc
+    format: Word  # as written; the builder checks it
+
+
 class ScheduleLine(NamedTuple):
+    """The first schedule line (`date` set), or a change of rhythm from a session on
+    (`from_session` set; `time` and `minutes` None when kept from before)."""
+
     loc: Loc
     cadence: str
     interval_weeks: int | None
-    date: Word
-    time: Word
-    minutes: Word
+    date: Word | None
+    time: Word | None
+    minutes: Word | None
+    from_session: Word | None = None
 
 
 class SkipLine(NamedTuple):
@@ -64,7 +78,8 @@ class SkipLine(NamedTuple):
 class MeasureLine(NamedTuple):
     loc: Loc
     name: Word
-    every: Word | None  # None: every session
+    every: Word | None  # None: every session, or at the sessions listed
+    at: tuple[Word, ...] = ()  # `at sessions 1, 7, 14`
 
 
 class FocusLine(NamedTuple):
@@ -77,6 +92,12 @@ class FocusLine(NamedTuple):
 class StageLine(NamedTuple):
     loc: Loc
     stage: Word
+    from_session: Word | None  # None: the stage at the start
+
+
+class DiedLine(NamedTuple):
+    loc: Loc
+    date: Word  # YYYY-MM-DD, or YYYY-MM when only the month is known
 
 
 class GoalLine(NamedTuple):
@@ -99,6 +120,10 @@ class SessionLine(NamedTuple):
     loc: Loc
     number: Word
     title: str | None
+    # The attributes after the title, in the order written, each with its words:
+    # ("with", (parent, interpreter)), ("by", (video,)), ("in", (person,)),
+    # ("group", ()), ("individual", ()), ("for", (90,)). The builder checks them.
+    attributes: tuple[tuple[Word, tuple[Word, ...]], ...] = ()
 
 
 class ActivityLine(NamedTuple):
@@ -115,13 +140,16 @@ class BrokenLine(NamedTuple):
 
 
 Statement = Union[PlanLine, IdLine, ClientLine, ClinicianLine, ProtocolLine, DiagnosisLine,
-                  ScheduleLine, SkipLine, MeasureLine, FocusLine, StageLine, GoalLine, PhaseLine, EveryLine,
-                  SessionLine, ActivityLine, BrokenLine]
+                  DeliveryLine, FormatLine, ScheduleLine, SkipLine, MeasureLine, FocusLine,
+                  StageLine, DiedLine, GoalLine, PhaseLine, EveryLine, SessionLine, ActivityLine,
+                  BrokenLine]
 
 KEYWORD_OF = {
     PlanLine: "plan", IdLine: "id", ClientLine: "client", ClinicianLine: "clinician",
-    ProtocolLine: "protocol", DiagnosisLine: "diagnosis", ScheduleLine: "schedule",
+    ProtocolLine: "protocol", DiagnosisLine: "diagnosis", DeliveryLine: "delivery",
+    FormatLine: "format", ScheduleLine: "schedule",
     SkipLine: "skip", MeasureLine: "measure", FocusLine: "focus", StageLine: "stage",
+    DiedLine: "died",
     GoalLine: "goal", PhaseLine: "phase", EveryLine: "every", SessionLine: "session",
     ActivityLine: "activity", BrokenLine: "broken",
 }
@@ -139,15 +167,21 @@ LINE_FORMS = {
     "clinician": 'clinician "Dr. R. Moreno"',
     "protocol": "protocol ipt",
     "diagnosis": 'diagnosis "Major depressive disorder, single episode"',
-    "schedule": "schedule weekly from 2026-12-07 at 10:00 for 50 min",
+    "delivery": "delivery video  (or: in_person, telephone)",
+    "format": "format individual  (or: group)",
+    "schedule": "schedule weekly from 2026-12-07 at 10:00 for 50 min  "
+                "(later: schedule every 2 weeks from session 13)",
     "skip": "skip 2026-12-28",
-    "measure": "measure PHQ-9 every session  (or: measure GAD-7 every 4 sessions)",
+    "measure": "measure PHQ-9 every session  (or: measure GAD-7 every 4 sessions, "
+               "measure HAM-D at sessions 1, 7, 14)",
     "focus": 'focus sister: role_dispute "Sister Anna directs the care of their mother"',
-    "stage": "stage renegotiation",
+    "stage": "stage impasse  (later: stage renegotiation from session 7)",
+    "died": "died 2026-02-14  (or the month alone: died 2026-02)",
     "goal": 'goal "Agree a fair rota for appointments"',
     "phase": "phase middle sessions 4-13",
     "every": "every session",
-    "session": 'session 4 "The hospital appointment argument"',
+    "session": 'session 4 "The hospital appointment argument"  '
+               '(or: session 7 "Joint session" with parent by video for 60 min)',
     "homework": 'homework "Visit the volunteer centre"',
     "note": 'note "Mother moves to a care home in March"',
     "activity": 'communication_analysis for sister "the argument about the doctor"',

@@ -68,8 +68,10 @@ def test_homework_given_then_reviewed_at_the_next_session(course):
 def test_measures_due_by_their_cadence():
     course = course_from_result(load_file(PLANS / "grief-husband-death.iptplan"))
     due = {s.number: [m.name for m in s.measures_due] for s in course.sessions}
-    assert due[1] == ["PHQ-9", "HAM-D"] and due[5] == ["PHQ-9", "HAM-D"]
-    assert due[2] == ["PHQ-9"] and due[13] == ["PHQ-9", "HAM-D"] and due[14] == ["PHQ-9"]
+    # "every 4 sessions": the baseline at the first session, then every multiple of 4,
+    # so that the course ends with a rating
+    assert [n for n, names in due.items() if "HAM-D" in names] == [1, 4, 8, 12, 16]
+    assert due[1] == ["PHQ-9", "HAM-D"] and due[5] == ["PHQ-9"] and due[16] == ["PHQ-9", "HAM-D"]
     assert by_number(course, 1).measures_due[0].label.startswith("Patient Health Questionnaire")
 
 
@@ -110,8 +112,9 @@ def test_a_pretreatment_session_zero_is_on_the_course_but_not_counted():
     course = course_from_result(load_file(PLANS / "group-loneliness-isolation.iptplan"))
     assert [s.number for s in course.sessions] == list(range(0, 9))
     zero = course.sessions[0]
-    assert (zero.total, zero.phase, zero.sessions_remaining, zero.measures_due) == (
-        8, "pretreatment", None, ())
+    assert (zero.total, zero.phase, zero.sessions_remaining) == (8, "pretreatment", None)
+    # `every session` includes session 0, the course's first session
+    assert [m.name for m in zero.measures_due] == ["PHQ-9"]
     assert zero.standing_tasks == ()  # the profile names none for the pre-group session
     assert [n.detail for n in zero.notes][1].startswith("Worried about speaking")
 
