@@ -295,3 +295,29 @@ note "A note on the session"
     assert '  note "A note on the phase"' in lines  # with the sessions, not under one
     assert ('  session 1 "Assessment" with parent, interpreter by video for 60 min' in lines)
     assert '    note "A note on the session"' in lines
+
+
+@pytest.mark.parametrize("line, message", [
+    ('session 1 "A" with parent interpreter', "put a comma between the people a session is with"),
+    ('session 1 "A" with', "after 'with', name who attends besides the patient"),
+    ('session 1 "A" for 60', "a session's length is written: for N min"),
+    ('session 1 "A" by', "'by' says how the session is held"),
+    ("stage renegotiation from 7", "the session a change starts from is written"),
+    ("measure HAM-D at 1, 7", "the sessions a measure is rated at are written"),
+    ('died "2026-02-14"', "a died line gives the date of the death, without quotes"),
+    ("died 14/02/2026", "a died line gives the date of the death, without quotes"),
+])
+def test_common_mistakes_in_the_new_forms_are_said_in_words(line, message):
+    _, diagnostics = parse(f'plan "x"\n  {line}\n')
+    assert len(diagnostics) == 1 and diagnostics[0].message.startswith(message)
+
+
+def test_a_keyword_ends_at_a_words_end():
+    """'interpreter' is a participant, not the `in` of `in person`; 'minutes' is `min`."""
+    plan = clean(HEADER + '\nphase initial sessions 1-3\n  session 1 with interpreter for 60 '
+                 'minutes\n  session 2 with individualist\n')
+    one, two = plan.phases[0].sessions
+    assert [w.text for w in one.participants] == ["interpreter"] and one.minutes == 60
+    assert [w.text for w in two.participants] == ["individualist"] and two.format is None
+    plan = clean(HEADER.replace("for 50 min", "for 50 minutes") + COURSE)
+    assert plan.schedule.minutes == 50
