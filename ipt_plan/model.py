@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Iterator, NamedTuple
 
-PHASE_ORDER = ("pretreatment", "initial", "middle", "termination", "maintenance")
+PHASE_ORDER = ("pretreatment", "initial", "middle", "termination", "continuation", "maintenance")
 # More sessions than this in a phase or a profile is a typing slip (4-40000 for 4-40); the
 # bound keeps every later stage from walking a huge course.
 MAX_SESSIONS = 20_000

@@ -213,10 +213,10 @@ def opened(monkeypatch):
     paths: list[Path] = []
     real = knowledge.load_profile_file
 
-    def load(path):
+    def load(path, *folders):  # folders: the protocol folders whose catalogue it is checked with
         if knowledge.BUILTIN_PROTOCOLS not in Path(path).parents:  # those listed in hints
             paths.append(Path(path))
-        return real(path)
+        return real(path, *folders)
 
     monkeypatch.setattr(knowledge, "load_profile_file", load)
     return paths
