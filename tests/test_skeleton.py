@@ -51,7 +51,7 @@ REQUESTS = list(requests())
 
 def test_every_builtin_protocol_is_covered():
     assert set(PROTOCOLS) == {"ipt", "ipt-uk", "ipt-brief", "ipt-a", "ipt-group", "ipt-ptsd",
-                              "ipt-m"}
+                              "ipt-m", "ipc", "ipt-perinatal"}
     assert ("ipt", ("role_dispute", "grief")) in [(n, tuple(sorted(a, reverse=True)))
                                                   for n, a in REQUESTS]
 
@@ -223,4 +223,5 @@ def test_shell_completion_offers_areas_and_protocols():
 
     assert _complete_areas("role") == ["role_dispute", "role_transition"]
     assert set(_complete_protocols("ipt-")) == {p for p in PROTOCOLS if p.startswith("ipt-")}
+    assert "ipc" in _complete_protocols("ip") and "ipc" not in _complete_protocols("ipt")
     assert "--install-completion" in invoke("--help").output

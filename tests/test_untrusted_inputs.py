@@ -276,7 +276,8 @@ def test_the_hint_says_where_profile_files_are_looked_for(tmp_path):
     plan = plan_naming(tmp_path / "plans", "/etc/passwd")
     (d,) = [d for d in load_file(plan).diagnostics if d.code == "IPT002"]
     assert d.hint.startswith(f"a profile file is read from the plan's folder "
-                             f"({tmp_path / 'plans'}) or a protocol folder; the protocols are: ipt")
+                             f"({tmp_path / 'plans'}) or a protocol folder; the protocols are: ")
+    assert "ipt-uk" in d.hint.split("the protocols are: ")[1].split(", ")
 
 
 def test_a_profile_path_is_also_looked_up_in_the_protocol_folders(tmp_path, opened):
