@@ -454,7 +454,7 @@ def _participants(data: dict, cat: Catalogue, allowed_phases: tuple[str, ...]
         raise ProfileError(f"'participants' must be tables, {example}")
     expected = []
     for number, entry in enumerate(value, 1):
-        where = f"'participants' entry {number}"
+        where = f"participants entry {number}"
         unknown = sorted(set(entry) - {"who", "phases", "when", "source"})
         if unknown:
             raise ProfileError(f"{where} has the key {', '.join(map(visible, unknown))}, which "
@@ -468,10 +468,14 @@ def _participants(data: dict, cat: Catalogue, allowed_phases: tuple[str, ...]
                                    entry["who"], cat.participants,
                                    f"the participants are: {', '.join(cat.participants)} "
                                    "(a clinic adds its own in a catalogue.toml)"))
-        phases = _names({f"{where} phases": entry.get("phases", [])}, f"{where} phases",
-                        allowed_phases)
+        phases = _names({f"{where} phases": entry.get("phases", [])}, f"{where} phases")
         if not phases:
             raise ProfileError(f"{where} needs the phases in which they join, {example}")
+        elsewhere = [p for p in phases if p not in allowed_phases]
+        if elsewhere:
+            raise ProfileError(f"{where} names the phase {', '.join(map(visible, elsewhere))}, "
+                               f"which this protocol does not have (its phases: "
+                               f"{', '.join(allowed_phases)})")
         expected.append(ExpectedParticipant(entry["who"], phases, entry["when"], entry["source"]))
     return tuple(expected)
 

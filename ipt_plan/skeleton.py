@@ -25,7 +25,8 @@ from typing import NamedTuple
 
 from .config import Config
 from .diagnostics import Diagnostic
-from .knowledge import Catalogue, Profile, ProtocolProblem, catalogue, resolve_profile
+from .knowledge import (Catalogue, CatalogueError, Profile, ProtocolProblem, catalogue,
+                        resolve_profile)
 from .wording import did_you_mean_then, joined, plural, span
 
 START_TIME = "10:00"
@@ -64,6 +65,10 @@ class Skeleton(NamedTuple):
 
 def find_protocol(name: str, protocol_dirs: tuple[Path, ...] = ()) -> Profile:
     """The profile `--protocol` names, found as a plan's `protocol` line is."""
+    try:
+        catalogue(tuple(protocol_dirs))
+    except CatalogueError as err:
+        raise SkeletonError(f"the clinic's catalogue cannot be used: {err}") from None
     try:
         return resolve_profile(name, Path.cwd(), protocol_dirs)
     except ProtocolProblem as problem:
