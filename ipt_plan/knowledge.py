@@ -184,7 +184,7 @@ def _technique(entry: _Entry, areas: dict[str, Area]) -> Technique:
                    f"(known: {', '.join(areas)})")
     focus = entry.data.get("default_focus")
     if focus not in (None, "all", "single"):
-        entry.fail("has 'default_focus' \"all\" or \"single\", or none at all")
+        entry.fail("needs 'default_focus' to be \"all\" or \"single\", or no default_focus line")
     return Technique(entry.name, entry.text("label"), entry.text("description"),
                      entry.texts("phases", PHASE_ORDER, non_empty=True), area,
                      entry.texts("after_any"), entry.texts("prompts"), focus)
