@@ -68,8 +68,10 @@ class Context:
     @cached_property
     def course_numbers(self) -> frozenset[int]:
         """The numbers of the sessions on the course: every phase's range, written out or
-        not, but not a pre-treatment session."""
-        return frozenset(s.number for ph in self.plan.phases if ph.kind != "pretreatment"
+        not, but not a pre-treatment session before it nor continuation (booster)
+        sessions after it, which the protocol's count and its ending do not include."""
+        return frozenset(s.number for ph in self.plan.phases
+                         if ph.kind not in ("pretreatment", "continuation")
                          for s in ph.course())
 
     @cached_property
