@@ -349,11 +349,6 @@ class Profile(NamedTuple):
         """The techniques the protocol expects in every session of this phase."""
         return next((tasks for name, tasks in self.standing if name == phase), ())
 
-    def session_format(self, phase_kind: str) -> str:
-        """"individual" or "group": a pre-treatment session is always individual (the
-        pre-group meeting of group IPT), every other session has the course's format."""
-        return "individual" if phase_kind == "pretreatment" else self.format
-
 
 def _whole(value, least: int) -> bool:
     """A whole number (TOML's true and false are not) of at least `least`."""

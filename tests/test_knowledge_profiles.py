@@ -125,12 +125,11 @@ def test_changed_builtin_profiles():
     assert find_profile("ipt-ptsd").termination_sessions == (2, 3)
 
 
-def test_group_ipt_is_a_group_format_with_an_individual_session_0():
+def test_group_ipt_is_a_group_format():
+    # its session 0 is individual: see test_course_language (schedule.session_format)
     group = find_profile("ipt-group")
     assert group.format == "group" and group.sessions == (8, 16) and group.minutes == (60, 90)
-    assert group.session_format("pretreatment") == "individual"
-    assert group.session_format("middle") == group.session_format("initial") == "group"
-    assert find_profile("ipt").session_format("middle") == "individual"
+    assert find_profile("ipt").format == "individual"
 
 
 def test_adolescents_bring_a_parent_and_keep_going_to_school():
