@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from typing import Iterator, NamedTuple
+from typing import TYPE_CHECKING, Iterator, NamedTuple
 
 from .model import DEFAULT_DELIVERY, Phase, Plan, Schedule, Session
+
+if TYPE_CHECKING:
+    from .knowledge import Catalogue, Profile
 
 
 def _add_months(start: dt.date, months: int) -> dt.date:
@@ -113,6 +116,24 @@ class Appointment(NamedTuple):
     delivery: str  # in_person | telephone | video
     format: str  # individual | group
     participants: tuple[str, ...]  # besides the patient and the therapist
+
+
+def course_format(profile: Profile | None) -> str:
+    """`group` or `individual`: the format of the protocol's course sessions (what
+    `appointments` takes as `course_format`), individual when the profile does not say.
+    The one place that asks a profile for it."""
+    return getattr(profile, "format", "individual")
+
+
+# How a session is held, in the words outputs use.
+DELIVERY_LABELS = {"in_person": "in person", "telephone": "by telephone", "video": "by video"}
+
+
+def participant_label(name: str, cat: Catalogue | None = None) -> str:
+    """How an output names someone who attends (`with parent`, `with mental_health_nurse`):
+    the name as written, in words. The one place that names them, so that a label the
+    catalogue gives a participant can take over here."""
+    return name.replace("_", " ")
 
 
 def session_format(plan: Plan, phase: Phase, session: Session, course_format: str) -> str:
