@@ -4,14 +4,20 @@ mourns, measures at chosen sessions, notes on a phase and sessions after the cou
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import re
+from zoneinfo import ZoneInfo
 
+import jsonschema
 import pytest
+from icalendar import Calendar
 
 from conftest import REFERENCE, ROOT
-from ipt_plan import load_file
+from ipt_plan import export, load_file
 from ipt_plan.agenda import course_from_result
 from ipt_plan.renderer import FORMATS, render
+from ipt_plan.schedule import appointments, course_calendar
 
 # A course using every form the language has for it. The phase notes avoid the stage
 # words, so that a stage printed in an agenda can only come from the focus.
@@ -377,3 +383,178 @@ def test_continuation_sessions_in_the_agendas(continued, fmt):
     assert "16 sessions, then 2 continuation sessions" in overview
     assert "Continuation phase, sessions 17-18" in overview.replace("*", "").replace(
         "<h3>", "").replace("</h3>", "")
+
+
+# --- exports --------------------------------------------------------------------------------
+
+def json_document(result) -> dict:
+    document = json.loads(export.to_json(result))
+    schema = json.loads(export.json_schema_path().read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()
+                                    ).validate(document)
+    return document
+
+
+def json_sessions(document) -> dict[int, dict]:
+    return {s["number"]: s for phase in document["phases"] for s in phase["sessions"]}
+
+
+def test_json_holds_the_header_rhythm_and_measures(tmp_path):
+    document = json_document(loaded(tmp_path))
+    assert document["version"] == 2
+    assert (document["delivery"], document["session_format"]) == ("video", "individual")
+    assert document["schedule"]["start"] == "2027-01-04"
+    assert document["schedule_changes"] == [
+        {"cadence": "weekly", "interval_weeks": None, "from_session": 5, "time": "10:00",
+         "minutes": 50, "line": 9},
+        {"cadence": "every_n_weeks", "interval_weeks": 2, "from_session": 13, "time": "16:00",
+         "minutes": 45, "line": 10}]
+    assert document["measures"] == [
+        {"name": "PHQ-9", "every": 4, "at": [], "due": [1, 4, 8, 12, 16], "line": 12},
+        {"name": "HAM-D", "every": None, "at": [1, 7, 14], "due": [1, 7, 14], "line": 13}]
+
+
+def test_json_holds_the_foci_stages_and_death(tmp_path):
+    wife, son = json_document(loaded(tmp_path))["foci"]
+    assert wife["died"] == {"date": "2026-02-14", "month_only": False, "line": 16}
+    assert (wife["stage"], wife["stages"]) == (None, [])
+    assert son["died"] is None and son["stage"] == "impasse"
+    assert son["stages"] == [{"stage": "impasse", "from_session": None, "line": 20},
+                             {"stage": "renegotiation", "from_session": 7, "line": 21}]
+    month = json_document(loaded(tmp_path, PLAN.replace("died 2026-02-14", "died 2026-02"),
+                                 "month.iptplan"))
+    assert month["foci"][0]["died"] == {"date": "2026-02", "month_only": True, "line": 16}
+
+
+def test_json_holds_how_each_session_is_held_and_the_phase_notes(tmp_path):
+    document = json_document(loaded(tmp_path))
+    sessions = json_sessions(document)
+    held = {n: (s["date"], s["time"], s["minutes"], s["delivery"], s["format"],
+                s["participants"]) for n, s in sessions.items()}
+    assert held[1] == ("2027-01-04", "10:00", 60, "in_person", "individual", ["interpreter"])
+    assert held[3] == ("2027-01-11", "10:00", 50, "telephone", "individual", [])
+    assert held[8] == ("2027-02-15", "10:00", 90, "in_person", "individual",
+                       ["family_member", "interpreter"])
+    assert held[9][2:5] == (50, "video", "individual")  # not written out: as the header says
+    assert held[13][:3] == ("2027-03-29", "16:00", 45)
+    initial, middle, termination = document["phases"]
+    assert [(n["kind"], n["detail"], n["line"]) for n in middle["notes"]] == [
+        ("note", "His son may join one session in the clinic", 37)]
+    assert [n["detail"] for n in initial["notes"]] == [
+        "An interpreter is booked for the first session"]
+    assert termination["notes"] == []
+
+
+def test_json_holds_continuation_sessions_and_group_formats(tmp_path, continued):
+    document = json_document(continued)
+    assert [p["name"] for p in document["phases"]][-1] == "continuation"
+    assert document["total_sessions"] == 16
+    assert json_sessions(document)[17]["delivery"] == "telephone"
+    group = json_document(loaded(tmp_path, GROUP, "mr-r.iptplan"))
+    assert group["session_format"] == "group"
+    formats = {n: s["format"] for n, s in json_sessions(group).items()}
+    assert formats == {0: "individual", 1: "group", 2: "group", 3: "group", 4: "individual",
+                       5: "group", 6: "group", 7: "group", 8: "group"}
+
+
+def test_the_json_schema_describes_each_new_key():
+    schema = json.loads(export.json_schema_path().read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    document = json.loads(export.to_json(load_file(REFERENCE)))
+    assert validator.is_valid(document)
+    for path, value in [(("delivery",), "phone"), (("session_format",), "pair"),
+                        (("measures", 0, "every"), 0), (("foci", 0, "stages", 0, "stage"), "truce"),
+                        (("phases", 1, "sessions", 0, "minutes"), 0),
+                        (("phases", 1, "sessions", 0, "participants"), "parent")]:
+        broken = json.loads(json.dumps(document))
+        target = broken
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+        assert not validator.is_valid(broken), path
+
+
+def events(result, tz: str = "Europe/London") -> dict[int, object]:
+    calendar = Calendar.from_ical(export.to_ics(result, tz))
+    return {int(str(e["UID"]).split(".")[0].removeprefix("session-")): e
+            for e in calendar.events}
+
+
+def test_ics_events_follow_each_rhythm_and_last_as_long_as_the_session(tmp_path):
+    result = loaded(tmp_path)
+    found = events(result)
+    dates = course_calendar(result.plan).dates
+    held = appointments(result.plan)
+    assert sorted(found) == list(range(1, 17))
+    london = ZoneInfo("Europe/London")
+    for number, event in found.items():
+        assert event.start == dates[number].replace(tzinfo=london)
+        assert event.end - event.start == dt.timedelta(minutes=held[number].minutes)
+    assert found[1].end - found[1].start == dt.timedelta(minutes=60)
+    assert found[8].end - found[8].start == dt.timedelta(minutes=90)
+    assert (found[13].start.hour, found[13].end - found[13].start) == (16, dt.timedelta(minutes=45))
+    assert found[12].start.hour == 10
+    assert (found[5].start - found[4].start).days == 7  # weekly from session 5
+
+
+def test_ics_says_how_a_session_is_held_and_never_who_attends(tmp_path):
+    found = events(loaded(tmp_path))
+    descriptions = {n: str(e["DESCRIPTION"]) for n, e in found.items()}
+    assert "\nBy telephone.\n" in descriptions[3]
+    assert "\nIn person.\n" in descriptions[8] and "\nBy video.\n" in descriptions[9]
+    text = "\n".join(str(e.to_ical()) for e in found.values())
+    assert "interpreter" not in text and "family" not in text
+    assert "2026-02-14" not in text and "February 2026" not in text  # the death
+    group = events(loaded(tmp_path, GROUP, "mr-r.iptplan"))
+    assert "\nIn person, individual session.\n" in str(group[4]["DESCRIPTION"])
+    assert "\nIn person, group session.\n" in str(group[5]["DESCRIPTION"])
+
+
+def test_ics_of_continuation_sessions(continued):
+    found = events(continued)
+    assert str(found[17]["SUMMARY"]) == (
+        "IPT session 17, after the 16-session course (continuation phase)")
+    assert str(found[16]["SUMMARY"]) == "IPT session 16 of 16 (termination phase)"
+    assert "\nBy telephone.\n" in str(found[17]["DESCRIPTION"])
+
+
+def fhir_bundle(result) -> dict:
+    return json.loads(export.to_fhir(result, tz="Europe/London"))
+
+
+def test_fhir_activities_carry_who_attends_how_and_how_long(tmp_path):
+    care_plan = fhir_bundle(loaded(tmp_path))["entry"][0]["resource"]
+    details = {int(a["detail"]["code"]["text"].split()[2]): a["detail"]
+               for a in care_plan["activity"]}
+    eight = details[8]
+    assert eight["performer"] == [{"display": "family member"}, {"display": "interpreter"}]
+    assert (eight["scheduledPeriod"]["start"], eight["scheduledPeriod"]["end"]) == (
+        "2027-02-15T10:00:00Z", "2027-02-15T11:30:00Z")
+    assert "In person. Also attending: family member and interpreter." in eight["description"]
+    assert "By telephone." in details[3]["description"] and "performer" not in details[3]
+    assert details[13]["scheduledPeriod"] == {"start": "2027-03-29T16:00:00+01:00",
+                                              "end": "2027-03-29T16:45:00+01:00"}
+    assert care_plan["period"]["end"] == "2027-05-10T16:45:00+01:00"
+
+
+def test_fhir_care_plan_holds_the_rhythm_measures_notes_stages_and_death(tmp_path):
+    entries = fhir_bundle(loaded(tmp_path))["entry"]
+    care_plan = entries[0]["resource"]
+    assert ("twice weekly, 50 min; weekly from session 5; every 2 weeks from session 13, at "
+            "16:00, 45 min; by video, individual sessions.") in care_plan["description"]
+    notes = [n["text"] for n in care_plan["note"]]
+    assert ("Rating scales: PHQ-9 every 4 sessions (sessions 1, 4, 8, 12, 16); HAM-D at "
+            "sessions 1, 7, 14.") in notes
+    assert "Middle phase (sessions 4-13): His son may join one session in the clinic" in notes
+    goal_notes = {e["resource"]["description"]["text"]: e["resource"]["note"][0]["text"]
+                  for e in entries[1:]}
+    assert "death 2026-02-14" in goal_notes["Talk about Ruth with his son without shutting down"]
+    assert "dispute stage impasse; renegotiation from session 7" in goal_notes[
+        "Agree with his son what happens to the house"]
+
+
+def test_fhir_of_continuation_sessions(continued):
+    care_plan = fhir_bundle(continued)["entry"][0]["resource"]
+    assert "16 sessions, then 2 continuation sessions" in care_plan["description"]
+    codes = [a["detail"]["code"]["text"] for a in care_plan["activity"]]
+    assert codes[-1] == "IPT session 18, after the 16-session course (continuation phase)"

@@ -295,7 +295,7 @@ def test_json_matches_its_schema_and_the_plan(plan):
     jsonschema.Draft202012Validator(schema(), format_checker=jsonschema.FormatChecker()
                                     ).validate(document)
     model = result.plan
-    assert (document["format"], document["version"]) == ("ipt-plan/plan", 1)
+    assert (document["format"], document["version"]) == ("ipt-plan/plan", 2)
     header = ("title", "client", "clinician", "diagnosis")
     assert [document[key] for key in header] == [getattr(model, key) for key in header]
     assert document["schedule"]["start"] == model.schedule.start.isoformat()
