@@ -10,12 +10,14 @@ import re
 from zoneinfo import ZoneInfo
 
 import jsonschema
+import pydot
 import pytest
 from icalendar import Calendar
 
 from conftest import REFERENCE, ROOT
 from ipt_plan import export, load_file
 from ipt_plan.agenda import course_from_result
+from ipt_plan.drawing import draw
 from ipt_plan.renderer import FORMATS, render
 from ipt_plan.schedule import appointments, course_calendar
 
@@ -558,3 +560,50 @@ def test_fhir_of_continuation_sessions(continued):
     assert "16 sessions, then 2 continuation sessions" in care_plan["description"]
     codes = [a["detail"]["code"]["text"] for a in care_plan["activity"]]
     assert codes[-1] == "IPT session 18, after the 16-session course (continuation phase)"
+
+
+# --- the drawing ----------------------------------------------------------------------------
+
+def dot_labels(text: str) -> dict[str, list[str]]:
+    """Each node's label lines, read back by pydot."""
+    graph, = pydot.graph_from_dot_data(text)
+    labels = {}
+
+    def walk(g):
+        for node in g.get_nodes():
+            label = node.get_attributes().get("label")
+            if label:
+                labels[node.get_name().strip('"')] = label[1:-1].replace('\\"', '"').split("\\n")
+        for sub in g.get_subgraphs():
+            walk(sub)
+    walk(graph)
+    return labels
+
+
+@pytest.mark.filterwarnings("ignore:.setParseAction. deprecated")
+def test_the_drawing_shows_stages_over_time_the_death_and_how_sessions_are_held(tmp_path):
+    result = loaded(tmp_path)
+    labels = dot_labels(draw(result, "dot"))
+    assert labels["f_son"] == ["son", "Role dispute (impasse; renegotiation from session 7)"]
+    assert labels["f_wife"] == ["wife", "Grief", "died 2026-02-14"]
+    assert labels["s8"] == ["Session 8", "Joint session",
+                            "with family member, interpreter; in person; 90 min"]
+    assert labels["s1"] == ["Session 1", "Assessment", "with interpreter; in person; 60 min"]
+    assert labels["s3"] == ["Session 3", "Formulation and contract", "by telephone"]
+    assert labels["s2"] == ["Session 2", "Inventory"]  # its line says nothing of it
+    assert labels["s9"] == ["Session 9"]  # not written out
+    mermaid = draw(result, "mermaid")
+    assert 's8["Session 8<br/>Joint session<br/>with family member, interpreter; in person; ' \
+           '90 min"]' in mermaid
+    assert 'f_son{{"son<br/>Role dispute (impasse; renegotiation from session 7)"}}' in mermaid
+    assert 'f_wife{{"wife<br/>Grief<br/>died 2026-02-14"}}' in mermaid
+
+
+def test_the_drawing_of_a_month_only_death_a_group_course_and_continuation(tmp_path, continued):
+    month = draw(loaded(tmp_path, PLAN.replace("died 2026-02-14", "died 2026-02"),
+                        "month.iptplan"), "mermaid")
+    assert 'f_wife{{"wife<br/>Grief<br/>died 2026-02"}}' in month
+    group = draw(loaded(tmp_path, GROUP, "mr-r.iptplan"), "mermaid")
+    assert 's4["Session 4<br/>Mid-course review<br/>individual; 30 min"]' in group
+    assert 's0["Session 0<br/>Pre-group meeting<br/>60 min"]' in group
+    assert 'subgraph p3 ["Continuation phase: sessions 17-18"]' in draw(continued, "mermaid")
