@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections import Counter
 from zoneinfo import ZoneInfo
 
 import jsonschema
@@ -17,9 +18,13 @@ from icalendar import Calendar
 from conftest import REFERENCE, ROOT
 from ipt_plan import export, load_file
 from ipt_plan.agenda import course_from_result
+from ipt_plan.builder import build
 from ipt_plan.drawing import draw
+from ipt_plan.formatter import format_text, shape
+from ipt_plan.parser import parse
 from ipt_plan.renderer import FORMATS, render
 from ipt_plan.schedule import appointments, course_calendar
+from ipt_plan.statements import comments
 
 # A course using every form the language has for it. The phase notes avoid the stage
 # words, so that a stage printed in an agenda can only come from the focus.
@@ -607,3 +612,120 @@ def test_the_drawing_of_a_month_only_death_a_group_course_and_continuation(tmp_p
     assert 's4["Session 4<br/>Mid-course review<br/>individual; 30 min"]' in group
     assert 's0["Session 0<br/>Pre-group meeting<br/>60 min"]' in group
     assert 'subgraph p3 ["Continuation phase: sessions 17-18"]' in draw(continued, "mermaid")
+
+
+# --- ipt-plan fmt ---------------------------------------------------------------------------
+
+# Every course form, written carelessly: indentation, spacing, blank lines and the gap
+# before comments all spoiled, and comments of each kind.
+MESSY = """\
+# Every course form at once.
+plan   "Mr. T: every course form"
+    client T-0002
+ protocol "ipt-with-continuation.toml"
+delivery   video   # he lives two hours away
+  format individual
+  schedule twice weekly from 2027-01-04 at 10:00 for 50 min
+schedule weekly   from session 5
+      schedule every 2 weeks from session 13 at 16:00 for 45 min  # after the winter
+  measure PHQ-9 every 4 sessions
+  measure HAM-D at sessions 1 ,7,  14
+focus wife:grief "His wife Ruth died after a short illness"
+died 2026-02
+    goal "Talk about Ruth"
+focus son :  role_dispute "The house"
+stage impasse
+      stage renegotiation from session 7   # they talk again
+  goal "Agree what happens to the house"
+phase initial sessions 1 - 3
+note "An interpreter is booked"
+    session 1 "Assessment" with interpreter   in person  for 60 min
+    interpersonal_inventory
+  session 3 "Contract" by telephone
+      formulation
+      treatment_contract
+
+
+phase middle sessions 4-13
+      note "His son may join one session"      # a phase note, written deep
+  # the joint session
+  session 8 "Joint session" with family_member,interpreter by video individual for 90 min
+    communication_analysis for son
+  session 10 group
+    facilitate_mourning for wife
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+phase continuation sessions 17-18
+note "Two booster sessions"
+  session 17 by telephone
+  note "How has the house question settled?"
+"""
+
+
+def fmt_cli(*args):
+    from typer.testing import CliRunner
+
+    from ipt_plan.cli import app
+
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def comment_counts(text: str) -> Counter:
+    return Counter(comment.rstrip() for _, _, comment in comments(text))
+
+
+def built_shape(text: str):
+    statements, syntax = parse(text)
+    plan, diagnostics = build(statements, "<plan>")
+    return shape(plan), sorted(d.code for d in syntax + diagnostics)
+
+
+def test_fmt_on_every_course_form_keeps_the_plan_and_its_comments_and_is_idempotent(tmp_path):
+    path = write(tmp_path, MESSY, "messy.iptplan")
+    assert built_shape(MESSY)[1] == []  # no syntax or structure error to hide anything
+    first = fmt_cli("fmt", path)
+    assert first.exit_code == 0, first.output
+    formatted = path.read_text(encoding="utf-8")
+    assert formatted != MESSY
+    assert built_shape(formatted) == built_shape(MESSY)
+    assert comment_counts(formatted) == comment_counts(MESSY) and len(comment_counts(MESSY)) == 6
+    again = fmt_cli("fmt", "--check", path)
+    assert again.exit_code == 0, again.output
+    assert format_text(formatted) == formatted
+    # each new form in its canonical spelling
+    assert re.search(r"\n  delivery video +# he lives two hours away\n", formatted)
+    for line in ("  schedule every 2 weeks from session 13 at 16:00 for 45 min  # after the winter",
+                 "  schedule weekly from session 5",
+                 "  measure HAM-D at sessions 1, 7, 14",
+                 "  died 2026-02",
+                 "  stage renegotiation from session 7  # they talk again",
+                 '  session 1 "Assessment" with interpreter in person for 60 min',
+                 '  session 8 "Joint session" with family_member, interpreter by video '
+                 "individual for 90 min",
+                 "  session 10 group",
+                 "phase continuation sessions 17-18"):
+        assert line + "\n" in formatted, line
+
+
+def test_fmt_indents_a_phase_note_at_the_session_level(tmp_path):
+    formatted = format_text(MESSY)
+    lines = formatted.split("\n")
+    for phase_line, note in [("phase initial sessions 1-3", 'note "An interpreter is booked"'),
+                             ("phase middle sessions 4-13", 'note "His son may join one session"'),
+                             ("phase continuation sessions 17-18", 'note "Two booster sessions"')]:
+        index = lines.index(phase_line)
+        assert lines[index + 1].startswith("  " + note), lines[index + 1]
+    assert "  # the joint session\n  session 8 " in formatted  # its comment goes with it
+    # A note inside a session stays at the activities' level.
+    assert '  session 17 by telephone\n    note "How has the house question settled?"\n' in (
+        formatted)
+    # Read back, the notes are where they were: on the phases, and on session 17.
+    plan, _ = build(parse(formatted)[0], "<plan>")
+    assert [[n.detail for n in phase.notes] for phase in plan.phases] == [
+        ["An interpreter is booked"], ["His son may join one session"], [],
+        ["Two booster sessions"]]
+    assert [a.detail for a in plan.phases[3].sessions[0].activities] == [
+        "How has the house question settled?"]
