@@ -326,6 +326,12 @@ class _CourseBuilder:
             tuple(self.label(t) for t in self.standing(phase) if t not in every),
             tuple(note.detail or "" for note in phase.notes))
 
+    def scale_label(self, name: str) -> str:
+        """A rating scale's full name from the catalogue, which holds either the label or
+        a record of the scale with its `label`."""
+        entry = self.cat.measures.get(name)
+        return getattr(entry, "label", entry) or ""
+
     def measure_sessions(self, measure: Measure) -> tuple[int, ...]:
         first = self.plan.first_session
         return tuple(n for n in sorted(self.held) if measure.due(n, first))
@@ -380,7 +386,7 @@ class _CourseBuilder:
                                          note.loc.line) for note in phase.notes),
             homework_given=self.homework(phase, session),
             homework_to_review=previous,
-            measures_due=tuple(MeasureDue(m.name.text, self.cat.measures.get(m.name.text, ""))
+            measures_due=tuple(MeasureDue(m.name.text, self.scale_label(m.name.text))
                                for m in self.plan.measures
                                if m.due(session.number, self.plan.first_session)),
             sessions_remaining=self.remaining(index),
@@ -418,7 +424,7 @@ class _CourseBuilder:
                 for s in plan.schedules),
             delivery=delivery, delivery_label=DELIVERY_LABELS[delivery], format=self.format,
             skipped_dates=tuple(s.date.isoformat() for s in plan.skips),
-            measures=tuple(MeasurePlan(m.name.text, self.cat.measures.get(m.name.text, ""),
+            measures=tuple(MeasurePlan(m.name.text, self.scale_label(m.name.text),
                                        m.every, m.label, self.measure_sessions(m))
                            for m in plan.measures),
             foci=tuple(self.focus_summary(f) for f in plan.foci),

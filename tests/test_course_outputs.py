@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import re
 from collections import Counter
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import jsonschema
@@ -17,13 +18,14 @@ from icalendar import Calendar
 
 from conftest import REFERENCE, ROOT
 from ipt_plan import export, load_file
-from ipt_plan.agenda import course_from_result
+from ipt_plan.agenda import build_course, course_from_result
 from ipt_plan.builder import build
 from ipt_plan.drawing import draw
 from ipt_plan.formatter import format_text, shape
+from ipt_plan.knowledge import catalogue
 from ipt_plan.parser import parse
 from ipt_plan.renderer import FORMATS, render
-from ipt_plan.schedule import appointments, course_calendar
+from ipt_plan.schedule import appointments, course_calendar, course_format
 from ipt_plan.statements import comments
 
 # A course using every form the language has for it. The phase notes avoid the stage
@@ -729,3 +731,43 @@ def test_fmt_indents_a_phase_note_at_the_session_level(tmp_path):
         ["Two booster sessions"]]
     assert [a.detail for a in plan.phases[3].sessions[0].activities] == [
         "How has the house question settled?"]
+
+
+# --- what the catalogue and the profiles will say ------------------------------------------
+
+class _GroupProfile:
+    """A profile that says its course sessions are group sessions, as profiles will."""
+
+    def __init__(self, profile):
+        self._profile = profile
+        self.format = "group"
+
+    def __getattr__(self, name):
+        return getattr(self._profile, name)
+
+
+def test_the_course_format_comes_from_the_profile_where_it_says_one(tmp_path):
+    result = loaded(tmp_path, GROUP.replace("  format group\n", ""), "no-format.iptplan")
+    assert course_format(result.profile) == "individual"  # today's profiles do not say
+    assert {s.format for s in course_from_result(result).sessions} == {"individual"}
+    course = build_course(result.plan, _GroupProfile(result.profile))
+    assert course.format == "group"
+    assert {s.number: s.format for s in course.sessions} == {
+        0: "individual", 1: "group", 2: "group", 3: "group", 4: "individual", 5: "group",
+        6: "group", 7: "group", 8: "group"}
+
+
+def test_a_scale_label_is_read_from_a_catalogue_that_holds_records():
+    class Scale(NamedTuple):
+        name: str
+        label: str
+
+    cat = catalogue()
+    records = cat._replace(measures={name: Scale(name, label)
+                                     for name, label in cat.measures.items()})
+    result = load_file(REFERENCE)
+    with_records = build_course(result.plan, result.profile, records)
+    assert [m.label for m in with_records.measures] == [
+        "Patient Health Questionnaire (depression)"]
+    assert with_records.sessions[0].measures_due[0].label == (
+        "Patient Health Questionnaire (depression)")
