@@ -258,6 +258,13 @@ class _CourseBuilder:
         self.mixed_formats = len({a.format for a in self.held.values()}) > 1
         after = [p.kind in AFTER_COURSE_PHASES for p, _ in self.course_sessions]
         self.after_course = after
+        # Sessions after each one in its part (the course, or the continuation after it),
+        # counted in one walk back: a course may have thousands of sessions.
+        self.later_in_part = [0] * len(after)
+        counted = {False: 0, True: 0}
+        for index in reversed(range(len(after))):
+            self.later_in_part[index] = counted[after[index]]
+            counted[after[index]] += 1
         self.total = sum(1 for (_, s), later in zip(self.course_sessions, after)
                          if s.number >= 1 and not later)
         self.continuation = sum(after)
@@ -344,10 +351,7 @@ class _CourseBuilder:
     def remaining(self, index: int) -> int | None:
         """Sessions after this one in its part: the course, or the continuation after it."""
         phase, _ = self.course_sessions[index]
-        if phase.kind not in COUNTDOWN_PHASES:
-            return None
-        part = self.after_course[index]
-        return sum(1 for later in self.after_course[index + 1:] if later == part)
+        return self.later_in_part[index] if phase.kind in COUNTDOWN_PHASES else None
 
     # --- one session ------------------------------------------------------------------
 
