@@ -169,9 +169,16 @@ def _unique(texts: list[str]) -> list[str]:
 
 
 def _remaining(session: SessionAgenda) -> str | None:
+    """The time limit as the agendas say it: how many sessions remain, or that this is the
+    last, and whether continuation sessions follow the course."""
     if session.sessions_remaining is None:
         return None
-    count = session.sessions_remaining
+    count, after = session.sessions_remaining, session.continuation_after
+    if count == 0 and after:
+        return (f"This is the last session of the course; {after} continuation "
+                + ("session follows." if after == 1 else "sessions follow."))
+    if count == 0:
+        return "This is the last session."
     if count == 1:
         return "1 session remains after this one."
     return f"{count} sessions remain after this one."

@@ -771,3 +771,18 @@ def test_a_scale_label_is_read_from_a_catalogue_that_holds_records():
         "Patient Health Questionnaire (depression)"]
     assert with_records.sessions[0].measures_due[0].label == (
         "Patient Health Questionnaire (depression)")
+
+
+def test_the_exports_say_the_last_session_as_the_agendas_do(tmp_path, continued):
+    found = events(loaded(tmp_path))
+    assert str(found[16]["DESCRIPTION"]).startswith("Termination phase. This is the last session.")
+    assert str(found[15]["DESCRIPTION"]).startswith(
+        "Termination phase. 1 session remains after this one.")
+    found = events(continued)
+    assert str(found[16]["DESCRIPTION"]).startswith(
+        "Termination phase. This is the last session of the course; 2 continuation sessions "
+        "follow.")
+    assert str(found[18]["DESCRIPTION"]).startswith("Continuation phase. This is the last session.")
+    care_plan = fhir_bundle(continued)["entry"][0]["resource"]
+    assert care_plan["activity"][15]["detail"]["description"].endswith(
+        "This is the last session of the course; 2 continuation sessions follow.")
