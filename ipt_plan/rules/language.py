@@ -340,10 +340,14 @@ def unknown_names(ctx: Context) -> Iterator[Finding]:
                           did_you_mean(focus.area.text, cat.areas,
                                        "the areas are: " + ", ".join(cat.areas)))
         area = cat.areas.get(focus.area.text)
-        if focus.stage and area and area.stages and focus.stage.text not in area.stages:
-            yield Finding(f"'{focus.stage.text}' is not a stage of a {area.label.lower()}",
-                          focus.stage.loc, did_you_mean(focus.stage.text, area.stages,
-                                                        "the stages are: " + ", ".join(area.stages)))
+        if area and area.stages:
+            # Every stage line: the stage at the start and each later change.
+            for stage in focus.stages:
+                if stage.name.text not in area.stages:
+                    yield Finding(f"'{stage.name.text}' is not a stage of a {area.label.lower()}",
+                                  stage.name.loc, did_you_mean(
+                                      stage.name.text, area.stages,
+                                      "the stages are: " + ", ".join(area.stages)))
     for phase in plan.phases:
         if phase.kind not in PHASE_ORDER:
             # A word the catalogue knows for a phase (an alias) names that phase exactly.

@@ -25,6 +25,7 @@ focus sister: role_dispute "Sister Anna directs the care of their mother"
 focus retirement: role_transition "Retired in June after 30 years at the library"
   goal "Two weekly activities with people outside the family"
 focus friend: grief "Her closest friend died in May"   # a third focus
+  died 2026-05
   goal "Talk about her with the friends they shared"
 
 phase initial sessions 1-3
@@ -190,16 +191,30 @@ def focus_not_worked(ctx: Context) -> Iterator[Finding]:
                           f"like: {example} for {focus.id.text}")
 
 
+# The problem area a `died` line belongs to: the language writes the date of a death
+# under a grief focus only (the Guide reserves grief for the death of someone significant).
+GRIEF = "grief"
+DIED_EXAMPLE, DIED_MONTH_EXAMPLE = "died 2026-02-14", "died 2026-02"
+
+
 @rule(codes.FOCUS_DETAIL, "focus-detail", ERROR,
-      "a focus missing required detail (goals; a dispute's stage)",
+      "a focus missing required detail (goals; a dispute's stage; a death's date), or a "
+      "died line on a focus that is not grief",
       rationale="A role dispute's stage (renegotiation, impasse, dissolution) decides the plan "
-                "of action, and every focus needs at least one goal to review progress against.",
+                "of action, and every focus needs at least one goal to review progress against. "
+                "A grief focus says when the death was (`died 2026-02-14`, or `died 2026-02` "
+                "when only the month is known): grief is reserved for the death of someone "
+                "significant, and the date ties the episode and its anniversaries to that death. "
+                "Other losses (a divorce, a job, a move) are role transitions, so a died line "
+                "belongs under a grief focus only.",
       source="Weissman, Markowitz & Klerman 2000",
       bad="""
 plan "Ms. A: caregiving conflict with her sister"
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"   # no stage line under it
   goal "Say what I can and cannot do, calmly"
+focus father: grief "Her father died in February"   # no died line under it
+  goal "Talk about him with her sister"
 
 phase initial sessions 1-3
   session 2
@@ -210,7 +225,9 @@ phase initial sessions 1-3
 
 phase middle sessions 4-13
   session 5
-    communication_analysis
+    communication_analysis for sister
+  session 6
+    facilitate_mourning
 
 phase termination sessions 14-16
   session 14
@@ -218,7 +235,35 @@ phase termination sessions 14-16
   session 16
     relapse_prevention
 """,
-      good=A_CLEAN_COURSE,
+      good="""
+plan "Ms. A: caregiving conflict with her sister"
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+focus father: grief "Her father died in February"
+  died 2026-02
+  goal "Talk about him with her sister"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis for sister
+  session 6
+    facilitate_mourning
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
       uses_profile=False)
 def focus_detail(ctx: Context) -> Iterator[Finding]:
     for focus in ctx.plan.foci:
@@ -230,6 +275,17 @@ def focus_detail(ctx: Context) -> Iterator[Finding]:
         if area and not area.stages and focus.stage is not None:
             yield Finding(f"only a role dispute has a stage; '{focus.id.text}' is a "
                           f"{area.label.lower()}", focus.stage.loc, "remove the stage line")
+        if area and area.name == GRIEF and focus.died is None:
+            yield Finding(f"the {area.label.lower()} focus '{focus.id.text}' has no date "
+                          "of death", focus.id.loc,
+                          f"add a line under it: {DIED_EXAMPLE} (or {DIED_MONTH_EXAMPLE} when "
+                          "only the month is known)")
+        if area and area.name != GRIEF and focus.died is not None:
+            yield Finding(f"a died line belongs to a grief focus; '{focus.id.text}' is a "
+                          f"{area.label.lower()}", focus.died.loc,
+                          "if the focus is about a death, make it a grief focus; otherwise "
+                          "remove the line (other losses, such as a divorce or a job, are "
+                          "role transitions)")
         if not focus.goals:
             example = area.goals[0] if area else "what the patient wants to change"
             yield Finding(f"the focus '{focus.id.text}' has no goal", focus.id.loc,

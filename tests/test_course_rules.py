@@ -1,0 +1,126 @@
+"""The rules read the course forms of the language: a death's date, a dispute's stage over
+time, rhythm changes, each session's own length, measures at chosen sessions, and booster
+(continuation) sessions after the acute course. Each test is one point a rule now judges,
+shown on a small whole plan."""
+
+from __future__ import annotations
+
+from ipt_plan import load_string
+from ipt_plan.config import Config
+from ipt_plan.knowledge import find_profile
+from ipt_plan.skeleton import skeleton
+
+NO_CONFIG = Config()
+
+HEADER = '''plan "Ms. A: caregiving conflict with her sister"
+  protocol ipt
+'''
+DISPUTE = '''
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+'''
+INITIAL = '''
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+'''
+MIDDLE = '''
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+'''
+TERMINATION = '''
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+'''
+
+
+def course(header: str = "", foci: str = DISPUTE, middle: str = MIDDLE,
+           termination: str = TERMINATION, after: str = "", protocol: str = "ipt") -> str:
+    """A whole plan: the clean acute course of the rules' examples, with parts replaced."""
+    return (HEADER.replace("protocol ipt", f"protocol {protocol}") + header + foci + INITIAL
+            + middle + termination + after)
+
+
+def found(text: str, path: str = "plan.iptplan"):
+    return load_string(text, path, config=NO_CONFIG).diagnostics
+
+
+def codes(text: str) -> list[str]:
+    return [d.code for d in found(text)]
+
+
+def line_of(text: str, fragment: str) -> int:
+    return next(n for n, line in enumerate(text.split("\n"), 1) if fragment in line)
+
+
+# --- 1. IPT204: a grief focus's date of death; IPT002: every stage line -------------------
+
+GRIEF = '''
+focus father: grief "Her father died in February"
+  goal "Talk about him with her sister"
+'''
+GRIEF_MIDDLE = '''
+phase middle sessions 4-13
+  session 5
+    facilitate_mourning
+'''
+
+
+def test_a_grief_focus_needs_its_date_of_death():
+    text = course(foci=GRIEF, middle=GRIEF_MIDDLE)
+    (d,) = found(text)
+    assert (d.code, d.severity.value, d.line) == ("IPT204", "error", line_of(text, "focus father"))
+    assert d.message == "the grief focus 'father' has no date of death"
+    assert "died 2026-02-14" in d.hint and "died 2026-02 " in d.hint
+
+
+def test_a_day_or_a_month_is_a_date_of_death():
+    for died in ("died 2026-02-14", "died 2026-02"):
+        foci = GRIEF.replace("  goal", f"  {died}\n  goal")
+        assert found(course(foci=foci, middle=GRIEF_MIDDLE)) == ()
+
+
+def test_a_died_line_belongs_to_a_grief_focus():
+    foci = '''
+focus widowhood: role_transition "Living alone since her husband died"
+  died 2026-03
+  goal "See two friends a week"
+'''
+    middle = MIDDLE.replace("communication_analysis", "mourn_old_role")
+    text = course(foci=foci, middle=middle)
+    (d,) = found(text)
+    assert (d.code, d.line) == ("IPT204", line_of(text, "died 2026-03"))
+    assert d.message == ("a died line belongs to a grief focus; 'widowhood' is a role "
+                         "transition")
+    assert "make it a grief focus" in d.hint and "role transitions" in d.hint
+
+
+def test_every_stage_line_names_a_stage():
+    foci = DISPUTE.replace("  stage renegotiation\n", "  stage impasse\n"
+                           "  stage renegociation from session 7\n")
+    text = course(foci=foci)
+    (d,) = found(text)
+    assert (d.code, d.line) == ("IPT002", line_of(text, "renegociation"))
+    assert d.message == "'renegociation' is not a stage of a role dispute"
+    assert d.hint == "did you mean 'renegotiation'?"
+
+
+def test_the_skeleton_marks_the_missing_date_of_death_where_it_shows():
+    result = skeleton(find_profile("ipt"), ["grief"])
+    line = next(l for l in result.text.split("\n") if l.startswith("focus grief"))
+    assert line.endswith("# ipt-plan: ignore[IPT204]")
+    assert "died 2026-02-14" in result.text and any("IPT204" in n for n in result.notes)
+    assert found(result.text) == ()
+    unmarked = result.text.replace("  # ipt-plan: ignore[IPT204]", "")
+    assert codes(unmarked) == ["IPT204"]
+    dated = unmarked.replace(line.replace("  # ipt-plan: ignore[IPT204]", ""),
+                             line.replace("  # ipt-plan: ignore[IPT204]", "") + "\n  died 2026-02")
+    assert found(dated) == ()
