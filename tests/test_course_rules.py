@@ -124,3 +124,54 @@ def test_the_skeleton_marks_the_missing_date_of_death_where_it_shows():
     dated = unmarked.replace(line.replace("  # ipt-plan: ignore[IPT204]", ""),
                              line.replace("  # ipt-plan: ignore[IPT204]", "") + "\n  died 2026-02")
     assert found(dated) == ()
+
+
+# --- 2. IPT205: a dispute at dissolution is worked like a role transition ------------------
+
+DISSOLVING = DISPUTE.replace("  stage renegotiation\n",
+                             "  stage impasse\n  stage dissolution from session 9\n")
+
+
+def middle_with(*lines: str) -> str:
+    return MIDDLE + "".join(f"  {line}\n" for line in lines)
+
+
+def test_transition_techniques_fit_a_dispute_from_the_session_it_dissolves():
+    text = course(foci=DISSOLVING, middle=middle_with(
+        "session 10", "  mourn_old_role for sister", "session 11",
+        "  evaluate_new_role for sister", "  build_new_skills for sister"))
+    assert found(text) == ()
+
+
+def test_before_it_dissolves_they_are_still_another_areas_techniques():
+    text = course(foci=DISSOLVING, middle=middle_with("session 6", "  mourn_old_role for sister"))
+    (d,) = found(text)
+    assert (d.code, d.line) == ("IPT205", line_of(text, "mourn_old_role for sister"))
+    assert d.message == ("mourn_old_role is a role transition technique, but 'sister' is a "
+                         "role dispute at impasse in session 6")
+    assert d.hint.endswith("write under the focus: stage dissolution from session 6")
+
+
+def test_a_dispute_dissolved_from_the_start():
+    foci = DISPUTE.replace("stage renegotiation", "stage dissolution")
+    assert found(course(foci=foci, middle=middle_with(
+        "session 6", "  mourn_old_role for sister"))) == ()
+
+
+def test_an_every_session_line_needs_dissolution_in_every_session_of_its_phase():
+    block = MIDDLE.replace("phase middle sessions 4-13\n",
+                           "phase middle sessions 4-13\n  every session\n"
+                           "    build_new_skills for sister\n")
+    text = course(foci=DISSOLVING, middle=block)
+    (d,) = found(text)
+    assert d.code == "IPT205" and d.message.endswith(
+        "'sister' is a role dispute not at dissolution in every session of the middle phase")
+    dissolved = DISPUTE.replace("stage renegotiation", "stage dissolution")
+    assert found(course(foci=dissolved, middle=block)) == ()
+
+
+def test_a_transition_technique_without_for_names_the_dissolved_dispute_in_its_hint():
+    foci = DISPUTE.replace("stage renegotiation", "stage dissolution")
+    (d,) = found(course(foci=foci, middle=middle_with("session 6", "  mourn_old_role")))
+    assert d.code == "IPT205"
+    assert d.hint == "name the focus it works on: mourn_old_role for sister"

@@ -293,11 +293,29 @@ def focus_detail(ctx: Context) -> Iterator[Finding]:
                           f"(for this area, goals are about: {example})")
 
 
+# A problem area worked like another at one of its stages: a role dispute at dissolution
+# is helped to mourn and move on, as a role transition is (the Guide).
+WORKED_AS: dict[tuple[str, str], str] = {("role_dispute", "dissolution"): "role_transition"}
+
+
+def _worked_as(focus: Focus, first: int, last: int) -> str | None:
+    """The area whose techniques fit `focus` at every session from `first` to `last`
+    because of its stage (a dissolved dispute: a role transition's), or None."""
+    areas = {WORKED_AS.get((focus.area.text, focus.stage_at(first).text))
+             if focus.stages else None}
+    areas.update(WORKED_AS.get((focus.area.text, stage.name.text))
+                 for stage in focus.stages if first < stage.first <= last)
+    return areas.pop() if len(areas) == 1 else None
+
+
 @rule(codes.TECHNIQUE_FOR_OTHER_AREA, "technique-for-other-area", ERROR,
       "an area-specific technique used for a focus of another area",
       rationale="The strategies of each problem area are specific to it: mourning belongs to "
                 "grief, renegotiating expectations to a dispute, the old and new roles to a "
-                "transition.",
+                "transition. The dispute's stage can change that: a dispute at dissolution is "
+                "worked like a role transition (mourning the relationship that is ending, the "
+                "new role, new skills), so a transition's techniques fit it from the session "
+                "its stage becomes dissolution.",
       source="Weissman, Markowitz & Klerman 2000; Klerman et al. 1984",
       bad="""
 plan "Ms. A: caregiving conflict with her sister"
@@ -317,7 +335,7 @@ phase middle sessions 4-13
   session 5
     communication_analysis
   session 6
-    mourn_old_role for sister       # a role transition technique
+    mourn_old_role for sister       # a role transition technique, for a dispute being renegotiated
 
 phase termination sessions 14-16
   session 14
@@ -329,7 +347,8 @@ phase termination sessions 14-16
 plan "Ms. A: caregiving conflict with her sister"
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
-  stage renegotiation
+  stage impasse
+  stage dissolution from session 9
   goal "Say what I can and cannot do, calmly"
 
 phase initial sessions 1-3
@@ -344,6 +363,8 @@ phase middle sessions 4-13
     communication_analysis
   session 6
     explore_expectations for sister
+  session 10
+    mourn_old_role for sister       # dissolved: worked like a role transition
 
 phase termination sessions 14-16
   session 14
@@ -353,25 +374,43 @@ phase termination sessions 14-16
 """,
       uses_profile=False)
 def technique_for_other_area(ctx: Context) -> Iterator[Finding]:
-    cat = ctx.catalogue
-    for activity, _, _ in ctx.activities():
+    cat, plan = ctx.catalogue, ctx.plan
+    # The sessions an activity falls in: its session, or every session of its phase.
+    every = {a.loc.line: phase for phase in plan.phases for a in phase.every}
+    for activity, first, _ in ctx.activities():
         technique = cat.techniques.get(activity.name.text)
         if technique is None or not technique.area:
             continue
+        phase = every.get(activity.loc.line)
+        last = phase.last if phase else first
         label = cat.areas[technique.area].label.lower()
         if not activity.foci and not ctx.foci_of(activity):
+            fitting = [f.id.text for f in plan.foci if _worked_as(f, first, last) == technique.area]
             yield Finding(f"{technique.name} is a {label} technique, and this plan has no "
                           f"{label} focus", activity.name.loc,
-                          "use a technique of one of the plan's problem areas")
+                          f"name the focus it works on: {technique.name} for {fitting[0]}"
+                          if fitting else "use a technique of one of the plan's problem areas")
         for word in activity.foci:
-            focus = ctx.plan.focus(word.text)
+            focus = plan.focus(word.text)
             if focus is None or focus.area.text == technique.area or focus.area.text not in cat.areas:
+                continue
+            if _worked_as(focus, first, last) == technique.area:
                 continue
             other = cat.areas[focus.area.text]
             options = [t.name for t in cat.techniques.values() if t.area == other.name]
+            stages = [stage for (area, stage), like in WORKED_AS.items()
+                      if area == other.name and like == technique.area]
+            at = ""
+            if stages and focus.stages:
+                at = (f" at {focus.stage_at(first).text} in session {first}" if phase is None
+                      else f" not at {joined(stages, 'or')} in every session of the "
+                           f"{phase.kind} phase")
             yield Finding(f"{technique.name} is a {label} technique, but '{word.text}' is a "
-                          f"{other.label.lower()}", word.loc,
-                          f"for a {other.label.lower()} use {joined(options, 'or')}")
+                          f"{other.label.lower()}{at}", word.loc,
+                          f"for a {other.label.lower()} use {joined(options, 'or')}"
+                          + (f"; a {other.label.lower()} at {joined(stages, 'or')} is worked "
+                             f"like a {label}: if this one has dissolved, write under the focus: "
+                             f"stage {stages[0]} from session {first}" if stages else ""))
 
 
 @rule(codes.AREA_NOT_IN_PROTOCOL, "area-not-in-protocol", ERROR,
