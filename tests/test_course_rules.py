@@ -175,3 +175,34 @@ def test_a_transition_technique_without_for_names_the_dissolved_dispute_in_its_h
     (d,) = found(course(foci=foci, middle=middle_with("session 6", "  mourn_old_role")))
     assert d.code == "IPT205"
     assert d.hint == "name the focus it works on: mourn_old_role for sister"
+
+
+# --- 3. IPT306: no ending to raise where the protocol has none inside the plan -------------
+
+MAINTENANCE = '''plan "Mrs. V: staying well after her third episode"
+  protocol ipt-m
+''' + DISPUTE + '''
+phase initial sessions 1-2
+  session 2
+    treatment_contract
+
+phase maintenance sessions 3-14
+  session 4
+    explore_expectations for sister
+  session 14 "Contract review"
+    termination_discussion "Continue for a second year, or stop; decide together"
+'''
+
+
+def test_late_ending_does_not_apply_without_an_ending_inside_the_plan():
+    profile = find_profile("ipt-m")
+    assert "termination" not in profile.phases  # from the profile's data, not its name
+    assert "IPT306" not in codes(MAINTENANCE)
+
+
+def test_late_ending_applies_where_such_a_plan_writes_its_ending():
+    text = MAINTENANCE.replace("phase maintenance sessions 3-14", "phase maintenance sessions 3-12")
+    text = text.replace('  session 14 "Contract review"\n    termination_discussion',
+                        '  session 12\n    goal_review\n\nphase termination sessions 13-14\n'
+                        '  session 14\n    relapse_prevention\n    termination_discussion')
+    assert "IPT306" in codes(text)
