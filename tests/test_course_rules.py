@@ -5,10 +5,13 @@ shown on a small whole plan."""
 
 from __future__ import annotations
 
-from ipt_plan import load_string
+from pathlib import Path
+
+from ipt_plan import load_file, load_string
 from ipt_plan.config import Config
-from ipt_plan.knowledge import find_profile
+from ipt_plan.knowledge import available_profiles, find_profile
 from ipt_plan.skeleton import skeleton
+from ipt_plan.wording import joined
 
 NO_CONFIG = Config()
 
@@ -206,3 +209,75 @@ def test_late_ending_applies_where_such_a_plan_writes_its_ending():
                         '  session 12\n    goal_review\n\nphase termination sessions 13-14\n'
                         '  session 14\n    relapse_prevention\n    termination_discussion')
     assert "IPT306" in codes(text)
+
+
+# --- 4. Continuation (booster) sessions after the acute course -----------------------------
+
+def clinic_profile(folder, **settings: str) -> str:
+    """A clinic's copy of the ipt profile with some settings replaced (TOML values as
+    written), saved in `folder`: the plan names it with protocol "our-ipt.toml"."""
+    lines = Path(find_profile("ipt").path).read_text(encoding="utf-8").split("\n")
+    lines = [line for line in lines if line.split("=")[0].strip() not in settings]
+    at = next(i for i, line in enumerate(lines) if line.startswith("sessions"))
+    lines[at:at] = [f"{key} = {value}" for key, value in settings.items()]
+    (folder / "our-ipt.toml").write_text("\n".join(lines), encoding="utf-8")
+    return '"our-ipt.toml"'
+
+
+def checked(folder, text: str):
+    path = folder / "plan.iptplan"
+    path.write_text(text, encoding="utf-8")
+    return load_file(path, config=NO_CONFIG).diagnostics
+
+
+BOOSTERS = '''
+phase continuation sessions 17-19
+  note "Monthly booster sessions after the acute course"
+'''
+
+
+def test_continuation_sessions_follow_the_course_where_the_protocol_has_them(tmp_path):
+    protocol = clinic_profile(tmp_path, optional_phases='["continuation"]')
+    assert checked(tmp_path, course(protocol=protocol, after=BOOSTERS)) == ()
+
+
+def test_continuation_sessions_are_not_counted_in_the_acute_course(tmp_path):
+    protocol = clinic_profile(tmp_path, optional_phases='["continuation"]')
+    # 16 acute sessions and 3 boosters: 19 would be outside 12-16.
+    assert checked(tmp_path, course(protocol=protocol, after=BOOSTERS)) == ()
+    longer = course(protocol=protocol, after=BOOSTERS.replace("17-19", "19-21"),
+                    termination=TERMINATION.replace("14-16", "14-18"))
+    (d,) = [d for d in checked(tmp_path, longer) if d.code == "IPT103"]
+    assert d.message == ("this plan has 18 sessions before its continuation sessions; the "
+                         "ipt protocol has 12 to 16")
+    assert d.line == line_of(longer, "phase termination")
+
+
+def test_the_acute_course_fits_its_weeks_whatever_boosters_follow(tmp_path):
+    protocol = clinic_profile(tmp_path, optional_phases='["continuation"]',
+                              cadences='["weekly", "monthly"]')
+    header = ("  schedule weekly from 2027-01-04 at 10:00 for 50 min\n"
+              "  schedule monthly from session 17\n")
+    boosters = BOOSTERS.replace("17-19", "17-22")  # six months of boosters
+    assert checked(tmp_path, course(header, protocol=protocol, after=boosters)) == ()
+
+
+def test_a_protocol_without_continuation_says_which_have_one():
+    text = course(after=BOOSTERS)
+    (d,) = found(text)
+    assert (d.code, d.line) == ("IPT101", line_of(text, "phase continuation"))
+    assert d.message == "the ipt protocol has no continuation phase"
+    having = [name for name, p in available_profiles().items()
+              if "continuation" in p.phases + p.optional_phases]
+    assert (f"the built-in protocols with one are {joined(having)}" if having
+            else "no built-in protocol has one") in d.hint
+
+
+def test_continuation_comes_after_termination(tmp_path):
+    protocol = clinic_profile(tmp_path, optional_phases='["continuation"]')
+    text = course(protocol=protocol, termination=BOOSTERS.replace("17-19", "14-16")
+                  + TERMINATION.replace("14-16", "17-19"))
+    found_ = [d for d in checked(tmp_path, text) if d.code == "IPT101"]
+    assert [(d.line, d.message) for d in found_] == [
+        (line_of(text, "phase continuation"),
+         "the continuation phase comes before the termination phase")]

@@ -44,10 +44,12 @@ def _phase_examples(missing: list[str], profile: Profile, plan: Plan) -> list[st
 
 @rule(codes.PHASE_ORDER, "phase-order", ERROR, "phases missing, not allowed, or out of order",
       rationale="IPT runs in three phases, in order: initial, middle and termination "
-                "(with a pre-treatment session before and a maintenance phase after where a "
-                "protocol has them). Each phase has its own tasks, so a missing or "
-                "misplaced phase means missing tasks.",
-      source="Weissman, Markowitz & Klerman 2000; protocol profiles",
+                "(with a pre-treatment session before, and continuation (booster) sessions or a "
+                "maintenance phase after, where a protocol has them). Each phase has its own "
+                "tasks, so a missing or misplaced phase means missing tasks. Continuation "
+                "sessions follow the end of the acute course, after its termination phase.",
+      source="Weissman, Markowitz & Klerman 2000; Frank et al. 1990, 2007 (continuation); "
+             "protocol profiles",
       bad="""
 plan "Ms. A: caregiving conflict with her sister"
   protocol ipt
@@ -87,20 +89,56 @@ def phase_order(ctx: Context) -> Iterator[Finding]:
                       + "; ".join(_phase_examples(missing, profile, plan)))
     known = [ph for ph in plan.phases if ph.kind in PHASE_ORDER]
     for phase in known:
-        if phase.kind not in allowed:
+        if phase.kind == "continuation" and phase.kind not in allowed:
+            yield Finding(f"{ctx.protocol} has no continuation phase", phase.name.loc,
+                          _continuation_hint())
+        elif phase.kind not in allowed:
             yield Finding(f"{ctx.protocol} has no {phase.kind} phase", phase.name.loc,
                           f"its phases are {joined(list(allowed))}; is `protocol` right?")
     order = profile.phase_order
+    # Continuation sessions follow the acute course: a phase the order puts before them,
+    # written after them, is reported at the continuation phase. One pass from the end
+    # finds, for each phase, the earliest-ordered kind written after it.
+    rank = {kind: index for index, kind in enumerate(order)}
+    earliest_after: list[str | None] = []
+    earliest: str | None = None
+    for phase in reversed(known):
+        earliest_after.append(earliest)
+        if phase.kind in rank and (earliest is None or rank[phase.kind] < rank[earliest]):
+            earliest = phase.kind
+    earliest_after.reverse()
     latest = None
-    for phase in (ph for ph in known if ph.kind in order):
+    for phase, after in zip(known, earliest_after):
+        if phase.kind not in order:
+            continue
+        if phase.kind == "continuation":
+            if after is not None and rank[after] < rank[phase.kind]:
+                yield Finding(f"the continuation phase comes before the {after} phase",
+                              phase.name.loc, "continuation (booster) sessions follow the end "
+                              "of the acute course: move the phase after the termination phase")
+            continue
         if latest and latest.kind == "termination":
             continue  # what follows the ending is IPT105's to report
-        if latest and order.index(phase.kind) < order.index(latest.kind):
+        if latest and rank[phase.kind] < rank[latest.kind]:
             yield Finding(f"the {phase.kind} phase comes after the {latest.kind} phase",
                           phase.name.loc, "phases go in this order: " + ", ".join(
                               k for k in order if k in allowed))
         else:
             latest = phase
+
+
+def _continuation_hint() -> str:
+    """Which built-in protocols have booster sessions after the course, or that none has."""
+    from ..knowledge import available_profiles
+
+    having = [name for name, profile in available_profiles().items()
+              if isinstance(profile, Profile)
+              and "continuation" in profile.phases + profile.optional_phases]
+    where = (f"the built-in protocols with one are {joined(having)}" if having
+             else "no built-in protocol has one")
+    return (f"booster sessions after the course are written as a continuation phase where a "
+            f"protocol has one ({where}); otherwise end the plan with its termination phase, or "
+            "choose the protocol that matches it")
 
 
 @rule(codes.SESSION_NUMBERING, "session-numbering", ERROR,
@@ -171,7 +209,9 @@ def session_numbering(ctx: Context) -> Iterator[Finding]:
 
 @rule(codes.SESSION_COUNT, "session-count", ERROR, "total sessions outside the protocol's range",
       rationale="IPT is time-limited: the number of sessions is part of the treatment "
-                "contract, and each protocol was tested with a set number.",
+                "contract, and each protocol was tested with a set number. Continuation "
+                "(booster) sessions after the acute course are not counted in it, nor is a "
+                "pre-treatment session before it.",
       source="protocol profile (ipt: 12-16, Weissman, Markowitz & Klerman 2000)",
       bad="""
 plan "Ms. A: caregiving conflict with her sister"
@@ -205,8 +245,10 @@ def session_count(ctx: Context) -> Iterator[Finding]:
     count = len(ctx.course_numbers)
     low, high = ctx.profile.sessions
     if not low <= count <= high:
-        yield Finding(f"this plan has {plural(count, 'session')}; {ctx.protocol} has "
-                      f"{span(low, high)}", ctx.plan.phases[-1].loc,
+        before = (" before its continuation sessions" if ctx.phases_of("continuation")
+                  else "")
+        yield Finding(f"this plan has {plural(count, 'session')}{before}; {ctx.protocol} has "
+                      f"{span(low, high)}", ctx.acute_phases[-1].loc,
                       f"fit the course into {span(low, high)} sessions, or choose the "
                       "protocol that matches it (`ipt-plan protocols`)")
 
@@ -261,8 +303,9 @@ phase termination sessions 14-16
 @rule(codes.TERMINATION_PHASE, "termination-phase", ERROR,
       "termination phase length outside the protocol's range, or not last",
       rationale="Termination takes the last 2-4 sessions: time to grieve the ending, "
-                "consolidate gains and plan for relapse. Only a maintenance phase may follow it "
-                "(and in maintenance IPT, the ending comes after maintenance).",
+                "consolidate gains and plan for relapse. Only continuation (booster) sessions "
+                "or a maintenance phase may follow it (and in maintenance IPT, the ending comes "
+                "after maintenance).",
       source="protocol profile (ipt: 2-4, Weissman, Markowitz & Klerman 2000)",
       bad="""
 plan "Ms. A: caregiving conflict with her sister"
@@ -383,7 +426,9 @@ def schedule_fit(ctx: Context) -> Iterator[Finding]:
                       f"not {schedule.minutes}", schedule.loc,
                       f"write: for {profile.minutes[1]} min")
     dates = ctx.dates
-    weeks = course_weeks(dates)
+    # The acute course's weeks: booster sessions after it are not part of its time limit.
+    boosters = {s.number for ph in ctx.phases_of("continuation") for s in ph.course()}
+    weeks = course_weeks({n: d for n, d in dates.items() if n not in boosters})
     if profile.max_weeks and weeks > profile.max_weeks and not ctx.course_cut:
         yield Finding(f"the course spans {weeks} weeks; {ctx.protocol} fits in "
                       f"{profile.max_weeks}", schedule.loc,

@@ -68,8 +68,10 @@ class Context:
     @cached_property
     def course_numbers(self) -> frozenset[int]:
         """The numbers of the sessions on the course: every phase's range, written out or
-        not, but not a pre-treatment session."""
-        return frozenset(s.number for ph in self.plan.phases if ph.kind != "pretreatment"
+        not, but not a pre-treatment session before it nor continuation (booster)
+        sessions after it, which the protocol's count and its ending do not include."""
+        return frozenset(s.number for ph in self.plan.phases
+                         if ph.kind not in ("pretreatment", "continuation")
                          for s in ph.course())
 
     @cached_property
@@ -81,6 +83,12 @@ class Context:
     def phases_of(self, *kinds: str) -> list[Phase]:
         """The plan's phases of these kinds, in the order written."""
         return [ph for ph in self.plan.phases if ph.kind in kinds]
+
+    @cached_property
+    def acute_phases(self) -> list[Phase]:
+        """The phases written, in order, but a continuation phase after the course: where
+        a finding about the course as a whole points (the plan's phases if all are)."""
+        return [ph for ph in self.plan.phases if ph.kind != "continuation"] or list(self.plan.phases)
 
     @cached_property
     def _activities(self) -> list[PlacedActivity]:
