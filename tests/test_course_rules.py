@@ -281,3 +281,61 @@ def test_continuation_comes_after_termination(tmp_path):
     assert [(d.line, d.message) for d in found_] == [
         (line_of(text, "phase continuation"),
          "the continuation phase comes before the termination phase")]
+
+
+# --- 5. IPT106: every schedule line, every session's length, skips on the rhythm in force --
+
+WEEKLY = "  schedule weekly from 2027-01-04 at 10:00 for 50 min\n"
+
+
+def schedule_findings(diagnostics) -> list[tuple[int, int, str]]:
+    return [(d.line, d.column, d.message) for d in diagnostics if d.code == "IPT106"]
+
+
+def test_a_change_of_rhythm_is_held_to_the_protocols_cadences():
+    text = course(WEEKLY + "  schedule monthly from session 14\n")
+    cadences = joined([c.replace("_", " ") for c in find_profile("ipt").cadences], "or")
+    assert [(line, message) for line, _, message in schedule_findings(found(text))
+            if "meets" in message] == [
+        (line_of(text, "schedule monthly"),
+         f"the ipt protocol meets {cadences}, not monthly (from session 14)")]
+
+
+def test_a_change_of_rhythm_is_held_to_the_protocols_length_where_it_gives_one():
+    text = course(WEEKLY + "  schedule weekly from session 7 for 90 min\n")
+    assert schedule_findings(found(text)) == [
+        (line_of(text, "for 90 min"), 3,
+         "the ipt protocol has sessions of 45 to 50 minutes, not 90 (from session 7)")]
+    # A change that says no length keeps the one before it: reported once, where written.
+    text = course(WEEKLY.replace("50 min", "90 min") + "  schedule weekly from session 7\n")
+    assert [line for line, _, _ in schedule_findings(found(text))] == [
+        line_of(text, "from 2027-01-04")]
+
+
+def test_each_sessions_own_length_is_held_to_the_protocols():
+    text = course(WEEKLY, middle=middle_with('session 6 "Joint session" for 90 min',
+                                             "  clarification", "session 7 for 45 min",
+                                             "  clarification"))
+    (finding,) = schedule_findings(found(text))
+    row = text.split("\n")[line_of(text, "for 90 min") - 1]
+    assert finding == (line_of(text, "for 90 min"), row.index("90") + 1,
+                       "the ipt protocol has sessions of 45 to 50 minutes, not 90 (session 6)")
+
+
+def test_a_group_protocols_length_holds_for_its_individual_sessions_too(tmp_path):
+    protocol = clinic_profile(tmp_path, minutes="[60, 90]", format='"group"')
+    text = course(WEEKLY.replace("50 min", "90 min"), protocol=protocol,
+                  middle=middle_with("session 7 individual for 30 min", "  clarification"))
+    assert [message for _, _, message in schedule_findings(checked(tmp_path, text))] == [
+        "the ipt protocol has sessions of 60 to 90 minutes, not 30 (session 7)"]
+
+
+def test_a_skip_is_judged_on_the_rhythm_in_force_at_its_date(tmp_path):
+    protocol = clinic_profile(tmp_path, cadences='["weekly", "monthly"]', max_weeks="40")
+    rhythm = WEEKLY + "  schedule monthly from session 14\n"
+    # Session 13 is on Monday 2027-03-29; monthly from then, session 14 falls on 2027-04-29.
+    hit = course(rhythm + "  skip 2027-04-29\n", protocol=protocol)
+    assert schedule_findings(checked(tmp_path, hit)) == []
+    missed = course(rhythm + "  skip 2027-04-05\n", protocol=protocol)  # a Monday of the old rhythm
+    assert [message for _, _, message in schedule_findings(checked(tmp_path, missed))] == [
+        "no session falls on 2027-04-05, so this skip changes nothing"]

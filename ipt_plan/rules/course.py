@@ -4,13 +4,12 @@ numbers, and the schedule, against the protocol profile's numbers."""
 from __future__ import annotations
 
 import bisect
-import datetime as dt
 from typing import Callable, Iterator
 
 from .. import codes
 from ..knowledge import Profile
 from ..model import PHASE_ORDER, Plan
-from ..schedule import course_weeks, slots
+from ..schedule import course_weeks
 from ..wording import joined, plural, span
 from .registry import A_CLEAN_COURSE, ERROR, WARNING, Check, Context, Finding, rule
 
@@ -355,13 +354,18 @@ def termination_phase(ctx: Context) -> Iterator[Finding]:
 @rule(codes.SCHEDULE, "schedule", WARNING,
       "schedule: cadence or length the protocol does not use, course too long, a skip that misses",
       rationale="Each protocol was tested at a set cadence and session length, and a course "
-                "that stretches over many more weeks than planned loses IPT's time limit. A "
-                "`skip` date on which no session falls is usually a typo.",
+                "that stretches over many more weeks than planned loses IPT's time limit. Every "
+                "schedule line is checked, a change of rhythm (`schedule weekly from session 7`) "
+                "as much as the first, and so is every session's own length (`for 90 min`); a "
+                "group protocol's length holds for its individual sessions too. A `skip` date "
+                "on which no session falls, on the rhythm in force at that date, is usually a "
+                "typo. Booster sessions after the course do not count towards its weeks.",
       source="protocol profile (ipt: weekly, 45-50 min; Weissman, Markowitz & Klerman 2000)",
       bad="""
 plan "Ms. A: caregiving conflict with her sister"
   protocol ipt
-  schedule monthly from 2026-12-07 at 10:00 for 50 min   # monthly, not weekly
+  schedule weekly from 2026-12-07 at 10:00 for 50 min
+  schedule monthly from session 14  # monthly, not weekly
   skip 2026-12-29                   # no session falls on this Tuesday
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
@@ -369,6 +373,7 @@ focus sister: role_dispute "Sister Anna directs the care of their mother"
   goal "Say what I can and cannot do, calmly"
 
 phase initial sessions 1-3
+  session 1 for 90 min              # longer than the protocol's sessions
   session 2
     interpersonal_inventory
   session 3
@@ -396,6 +401,7 @@ focus sister: role_dispute "Sister Anna directs the care of their mother"
   goal "Say what I can and cannot do, calmly"
 
 phase initial sessions 1-3
+  session 1 for 45 min
   session 2
     interpersonal_inventory
   session 3
@@ -413,18 +419,36 @@ phase termination sessions 14-16
     relapse_prevention
 """)
 def schedule_fit(ctx: Context) -> Iterator[Finding]:
-    schedule, profile = ctx.plan.schedule, ctx.profile
+    plan, profile = ctx.plan, ctx.profile
+    cadences = joined([c.replace("_", " ") for c in profile.cadences], "or")
+    minutes = profile.minutes
+
+    def wrong_length(length: int) -> bool:
+        return bool(minutes) and not minutes[0] <= length <= minutes[1]
+
+    length_hint = f"write: for {minutes[1]} min" if minutes else None
+    written_minutes = None  # a change of rhythm keeps the length before it unless it says one
+    for schedule in plan.schedules:
+        since = (f" (from session {schedule.from_session.text})" if schedule.from_session
+                 else "")
+        if schedule.cadence not in profile.cadences:
+            yield Finding(f"{ctx.protocol} meets {cadences}, not {schedule.label}{since}",
+                          schedule.loc, "change the cadence, or choose the protocol that "
+                          "matches it")
+        if schedule.minutes and schedule.minutes != written_minutes and wrong_length(
+                schedule.minutes):
+            yield Finding(f"{ctx.protocol} has sessions of {span(*minutes)} minutes, "
+                          f"not {schedule.minutes}{since}", schedule.loc, length_hint)
+        written_minutes = schedule.minutes
+    for phase in plan.phases:
+        for session in phase.sessions:
+            if session.length is not None and wrong_length(session.minutes):
+                yield Finding(f"{ctx.protocol} has sessions of {span(*minutes)} minutes, not "
+                              f"{session.minutes} (session {session.number})",
+                              session.length.loc, length_hint)
+    schedule = plan.schedule
     if schedule is None:
         return
-    if schedule.cadence not in profile.cadences:
-        yield Finding(f"{ctx.protocol} meets {joined([c.replace('_', ' ') for c in profile.cadences], 'or')}, "
-                      f"not {schedule.label}", schedule.loc,
-                      "change the cadence, or choose the protocol that matches it")
-    if profile.minutes and schedule.minutes and not (
-            profile.minutes[0] <= schedule.minutes <= profile.minutes[1]):
-        yield Finding(f"{ctx.protocol} has sessions of {span(*profile.minutes)} minutes, "
-                      f"not {schedule.minutes}", schedule.loc,
-                      f"write: for {profile.minutes[1]} min")
     dates = ctx.dates
     # The acute course's weeks: booster sessions after it are not part of its time limit.
     boosters = {s.number for ph in ctx.phases_of("continuation") for s in ph.course()}
@@ -433,23 +457,21 @@ def schedule_fit(ctx: Context) -> Iterator[Finding]:
         yield Finding(f"the course spans {weeks} weeks; {ctx.protocol} fits in "
                       f"{profile.max_weeks}", schedule.loc,
                       "meet more often, skip fewer dates, or shorten the course")
-    if dates and schedule.start:
-        last = max(dates.values()).date()
-        offered: list[dt.date] = []  # in date order, searched by bisection
-        for day in slots(schedule):
-            if day > last:
-                break
-            offered.append(day)
-        for skip in ctx.plan.skips:
-            at = bisect.bisect_left(offered, skip.date)
-            if at == len(offered) or offered[at] != skip.date:
-                before = offered[at - 1] if at else None
-                after = offered[at] if at < len(offered) else None
-                near = [f"{d.strftime('%a')} {d.isoformat()}" for d in (before, after) if d]
-                yield Finding(f"no session falls on {skip.date.isoformat()}, so this skip "
-                              "changes nothing", skip.loc,
-                              "the nearest session dates are " + joined(near)
-                              if near else "the date is outside the course; check it")
+    # Every date the rhythm in force offered up to the last session, in date order (a
+    # change of rhythm included), searched by bisection.
+    offered = ctx.calendar.offered
+    if not dates:
+        return
+    for skip in plan.skips:
+        at = bisect.bisect_left(offered, skip.date)
+        if at == len(offered) or offered[at] != skip.date:
+            before = offered[at - 1] if at else None
+            after = offered[at] if at < len(offered) else None
+            near = [f"{d.strftime('%a')} {d.isoformat()}" for d in (before, after) if d]
+            yield Finding(f"no session falls on {skip.date.isoformat()}, so this skip "
+                          "changes nothing", skip.loc,
+                          "the nearest session dates are " + joined(near)
+                          if near else "the date is outside the course; check it")
 
 
 @rule(codes.CALENDAR_END, "calendar-end", ERROR,

@@ -19,7 +19,7 @@ from ..diagnostics import Diagnostic, Severity
 from ..graph import activity_node, nodes_of
 from ..knowledge import Catalogue, Profile
 from ..model import Activity, Loc, Phase, Plan
-from ..schedule import session_dates
+from ..schedule import Calendar, course_calendar
 
 if TYPE_CHECKING:  # networkx is imported only when the graph is built
     from ..graph import PlanGraph
@@ -56,9 +56,15 @@ class Context:
     graph: PlanGraph
 
     @cached_property
+    def calendar(self) -> Calendar:
+        """Each session's date and time, and every date the rhythm offered up to the last
+        session (skipped ones included), after every schedule line and skip."""
+        return course_calendar(self.plan)
+
+    @property
     def dates(self) -> dict[int, dt.datetime]:
         """Each session's date and time, by number; empty without a usable schedule."""
-        return session_dates(self.plan)
+        return self.calendar.dates
 
     @property
     def protocol(self) -> str:
