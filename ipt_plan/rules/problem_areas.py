@@ -4,6 +4,7 @@ own area."""
 
 from __future__ import annotations
 
+import bisect
 from typing import Iterator
 
 from .. import codes
@@ -298,14 +299,30 @@ def focus_detail(ctx: Context) -> Iterator[Finding]:
 WORKED_AS: dict[tuple[str, str], str] = {("role_dispute", "dissolution"): "role_transition"}
 
 
-def _worked_as(focus: Focus, first: int, last: int) -> str | None:
-    """The area whose techniques fit `focus` at every session from `first` to `last`
-    because of its stage (a dissolved dispute: a role transition's), or None."""
-    areas = {WORKED_AS.get((focus.area.text, focus.stage_at(first).text))
-             if focus.stages else None}
-    areas.update(WORKED_AS.get((focus.area.text, stage.name.text))
-                 for stage in focus.stages if first < stage.first <= last)
-    return areas.pop() if len(areas) == 1 else None
+class _Stages:
+    """A focus's stages by the session each begins at, for the stage in force at any
+    session without walking every stage line each time (a plan may change stage often)."""
+
+    def __init__(self, focus: Focus):
+        self.area = focus.area.text
+        self.firsts = [stage.first for stage in focus.stages]  # ascending; the first is 0
+        self.names = [stage.name.text for stage in focus.stages]
+
+    def at(self, session: int) -> str | None:
+        """The stage in force at this session (as Focus.stage_at)."""
+        if not self.names:
+            return None
+        return self.names[max(bisect.bisect_right(self.firsts, session) - 1, 0)]
+
+    def worked_as(self, first: int, last: int) -> str | None:
+        """The area whose techniques fit the focus at every session from `first` to
+        `last` because of its stage (a dissolved dispute: a role transition's), or None."""
+        if not self.names:
+            return None
+        low = max(bisect.bisect_right(self.firsts, first) - 1, 0)
+        high = max(bisect.bisect_right(self.firsts, last) - 1, 0)
+        areas = {WORKED_AS.get((self.area, name)) for name in self.names[low:high + 1]}
+        return areas.pop() if len(areas) == 1 else None
 
 
 @rule(codes.TECHNIQUE_FOR_OTHER_AREA, "technique-for-other-area", ERROR,
@@ -377,6 +394,7 @@ def technique_for_other_area(ctx: Context) -> Iterator[Finding]:
     cat, plan = ctx.catalogue, ctx.plan
     # The sessions an activity falls in: its session, or every session of its phase.
     every = {a.loc.line: phase for phase in plan.phases for a in phase.every}
+    stages = {focus.id.text: _Stages(focus) for focus in plan.foci}
     for activity, first, _ in ctx.activities():
         technique = cat.techniques.get(activity.name.text)
         if technique is None or not technique.area:
@@ -385,7 +403,8 @@ def technique_for_other_area(ctx: Context) -> Iterator[Finding]:
         last = phase.last if phase else first
         label = cat.areas[technique.area].label.lower()
         if not activity.foci and not ctx.foci_of(activity):
-            fitting = [f.id.text for f in plan.foci if _worked_as(f, first, last) == technique.area]
+            fitting = [f.id.text for f in plan.foci
+                       if stages[f.id.text].worked_as(first, last) == technique.area]
             yield Finding(f"{technique.name} is a {label} technique, and this plan has no "
                           f"{label} focus", activity.name.loc,
                           f"name the focus it works on: {technique.name} for {fitting[0]}"
@@ -394,23 +413,23 @@ def technique_for_other_area(ctx: Context) -> Iterator[Finding]:
             focus = plan.focus(word.text)
             if focus is None or focus.area.text == technique.area or focus.area.text not in cat.areas:
                 continue
-            if _worked_as(focus, first, last) == technique.area:
+            if stages[focus.id.text].worked_as(first, last) == technique.area:
                 continue
             other = cat.areas[focus.area.text]
             options = [t.name for t in cat.techniques.values() if t.area == other.name]
-            stages = [stage for (area, stage), like in WORKED_AS.items()
-                      if area == other.name and like == technique.area]
+            like = [stage for (area, stage), worked in WORKED_AS.items()
+                    if area == other.name and worked == technique.area]
             at = ""
-            if stages and focus.stages:
-                at = (f" at {focus.stage_at(first).text} in session {first}" if phase is None
-                      else f" not at {joined(stages, 'or')} in every session of the "
+            if like and focus.stages:
+                at = (f" at {stages[focus.id.text].at(first)} in session {first}" if phase is None
+                      else f" not at {joined(like, 'or')} in every session of the "
                            f"{phase.kind} phase")
             yield Finding(f"{technique.name} is a {label} technique, but '{word.text}' is a "
                           f"{other.label.lower()}{at}", word.loc,
                           f"for a {other.label.lower()} use {joined(options, 'or')}"
-                          + (f"; a {other.label.lower()} at {joined(stages, 'or')} is worked "
+                          + (f"; a {other.label.lower()} at {joined(like, 'or')} is worked "
                              f"like a {label}: if this one has dissolved, write under the focus: "
-                             f"stage {stages[0]} from session {first}" if stages else ""))
+                             f"stage {like[0]} from session {first}" if like else ""))
 
 
 @rule(codes.AREA_NOT_IN_PROTOCOL, "area-not-in-protocol", ERROR,
