@@ -339,3 +339,76 @@ def test_a_skip_is_judged_on_the_rhythm_in_force_at_its_date(tmp_path):
     missed = course(rhythm + "  skip 2027-04-05\n", protocol=protocol)  # a Monday of the old rhythm
     assert [message for _, _, message in schedule_findings(checked(tmp_path, missed))] == [
         "no session falls on 2027-04-05, so this skip changes nothing"]
+
+
+# --- 6 and 7. IPT102: every session a line names is a session of the course ---------------
+
+def test_a_measure_is_rated_at_sessions_of_the_course():
+    text = course("  measure HAM-D at sessions 1, 8, 17\n")
+    (d,) = found(text)
+    assert (d.code, d.line) == ("IPT102", line_of(text, "measure HAM-D"))
+    assert text.split("\n")[d.line - 1][d.column - 1:d.end_column - 1] == "17"
+    assert d.message == ("HAM-D is rated at session 17, but this plan has no session 17; its "
+                         "sessions run 1-16")
+    assert d.hint == "rate it at one of the course's sessions (1-16)"
+
+
+def test_session_0_is_a_session_only_where_the_plan_has_one():
+    (d,) = found(course("  measure HAM-D at sessions 0, 8, 16\n"))
+    assert d.code == "IPT102" and d.message.endswith(
+        "this plan has no session 0 (a pre-treatment session)")
+    assert d.hint == "the course's first session is session 1: rate the baseline there"
+    pretreatment = "\nphase pretreatment session 0\n  note \"Engagement\"\n"
+    text = course("  measure HAM-D at sessions 0, 8, 16\n", foci=DISPUTE + pretreatment)
+    assert "IPT102" not in codes(text)
+
+
+def test_a_stage_changes_at_a_session_of_the_course():
+    foci = DISPUTE.replace("  stage renegotiation\n",
+                           "  stage impasse\n  stage renegotiation from session 20\n")
+    text = course(foci=foci)
+    (d,) = found(text)
+    assert (d.code, d.line) == ("IPT102", line_of(text, "from session 20"))
+    assert d.message == ("the stage of 'sister' changes from session 20, but this plan has "
+                         "no session 20; its sessions run 1-16")
+
+
+def test_a_rhythm_changes_at_a_session_of_the_course():
+    text = course(WEEKLY + "  schedule weekly from session 20\n")
+    assert [(d.code, d.line, d.message) for d in found(text)] == [
+        ("IPT102", line_of(text, "from session 20"),
+         "the rhythm changes from session 20, but this plan has no session 20; its sessions "
+         "run 1-16")]
+
+
+def test_a_change_of_rhythm_from_the_first_session_belongs_in_the_first_line():
+    text = course(WEEKLY + "  schedule twice weekly from session 1 at 09:00\n")
+    (d,) = [d for d in found(text) if d.code == "IPT102"]
+    assert d.message == ("session 1 is the course's first session, so this is the rhythm of "
+                         "the whole course, not a change")
+    assert d.hint == ("write it in the first schedule line, and remove this one: schedule "
+                      "twice weekly from 2027-01-04 at 09:00 for 50 min")
+
+
+def test_the_first_session_is_session_0_where_the_plan_has_one():
+    pretreatment = "\nphase pretreatment session 0\n  note \"Engagement\"\n"
+    foci = DISPUTE + pretreatment
+    # From session 1 the rhythm of the course proper may differ from the engagement session's.
+    assert "IPT102" not in codes(course(WEEKLY + "  schedule weekly from session 1\n", foci=foci))
+    text = course(WEEKLY + "  schedule weekly from session 0\n", foci=foci)
+    assert [d.message for d in found(text) if d.code == "IPT102"] == [
+        "session 0 is the course's first session, so this is the rhythm of the whole course, "
+        "not a change"]
+
+
+def test_continuation_sessions_carry_the_numbering_on(tmp_path):
+    protocol = clinic_profile(tmp_path, optional_phases='["continuation"]')
+    restarted = course(protocol=protocol, after=BOOSTERS.replace("17-19", "1-3"))
+    (d,) = [d for d in checked(tmp_path, restarted) if d.code == "IPT102"]
+    assert d.line == line_of(restarted, "phase continuation")
+    assert d.message == ("the continuation phase starts at session 1, but booster sessions "
+                         "carry the course's numbering on after its last session, 16")
+    assert d.hint == "start it at session 17"
+    gap = course(protocol=protocol, after=BOOSTERS.replace("17-19", "19-21"))
+    assert [d.message for d in checked(tmp_path, gap) if d.code == "IPT102"] == [
+        "sessions 17-18 belong to no phase"]

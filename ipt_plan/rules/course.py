@@ -8,7 +8,7 @@ from typing import Callable, Iterator
 
 from .. import codes
 from ..knowledge import Profile
-from ..model import PHASE_ORDER, Plan
+from ..model import PHASE_ORDER, Plan, Word
 from ..schedule import course_weeks
 from ..wording import joined, plural, span
 from .registry import A_CLEAN_COURSE, ERROR, WARNING, Check, Context, Finding, rule
@@ -141,14 +141,20 @@ def _continuation_hint() -> str:
 
 
 @rule(codes.SESSION_NUMBERING, "session-numbering", ERROR,
-      "session numbers with gaps, overlaps or outside their phase",
+      "session numbers with gaps, overlaps or outside their phase, or a line naming a "
+      "session the course does not have",
       rationale="The phases' session ranges together make the course: they start at "
                 "session 1 (0 for a pre-treatment session) and follow on without gaps or "
-                "overlaps, and each written session lies in its phase's range. The agendas "
+                "overlaps, and each written session lies in its phase's range; continuation "
+                "(booster) sessions carry the numbering on after the termination phase. A line "
+                "that names a session (`measure HAM-D at sessions 1, 8, 16`, "
+                "`stage renegotiation from session 7`, `schedule monthly from session 14`) "
+                "must name one of the course's sessions, or it never takes effect. The agendas "
                 "and the 'sessions remain' count depend on it.",
       source="ipt-plan; Weissman, Markowitz & Klerman 2000 (a fixed number of sessions)",
       bad="""
 plan "Ms. A: caregiving conflict with her sister"
+  measure HAM-D at sessions 1, 8, 17   # the course ends at session 16
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
   stage renegotiation
@@ -171,12 +177,49 @@ phase termination sessions 14-16
   session 16
     relapse_prevention
 """,
-      good=A_CLEAN_COURSE,
+      good="""
+plan "Ms. A: caregiving conflict with her sister"
+  measure HAM-D at sessions 1, 8, 16
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage impasse
+  stage renegotiation from session 7
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
       uses_profile=False)
 def session_numbering(ctx: Context) -> Iterator[Finding]:
+    plan = ctx.plan
+    yield from _phase_ranges(plan)
+    yield from _sessions_named(plan)
+
+
+def _phase_ranges(plan: Plan) -> Iterator[Finding]:
     expected = None
-    # In order of their sessions: phases written in the wrong order are IPT101's to report.
-    for phase in sorted(ctx.plan.phases, key=lambda ph: (ph.first, ph.last)):
+    # In order of their sessions, the acute course first and its continuation (booster)
+    # sessions after it: phases written in the wrong order are IPT101's to report.
+    def by_sessions(ph):
+        return (ph.first, ph.last)
+
+    acute = sorted((ph for ph in plan.phases if ph.kind != "continuation"), key=by_sessions)
+    boosters = sorted((ph for ph in plan.phases if ph.kind == "continuation"), key=by_sessions)
+    for phase in acute + boosters:
         if phase.kind == "pretreatment":
             if phase.first != 0 or phase.last != 0:
                 yield Finding("the pre-treatment session is session 0", phase.loc,
@@ -190,20 +233,77 @@ def session_numbering(ctx: Context) -> Iterator[Finding]:
         if expected is None:
             expected = 1
         if phase.first > expected:
-            yield Finding(f"{'session' if phase.first - expected == 1 else 'sessions'} "
-                          f"{span(expected, phase.first - 1).replace(' to ', '-')} "
-                          f"{'belongs' if phase.first - expected == 1 else 'belong'} to no phase",
+            gap = (f"session {expected} belongs" if phase.first - expected == 1
+                   else f"sessions {expected}-{phase.first - 1} belong")
+            yield Finding(f"{gap} to no phase",
                           phase.loc, f"start the {phase.kind} phase at session {expected}")
         elif phase.first < expected and phase.first > 0:
-            yield Finding(f"the {phase.kind} phase starts at session {phase.first}, which "
-                          "is already in the phase before it", phase.loc,
-                          f"start it at session {expected}")
+            if phase.kind == "continuation":
+                yield Finding(f"the continuation phase starts at session {phase.first}, but "
+                              "booster sessions carry the course's numbering on after its "
+                              f"last session, {expected - 1}", phase.loc,
+                              f"start it at session {expected}")
+            else:
+                yield Finding(f"the {phase.kind} phase starts at session {phase.first}, which "
+                              "is already in the phase before it", phase.loc,
+                              f"start it at session {expected}")
         expected = max(expected, phase.last + 1)
         for session in phase.sessions:
             if session.number not in phase.numbers and session.loc:
                 yield Finding(f"session {session.number} is outside the {phase.kind} phase's "
                               f"sessions {phase.first}-{phase.last}", session.loc,
                               "move it under the phase it belongs to, or widen the phase's range")
+
+
+def _sessions_named(plan: Plan) -> Iterator[Finding]:
+    """Each session a measure, stage or schedule line names is a session of the course."""
+    numbers = {session.number for _, session in plan.sessions()}
+    if not numbers:
+        return  # a plan without phases: IPT101 says what to add
+    first, runs = plan.first_session, f"{min(numbers)}-{max(numbers)}"
+
+    def missing(word: Word) -> str | None:
+        """Why the session `word` names is not on the course, or None when it is."""
+        number = int(word.text)
+        if number in numbers:
+            return None
+        if number == 0:
+            return "this plan has no session 0 (a pre-treatment session)"
+        return f"this plan has no session {number}; its sessions run {runs}"
+
+    for measure in plan.measures:
+        for word in measure.at:
+            why = missing(word)
+            if why:
+                yield Finding(f"{measure.name.text} is rated at session {int(word.text)}, but "
+                              f"{why}", word.loc,
+                              f"the course's first session is session {first}: rate the "
+                              "baseline there" if int(word.text) < first else
+                              f"rate it at one of the course's sessions ({runs})")
+    for focus in plan.foci:
+        for stage in focus.stages:
+            why = stage.from_session and missing(stage.from_session)
+            if why:
+                yield Finding(f"the stage of '{focus.id.text}' changes from session "
+                              f"{stage.first}, but {why}", stage.from_session.loc,
+                              "write the session of the course from which the stage holds")
+    for change in plan.schedule_changes:
+        if change.from_session is None:
+            continue
+        number = int(change.from_session.text)
+        why = missing(change.from_session)
+        if why:
+            yield Finding(f"the rhythm changes from session {number}, but {why}",
+                          change.from_session.loc,
+                          "write the session of the course from which the new rhythm holds")
+        elif number == first and plan.schedule is not None:
+            start = plan.schedule.start.isoformat() if plan.schedule.start else "YYYY-MM-DD"
+            time = change.time.strftime("%H:%M") if change.time else "HH:MM"
+            yield Finding(f"session {number} is the course's first session, so this is the "
+                          "rhythm of the whole course, not a change", change.from_session.loc,
+                          f"write it in the first schedule line, and remove this one: "
+                          f"schedule {change.label} from {start} at {time} for "
+                          f"{change.minutes} min")
 
 
 @rule(codes.SESSION_COUNT, "session-count", ERROR, "total sessions outside the protocol's range",
