@@ -412,3 +412,13 @@ def test_continuation_sessions_carry_the_numbering_on(tmp_path):
     gap = course(protocol=protocol, after=BOOSTERS.replace("17-19", "19-21"))
     assert [d.message for d in checked(tmp_path, gap) if d.code == "IPT102"] == [
         "sessions 17-18 belong to no phase"]
+
+
+def test_a_continuation_phase_the_protocol_lacks_is_reported_once():
+    text = MAINTENANCE.replace("phase maintenance sessions 3-14", "phase maintenance sessions 3-12")
+    text = text.replace('  session 14 "Contract review"\n    termination_discussion',
+                        '  session 10\n    termination_discussion') + (
+        "\nphase termination sessions 13-14\n  session 13\n    termination_discussion\n"
+        "  session 14\n    relapse_prevention\n"
+        + BOOSTERS.replace("17-19", "15-16"))
+    assert [(d.code, d.line) for d in found(text)] == [("IPT101", line_of(text, "phase continuation"))]

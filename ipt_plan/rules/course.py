@@ -436,7 +436,9 @@ def termination_phase(ctx: Context) -> Iterator[Finding]:
     yield from _phase_length_rule("termination", lambda p: p.termination_sessions)(ctx)
     order = ctx.profile.phase_order
     may_follow = order[order.index("termination") + 1:] if "termination" in order else ()
-    known = [ph for ph in ctx.plan.phases if ph.kind in PHASE_ORDER]
+    # A phase the protocol does not have at all is IPT101's to report.
+    allowed = ctx.profile.phases + ctx.profile.optional_phases
+    known = [ph for ph in ctx.plan.phases if ph.kind in PHASE_ORDER and ph.kind in allowed]
     # For each phase, the nearest later phase that may not follow a termination phase:
     # one pass from the end, so a plan of thousands of phases stays linear.
     nearest_misplaced: list[str | None] = []
