@@ -98,12 +98,16 @@ class SessionAgenda:
     measures_due: tuple[MeasureDue, ...]
     sessions_remaining: int | None  # after this one; None before the middle phase
     line: int | None  # the session's line in the plan; None when not written out
+    # The protocol's tasks for the course's first session (`[standing] first_session`:
+    # risk assessment), where the plan has not written them; empty for the others.
+    first_session_tasks: tuple[AgendaItem, ...] = ()
 
     @property
     def routine(self) -> tuple[AgendaItem, ...]:
-        """What every session of the phase holds: the plan's `every session` lines, then
-        the protocol's standing tasks."""
-        return self.every_session + self.standing_tasks
+        """What the session holds at its start whatever its own lines say: the protocol's
+        tasks for the course's first session, the plan's `every session` lines, then the
+        protocol's standing tasks."""
+        return self.first_session_tasks + self.every_session + self.standing_tasks
 
     @property
     def reviews_homework(self) -> bool:
@@ -170,7 +174,7 @@ def long_date(day: dt.date) -> str:
 def course_from_result(result: Result) -> Course:
     """The course of a checked plan; a plan with errors has no agendas (AgendaError)."""
     plan, graph = result.checked_plan("agendas")
-    return build_course(plan, result.profile, graph=graph)
+    return build_course(plan, result.profile, result.catalogue, graph)
 
 
 def build_course(plan: Plan, profile: Profile | None, cat: Catalogue | None = None,
@@ -225,6 +229,10 @@ class _CourseBuilder:
     def standing(self, phase: Phase) -> tuple[str, ...]:
         return self.profile.standing_tasks(phase.kind) if self.profile else ()
 
+    def scale_label(self, name: str) -> str:
+        scale = self.cat.measures.get(name)
+        return scale.label if scale else ""
+
     def label(self, technique: str) -> str:
         found = self.cat.techniques.get(technique)
         # No catalogue entry only in a plan that does not check: show what was written.
@@ -254,6 +262,11 @@ class _CourseBuilder:
         # A standing task the plan already holds this session is not listed twice.
         standing = tuple(self.technique_item(name, None, (), None)
                          for name in self.standing(phase) if name not in planned)
+        # The course's first session (session 0 where the plan has one, else session 1).
+        first = tuple(self.technique_item(name, None, (), None)
+                      for name in (self.profile.first_session_tasks if self.profile else ())
+                      if index == 0 and name not in planned
+                      and name not in {i.name for i in standing})
         addressed = {f for i in (*written, *every) for f in i.foci}
         previous = self.homework(*self.course_sessions[index - 1]) if index > 0 else ()
         when = self.dates.get(session.number)
@@ -273,12 +286,13 @@ class _CourseBuilder:
             notes=tuple(i for i in (*written, *every) if i.kind == "note"),
             homework_given=self.homework(phase, session),
             homework_to_review=previous,
-            measures_due=tuple(MeasureDue(m.name.text, self.cat.measures.get(m.name.text, ""))
+            measures_due=tuple(MeasureDue(m.name.text, self.scale_label(m.name.text))
                                for m in self.plan.measures
                                if m.due(session.number, self.plan.first_session)),
             sessions_remaining=(len(self.course_sessions) - index - 1
                                 if phase.kind in COUNTDOWN_PHASES else None),
             line=session.loc.line if session.loc else None,
+            first_session_tasks=first,
         )
 
     # --- the whole course -------------------------------------------------------------
@@ -302,8 +316,8 @@ class _CourseBuilder:
             time=_clock(schedule),
             minutes=schedule.minutes if schedule else None,
             skipped_dates=tuple(s.date.isoformat() for s in plan.skips),
-            measures=tuple(MeasurePlan(m.name.text, self.cat.measures.get(m.name.text, ""),
-                                       m.every) for m in plan.measures),
+            measures=tuple(MeasurePlan(m.name.text, self.scale_label(m.name.text), m.every)
+                           for m in plan.measures),
             foci=tuple(self.focus_summary(f) for f in plan.foci),
             phases=phases, rows=rows, sessions=sessions)
 

@@ -65,7 +65,8 @@ def main(version: bool = typer.Option(False, "--version", callback=_version, is_
 ProtocolDirs = typer.Option(
     None, "--protocols", metavar="DIR",
     help="A folder of your clinic's own protocol profiles (*.toml), searched before the "
-         "built-in ones. Repeatable.")
+         "built-in ones, and of its own techniques, participants and rating scales "
+         "(catalogue.toml). Repeatable.")
 
 
 @app.command()
@@ -150,35 +151,89 @@ def explain(code: str = typer.Argument(..., help="A rule code, such as IPT203.")
 @app.command()
 def protocols(
     show: Optional[str] = typer.Option(None, "--show", metavar="NAME",
-                                       help="Print one profile's whole file."),
+                                       help="Print one profile: what it asks, then its whole file."),
     dirs: Optional[List[Path]] = ProtocolDirs,
 ) -> None:
-    """List the protocol profiles a plan can name with `protocol NAME`."""
-    from .knowledge import ProfileError, available_profiles
+    """List the protocol profiles a plan can name with `protocol NAME`, with their sources."""
+    from .knowledge import CatalogueError, ProfileError, available_profiles, catalogue
 
-    found = available_profiles(tuple(dirs or ()))
+    folders = tuple(dirs or ())
+    try:
+        cat = catalogue(folders)
+    except CatalogueError as err:
+        say(f"ipt-plan: the clinic's catalogue cannot be used: {err}", err=True)
+        raise typer.Exit(2)
+    found = available_profiles(folders)
     if show is not None:
         profile = found.get(show)
         if profile is None or isinstance(profile, ProfileError):
             say(f"ipt-plan: no usable protocol '{show}'; known: {', '.join(found)}", err=True)
             raise typer.Exit(2)
+        say(describe_profile(profile, cat) + f"\n\nThe profile, {profile.path}:\n")
         say(Path(profile.path).read_text(encoding="utf-8"), nl=False)
         return
+    width = max((len(name) for name in found), default=0) + 1
     for name, profile in found.items():
         if isinstance(profile, ProfileError):
-            say(f"{name:<10} (cannot be used: {profile})")
+            say(f"{name:<{width}} (cannot be used: {profile})")
             continue
         low, high = profile.sessions
         count = str(low) if low == high else f"{low}-{high}"
-        say(f"{name:<10} {count:>5} sessions  {profile.title}\n{'':<10} source: {profile.source}")
+        say(f"{name:<{width}} {count:>5} sessions  {profile.title}\n"
+            f"{'':<{width}} source: {profile.source}")
+
+
+def describe_profile(profile, cat) -> str:
+    """What a profile asks, in sentences: its numbers, phases and the optional fields."""
+    from .wording import joined, span
+
+    def label(name: str) -> str:
+        technique = cat.techniques.get(name)
+        return technique.label if technique else name
+
+    low, high = profile.sessions
+    lines = [f"{profile.name}: {profile.title}", f"  source: {profile.source}"]
+    course = f"{span(low, high)} sessions"
+    if profile.minutes:
+        course += f" of {span(*profile.minutes).replace(' to ', '-')} minutes"
+    course += ", " + joined([c.replace("_", " ").replace(" n ", " N ") for c in profile.cadences], "or")
+    if profile.max_weeks:
+        course += f", within {profile.max_weeks} weeks"
+    lines.append(f"  course: {course}")
+    lines.append("  format: " + ("group sessions; a pre-treatment session is individual"
+                                 if profile.format == "group" else "individual sessions"))
+    phases = f"  phases: {joined(list(profile.phases))}"
+    if profile.optional_phases:
+        phases += f"; may add {joined(list(profile.optional_phases), 'or')}"
+    lines.append(phases)
+    if profile.first_session_tasks:
+        lines.append("  first session: " + ", ".join(map(label, profile.first_session_tasks)))
+    for expected in profile.participants:
+        who = cat.participants.get(expected.who)
+        lines.append(f"  joins: {who.label if who else expected.who}, in the "
+                     f"{joined(list(expected.phases))} phases: {expected.when} ({expected.source})")
+    sick_role = f"  sick role: {profile.sick_role}"
+    if profile.sick_role_note:
+        sick_role += f" ({profile.sick_role_note})"
+    lines.append(sick_role)
+    for name in profile.usual_measures:
+        scale = cat.measures[name]
+        lines.append(f"  usual scale: {name}, {scale.label}: {scale.items} items, "
+                     f"{scale.low}-{scale.high}, rater: {scale.rater}")
+    return "\n".join(lines)
 
 
 @app.command()
-def techniques() -> None:
+def techniques(dirs: Optional[List[Path]] = ProtocolDirs) -> None:
     """List the techniques a session can use, with the phases and problem area of each."""
-    from .knowledge import catalogue
+    from .knowledge import CatalogueError, catalogue
 
-    for t in catalogue().techniques.values():
+    try:
+        cat = catalogue(tuple(dirs or ()))
+    except CatalogueError as err:
+        say(f"ipt-plan: the clinic's catalogue cannot be used: {err}", err=True)
+        raise typer.Exit(2)
+    for t in cat.techniques.values():
         area = f" [{t.area}]" if t.area else ""
         say(f"{t.name:<26} {', '.join(t.phases)}{area}\n{'':<26} {t.description}")
 

@@ -282,9 +282,12 @@ def _activity_description(session: SessionAgenda) -> str:
         parts.append(f"{session.title}.")
     if session.techniques:
         parts.append("This session: " + "; ".join(written(i) for i in session.techniques) + ".")
-    if session.routine:
-        parts.append("Every session of the phase: "
-                     + ", ".join(_unique([i.label for i in session.routine])) + ".")
+    if session.first_session_tasks:
+        parts.append("First session of the course: "
+                     + ", ".join(_unique([i.label for i in session.first_session_tasks])) + ".")
+    if session.every_session or session.standing_tasks:
+        parts.append("Every session of the phase: " + ", ".join(_unique(
+            [i.label for i in (*session.every_session, *session.standing_tasks)])) + ".")
     parts.extend(f"Homework: {i.detail}." for i in session.homework_given if i.detail)
     parts.extend(f"Note: {i.detail}." for i in session.notes if i.detail)
     if session.measures_due:

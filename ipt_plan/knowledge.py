@@ -2,12 +2,16 @@
 
 Both are TOML files under `ipt_plan/knowledge/`, each citing its sources. A clinic adds a
 protocol by writing a profile file (see `protocols/ipt.toml`) and naming it in the plan
-(`protocol "our-ipt.toml"`) or putting it in a folder passed with `--protocols`.
+(`protocol "our-ipt.toml"`) or putting it in a folder passed with `--protocols`; it adds
+techniques, participants and rating scales in a `catalogue.toml` of the built-in file's
+form in such a folder. Everything read is checked, and a file that cannot be used raises
+ProfileError (or CatalogueError) with a message for a clinician, naming what to fix.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from functools import lru_cache
 from pathlib import Path, PurePath
@@ -18,11 +22,30 @@ from .cache import cached
 from .model import MAX_SESSIONS, PHASE_ORDER
 from .resources import KNOWLEDGE_DIR
 from .source import read_regular
-from .wording import did_you_mean_then
+from .wording import did_you_mean_then, joined, visible
 
 BUILTIN_PROTOCOLS = KNOWLEDGE_DIR / "protocols"
+BUILTIN_CATALOGUE = KNOWLEDGE_DIR / "catalogue.toml"
+CATALOGUE_FILE = "catalogue.toml"  # a clinic's additions, in one of its protocol folders
 CADENCES = ("weekly", "twice_weekly", "every_n_weeks", "monthly")
 DEFAULT_PROTOCOL = "ipt"  # what a plan with no `protocol` line follows
+FORMATS = ("individual", "group")
+SICK_ROLES = ("full", "limited")
+RATERS = ("self", "clinician", "parent", "self or parent")
+# Words of the plan language that read like techniques: no catalogue entry may take them.
+ACTIVITY_WORDS = ("homework", "note")
+# Names as the plan language writes them (grammar/iptplan.lark: NAME and MEASURE).
+NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+SCALE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*")
+
+
+class ProfileError(ValueError):
+    """A protocol profile file that cannot be used; the message says why, for a clinician."""
+
+
+class CatalogueError(ProfileError):
+    """A catalogue file (ipt-plan's own or a clinic's additions) that cannot be used; the
+    message names the file and the entry to fix."""
 
 
 class Technique(NamedTuple):
@@ -51,11 +74,32 @@ class PhaseInfo(NamedTuple):
     aliases: tuple[str, ...]  # other names clinicians use, offered as "did you mean"
 
 
+class Scale(NamedTuple):
+    """A rating scale a plan can name with `measure`."""
+
+    name: str  # PHQ-9
+    label: str
+    items: int  # items scored
+    low: int  # the total score's range
+    high: int
+    rater: str  # who completes it: one of RATERS
+    source: str
+
+
+class Participant(NamedTuple):
+    """Someone other than the patient who may join a session: a parent, an interpreter."""
+
+    name: str
+    label: str
+    description: str
+
+
 class Catalogue(NamedTuple):
     techniques: dict[str, Technique]
     areas: dict[str, Area]
-    measures: dict[str, str]
+    measures: dict[str, Scale]
     phases: dict[str, PhaseInfo]
+    participants: dict[str, Participant]
 
 
 def _read_toml(path: Path) -> dict:
@@ -65,26 +109,207 @@ def _read_toml(path: Path) -> dict:
     return cached("toml", (data,), lambda: tomllib.loads(data.decode("utf-8")), expect=dict)
 
 
-@lru_cache(maxsize=1)
-def catalogue() -> Catalogue:
-    data = _read_toml(KNOWLEDGE_DIR / "catalogue.toml")
-    techniques = {
-        name: Technique(name, t["label"], t["description"], tuple(t["phases"]), t.get("area"),
-                        tuple(t.get("after_any", ())), tuple(t.get("prompts", ())),
-                        t.get("default_focus"))
-        for name, t in data["techniques"].items()
-    }
-    areas = {
-        name: Area(name, a["label"], a["summary"], tuple(a["goals"]), tuple(a.get("stages", ())))
-        for name, a in data["areas"].items()
-    }
-    measures = {name: m["label"] for name, m in data["measures"].items()}
-    phases = {name: PhaseInfo(name, p["label"], p["purpose"], tuple(p.get("aliases", ()))) for name, p in data["phases"].items()}
-    return Catalogue(techniques, areas, measures, phases)
+# --- the catalogue ---------------------------------------------------------------------
+
+# The tables of a catalogue file, and those a clinic's additions may hold.
+CATALOGUE_TABLES = ("phases", "areas", "techniques", "measures", "participants")
+CLINIC_TABLES = ("techniques", "measures", "participants")
+_KEYS = {
+    "phases": ({"label", "purpose"}, {"aliases"}),
+    "areas": ({"label", "summary", "goals"}, {"stages"}),
+    "techniques": ({"label", "description", "phases"},
+                   {"area", "after_any", "prompts", "default_focus"}),
+    "measures": ({"label", "items", "low", "high", "rater", "source"}, set()),
+    "participants": ({"label", "description"}, set()),
+}
+_KIND = {"phases": "phase", "areas": "problem area", "techniques": "technique",
+         "measures": "rating scale", "participants": "participant"}
 
 
-class ProfileError(ValueError):
-    """A protocol profile file that cannot be used; the message says why, for a clinician."""
+class _Entry:
+    """One `[table.name]` entry being read; its errors name the file and the entry."""
+
+    def __init__(self, path: Path, table: str, name: str, data: object):
+        self.path, self.table, self.name = path, table, name
+        self.where = f"[{table}.{visible(name)}]"
+        if not isinstance(data, dict):
+            self.fail(f"must be a table of keys, like label = \"...\"")
+        required, optional = _KEYS[table]
+        unknown = sorted(set(data) - required - optional)
+        if unknown:
+            self.fail(f"has the key {joined([repr(visible(k)) for k in unknown])}, which "
+                      f"ipt-plan does not read (the keys are: {', '.join(sorted(required | optional))})")
+        missing = sorted(required - set(data))
+        if missing:
+            self.fail(f"needs {joined([repr(k) for k in missing])}")
+        self.data = data
+
+    def fail(self, why: str):
+        raise CatalogueError(f"{self.path}: {self.where} {why}")
+
+    def text(self, key: str) -> str:
+        value = self.data[key]
+        if not isinstance(value, str) or not value.strip():
+            self.fail(f"needs '{key}' as text, like {key} = \"...\"")
+        return value
+
+    def optional_text(self, key: str) -> str | None:
+        return self.text(key) if key in self.data else None
+
+    def texts(self, key: str, allowed: tuple[str, ...] | None = None,
+              non_empty: bool = False) -> tuple[str, ...]:
+        value = self.data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.fail(f"needs '{key}' as a list of names, like {key} = [\"...\"]")
+        if non_empty and not value:
+            self.fail(f"needs at least one name in '{key}'")
+        if allowed is not None:
+            unknown = [v for v in value if v not in allowed]
+            if unknown:
+                self.fail(f"'{key}' names {joined([repr(visible(u)) for u in unknown])}, which "
+                          f"ipt-plan does not know (known: {', '.join(allowed)})")
+        return tuple(value)
+
+    def whole(self, key: str) -> int:
+        value = self.data[key]
+        if not _whole(value, 0):
+            self.fail(f"needs '{key}' as a whole number, like {key} = 10")
+        return value
+
+
+def _technique(entry: _Entry, areas: dict[str, Area]) -> Technique:
+    area = entry.optional_text("area")
+    if area is not None and area not in areas:
+        entry.fail(f"names the area '{visible(area)}', which ipt-plan does not know "
+                   f"(known: {', '.join(areas)})")
+    focus = entry.data.get("default_focus")
+    if focus not in (None, "all", "single"):
+        entry.fail("needs 'default_focus' to be \"all\" or \"single\", or no default_focus line")
+    return Technique(entry.name, entry.text("label"), entry.text("description"),
+                     entry.texts("phases", PHASE_ORDER, non_empty=True), area,
+                     entry.texts("after_any"), entry.texts("prompts"), focus)
+
+
+def _scale(entry: _Entry) -> Scale:
+    items, low, high = entry.whole("items"), entry.whole("low"), entry.whole("high")
+    if items < 1:
+        entry.fail("needs at least one item")
+    if low >= high:
+        entry.fail(f"has 'low' {low} and 'high' {high}: the lowest total score comes first")
+    rater = entry.text("rater")
+    if rater not in RATERS:
+        entry.fail(f"has the rater '{visible(rater)}'; a rater is "
+                   + joined([f'"{r}"' for r in RATERS], "or"))
+    return Scale(entry.name, entry.text("label"), items, low, high, rater, entry.text("source"))
+
+
+def _entries(path: Path, data: dict, own: bool) -> dict[str, dict[str, _Entry]]:
+    """Each table's entries, checked for their form; `own` is ipt-plan's file."""
+    allowed = CATALOGUE_TABLES if own else CLINIC_TABLES
+    found: dict[str, dict[str, _Entry]] = {}
+    for table, entries in data.items():
+        if table not in allowed:
+            what = (f"[{visible(table)}] is ipt-plan's own" if table in CATALOGUE_TABLES
+                    else f"'{visible(table)}' is not one of them")
+            raise CatalogueError(f"{path}: a clinic's catalogue adds "
+                                 f"{joined(list(CLINIC_TABLES))}; {what}" if not own else
+                                 f"{path}: '{visible(table)}' is not a table ipt-plan reads "
+                                 f"(the tables are: {', '.join(CATALOGUE_TABLES)})")
+        if not isinstance(entries, dict):
+            raise CatalogueError(f"{path}: '{table}' must hold entries like [{table}.NAME]")
+        for name in entries:
+            pattern = SCALE_NAME if table == "measures" else NAME
+            if not pattern.fullmatch(name) or (table == "techniques" and name in ACTIVITY_WORDS):
+                raise CatalogueError(
+                    f"{path}: [{table}.{visible(name)}] cannot be written in a plan; "
+                    + ("a scale's name is letters and digits joined by hyphens, like PHQ-9"
+                       if table == "measures" else
+                       f"'{name}' is a word of the plan language" if name in ACTIVITY_WORDS
+                       else "a name is letters, digits and underscores, like role_play"))
+        found[table] = {name: _Entry(path, table, name, value) for name, value in entries.items()}
+    return found
+
+
+def _read_catalogue_file(path: Path) -> dict:
+    try:
+        text = read_regular(path).decode("utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise CatalogueError(f"{path}: it cannot be read "
+                             f"({getattr(err, 'strerror', None) or err})") from None
+    try:
+        return cached("toml", (text.encode("utf-8"),), lambda: tomllib.loads(text), expect=dict)
+    except tomllib.TOMLDecodeError as err:
+        raise CatalogueError(f"{path}: it is not valid TOML ({err})") from None
+
+
+def _stamp(path: Path) -> tuple[str, int, int] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return (str(path), info.st_mtime_ns, info.st_size)
+
+
+def catalogue(extra: tuple[Path, ...] = ()) -> Catalogue:
+    """ipt-plan's catalogue with the additions in each of the `extra` protocol folders that
+    holds a catalogue.toml, in that order. Raises CatalogueError, naming the file and the
+    entry, for an addition that cannot be used. Cached per folders (and their files' state)."""
+    return _merged(_catalogue_stamps(extra))
+
+
+def _catalogue_stamps(extra: tuple[Path, ...]) -> tuple[tuple[str, int, int], ...]:
+    """Each catalogue.toml of the `extra` folders, with its state (time and size)."""
+    return tuple(stamp for stamp in (_stamp(Path(folder) / CATALOGUE_FILE) for folder in extra)
+                 if stamp is not None)
+
+
+@lru_cache(maxsize=32)
+def _merged(additions: tuple[tuple[str, int, int], ...]) -> Catalogue:
+    sources = [(BUILTIN_CATALOGUE, _read_toml(BUILTIN_CATALOGUE), True)]
+    sources += [(Path(name), _read_catalogue_file(Path(name)), False) for name, _, _ in additions]
+    merged: dict[str, dict[str, _Entry]] = {table: {} for table in CATALOGUE_TABLES}
+    for path, data, own in sources:
+        for table, entries in _entries(path, data, own).items():
+            for name, entry in entries.items():
+                earlier = merged[table].get(name)
+                if earlier is not None:
+                    by = ("ipt-plan's own catalogue" if earlier.path == BUILTIN_CATALOGUE
+                          else str(earlier.path))
+                    entry.fail(f"is already a {_KIND[table]} of {by}: a clinic's addition "
+                               f"may not redefine it; give it a name of its own")
+                merged[table][name] = entry
+    phases = {name: PhaseInfo(name, e.text("label"), e.text("purpose"), e.texts("aliases"))
+              for name, e in merged["phases"].items()}
+    unknown = [name for name in phases if name not in PHASE_ORDER]
+    if unknown:
+        merged["phases"][unknown[0]].fail(f"is not a phase ipt-plan knows "
+                                          f"(known: {', '.join(PHASE_ORDER)})")
+    areas = {name: Area(name, e.text("label"), e.text("summary"), e.texts("goals", non_empty=True),
+                        e.texts("stages"))
+             for name, e in merged["areas"].items()}
+    techniques = {name: _technique(e, areas) for name, e in merged["techniques"].items()}
+    for name, technique in techniques.items():
+        unknown = [t for t in technique.after_any if t not in techniques]
+        if unknown:
+            merged["techniques"][name].fail(
+                f"'after_any' names {joined([repr(visible(u)) for u in unknown])}, which is "
+                "no technique of the catalogue (`ipt-plan techniques` lists them)")
+    measures = {name: _scale(e) for name, e in merged["measures"].items()}
+    participants = {name: Participant(name, e.text("label"), e.text("description"))
+                    for name, e in merged["participants"].items()}
+    return Catalogue(techniques, areas, measures, phases, participants)
+
+
+# --- protocol profiles -----------------------------------------------------------------
+
+
+class ExpectedParticipant(NamedTuple):
+    """Someone the protocol expects to join sessions of these phases (`[[participants]]`)."""
+
+    who: str  # a participant of the catalogue: parent
+    phases: tuple[str, ...]
+    when: str  # in the source's words: "the first session, mid-treatment ..., and the end"
+    source: str
 
 
 class Profile(NamedTuple):
@@ -110,6 +335,15 @@ class Profile(NamedTuple):
     # Tasks every session of a phase holds whatever the plan writes (the `[standing]`
     # table), as (phase, techniques) pairs: a tuple, so the profile stays hashable.
     standing: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # The fields below are optional in a profile file: their defaults are ipt-plan's.
+    format: str = "individual"  # of the course's sessions: "individual" or "group"
+    # Tasks on the agenda of the course's first session (session 0 where the plan has
+    # one, else session 1), from `[standing] first_session`.
+    first_session_tasks: tuple[str, ...] = ()
+    participants: tuple[ExpectedParticipant, ...] = ()  # who joins, when (`[[participants]]`)
+    sick_role: str = "full"  # "full", or "limited" (IPT-A: school goes on)
+    sick_role_note: str | None = None
+    usual_measures: tuple[str, ...] = ()  # the rating scales the protocol usually uses
 
     def standing_tasks(self, phase: str) -> tuple[str, ...]:
         """The techniques the protocol expects in every session of this phase."""
@@ -139,22 +373,45 @@ def _names(data: dict, key: str, allowed: tuple[str, ...] | None = None) -> tupl
     if allowed is not None:
         unknown = [v for v in value if v not in allowed]
         if unknown:
-            raise ProfileError(f"'{key}' names {', '.join(unknown)}, which ipt-plan does not know "
-                               f"(known: {', '.join(allowed)})")
+            raise ProfileError(f"'{key}' names {', '.join(map(visible, unknown))}, which "
+                               f"ipt-plan does not know (known: {', '.join(allowed)})")
     return tuple(value)
 
 
-def _standing(data: dict, cat: Catalogue, forbidden: tuple[str, ...]
-              ) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """The `[standing]` table: for each phase, the techniques every session of it holds."""
+def _choice(data: dict, key: str, choices: tuple[str, ...]) -> str:
+    value = data.get(key, choices[0])
+    if value not in choices:
+        raise ProfileError(f"'{key}' must be " + joined([f'"{c}"' for c in choices], "or")
+                           + f" (the default is \"{choices[0]}\")")
+    return value
+
+
+def _first_phases(phases: tuple[str, ...], optional: tuple[str, ...],
+                  order: tuple[str, ...]) -> list[str]:
+    """The phases a course of the protocol may begin with: a pre-treatment session where
+    the protocol allows one, and every phase it allows up to its first required one."""
+    allowed = [p for p in order if p in phases + optional]
+    first: list[str] = []
+    for phase in allowed:
+        first.append(phase)
+        if phase in phases and phase != "pretreatment":
+            break
+    return first
+
+
+def _standing(data: dict, cat: Catalogue, forbidden: tuple[str, ...], first: list[str]
+              ) -> tuple[tuple[tuple[str, tuple[str, ...]], ...], tuple[str, ...]]:
+    """The `[standing]` table: for each phase, the techniques every session of it holds;
+    and under `first_session`, the tasks of the course's first session."""
     table = data.get("standing", {})
     if not isinstance(table, dict):
         raise ProfileError("'standing' must be a table of phases, like [standing] with "
                            "middle = [\"symptom_review\"]")
-    unknown = [phase for phase in table if phase not in PHASE_ORDER]
+    unknown = [phase for phase in table if phase not in (*PHASE_ORDER, "first_session")]
     if unknown:
-        raise ProfileError(f"'standing' names the phase {', '.join(unknown)}, which ipt-plan "
-                           f"does not know (known: {', '.join(PHASE_ORDER)})")
+        raise ProfileError(f"'standing' names the phase {', '.join(map(visible, unknown))}, "
+                           f"which ipt-plan does not know (known: {', '.join(PHASE_ORDER)}; "
+                           "and first_session for the course's first session)")
     standing = []
     for phase in (p for p in PHASE_ORDER if p in table):
         key = f"standing.{phase}"  # so the clinic sees which line to fix
@@ -167,15 +424,65 @@ def _standing(data: dict, cat: Catalogue, forbidden: tuple[str, ...]
                 raise ProfileError(f"'{key}' asks for {task}, which belongs to the "
                                    f"{', '.join(cat.techniques[task].phases)} phases")
         standing.append((phase, tasks))
-    return tuple(standing)
+    key = "standing.first_session"
+    first_session = _names({key: table.get("first_session", [])}, key, tuple(cat.techniques))
+    for task in first_session:
+        if task in forbidden:
+            raise ProfileError(f"'{key}' asks the first session for {task}, which 'forbidden' "
+                               "forbids")
+        elsewhere = [p for p in first if p not in cat.techniques[task].phases]
+        if elsewhere:
+            raise ProfileError(f"'{key}' asks for {task}, which does not belong to the "
+                               f"{joined(elsewhere, 'or')} phase, where a course of this "
+                               f"protocol may begin (it belongs to the "
+                               f"{', '.join(cat.techniques[task].phases)} phases)")
+    return tuple(standing), first_session
 
 
-def profile_from_toml(text: str, path: str) -> Profile:
+def _participants(data: dict, cat: Catalogue, allowed_phases: tuple[str, ...]
+                  ) -> tuple[ExpectedParticipant, ...]:
+    """The `[[participants]]` tables: who the protocol expects to join, in which phases."""
+    value = data.get("participants", [])
+    example = ('like [[participants]] with who = "parent", phases = ["initial"], '
+               'when = "...", source = "..."')
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ProfileError(f"'participants' must be tables, {example}")
+    expected = []
+    for number, entry in enumerate(value, 1):
+        where = f"participants entry {number}"
+        unknown = sorted(set(entry) - {"who", "phases", "when", "source"})
+        if unknown:
+            raise ProfileError(f"{where} has the key {', '.join(map(visible, unknown))}, which "
+                               "ipt-plan does not read (the keys are: who, phases, when, source)")
+        for key in ("who", "when", "source"):
+            if not isinstance(entry.get(key), str) or not entry[key].strip():
+                raise ProfileError(f"{where} needs '{key}' as text, {example}")
+        if entry["who"] not in cat.participants:
+            raise ProfileError(f"{where} names '{visible(entry['who'])}', who is not a "
+                               "participant ipt-plan knows; " + did_you_mean_then(
+                                   entry["who"], cat.participants,
+                                   f"the participants are: {', '.join(cat.participants)} "
+                                   "(a clinic adds its own in a catalogue.toml)"))
+        phases = _names({f"{where} phases": entry.get("phases", [])}, f"{where} phases")
+        if not phases:
+            raise ProfileError(f"{where} needs the phases in which they join, {example}")
+        elsewhere = [p for p in phases if p not in allowed_phases]
+        if elsewhere:
+            raise ProfileError(f"{where} names the phase {', '.join(map(visible, elsewhere))}, "
+                               f"which this protocol does not have (its phases: "
+                               f"{', '.join(allowed_phases)})")
+        expected.append(ExpectedParticipant(entry["who"], phases, entry["when"], entry["source"]))
+    return tuple(expected)
+
+
+def profile_from_toml(text: str, path: str, cat: Catalogue | None = None) -> Profile:
+    """The profile a file's text describes, checked against `cat` (ipt-plan's catalogue
+    unless a clinic's additions are given); ProfileError says what is wrong."""
     try:
         data = cached("toml", (text.encode("utf-8"),), lambda: tomllib.loads(text), expect=dict)
     except tomllib.TOMLDecodeError as err:
         raise ProfileError(f"it is not valid TOML ({err})") from None
-    cat = catalogue()
+    cat = cat or catalogue()
     for key in ("name", "title", "source"):
         if not isinstance(data.get(key), str) or not data[key].strip():
             raise ProfileError(f"it needs a '{key}' line, like {key} = \"...\"")
@@ -197,18 +504,25 @@ def profile_from_toml(text: str, path: str) -> Profile:
     for key in ("initial_sessions", "termination_sessions"):
         if key in data and _range(data, key)[0] < 1:
             raise ProfileError(f"'{key}' must allow at least one session, like [1, 3]")
-    activities = tuple(cat.techniques) + ("homework", "note")
+    phases = _names(data, "phases", PHASE_ORDER) or ("initial", "middle", "termination")
+    optional_phases = _names(data, "optional_phases", PHASE_ORDER)
+    phase_order = _names(data, "phase_order", PHASE_ORDER) or PHASE_ORDER
+    activities = tuple(cat.techniques) + ACTIVITY_WORDS
     forbidden = _names(data, "forbidden", activities)
-    standing = _standing(data, cat, forbidden)
+    standing, first_session = _standing(data, cat, forbidden,
+                                        _first_phases(phases, optional_phases, phase_order))
+    note = data.get("sick_role_note")
+    if note is not None and (not isinstance(note, str) or not note.strip()):
+        raise ProfileError("'sick_role_note' must be text, like sick_role_note = \"...\"")
     return Profile(
         name=data["name"], title=data["title"], source=data["source"], path=path,
         sessions=sessions,
         minutes=_range(data, "minutes"),
         cadences=_names(data, "cadences", CADENCES) or CADENCES,
         max_weeks=max_weeks,
-        phases=_names(data, "phases", PHASE_ORDER) or ("initial", "middle", "termination"),
-        optional_phases=_names(data, "optional_phases", PHASE_ORDER),
-        phase_order=_names(data, "phase_order", PHASE_ORDER) or PHASE_ORDER,
+        phases=phases,
+        optional_phases=optional_phases,
+        phase_order=phase_order,
         initial_sessions=_range(data, "initial_sessions", [1, 3]),
         termination_sessions=_range(data, "termination_sessions", [2, 4]),
         ending_notice=notice,
@@ -218,15 +532,23 @@ def profile_from_toml(text: str, path: str) -> Profile:
         termination_tasks=_names(data, "termination_tasks", tuple(cat.techniques)),
         forbidden=forbidden,
         standing=standing,
+        format=_choice(data, "format", FORMATS),
+        first_session_tasks=first_session,
+        participants=_participants(data, cat, phases + optional_phases),
+        sick_role=_choice(data, "sick_role", SICK_ROLES),
+        sick_role_note=note,
+        usual_measures=_names(data, "usual_measures", tuple(cat.measures)),
     )
 
 
-def load_profile_file(path: Path) -> Profile:
+def load_profile_file(path: Path, extra: tuple[Path, ...] = ()) -> Profile:
+    """The profile in `path`, checked against the catalogue with the additions of the
+    `extra` protocol folders."""
     try:
         text = read_regular(path).decode("utf-8")
     except (OSError, UnicodeDecodeError) as err:
         raise ProfileError(f"it cannot be read ({getattr(err, 'strerror', None) or err})") from None
-    return profile_from_toml(text, str(path))
+    return profile_from_toml(text, str(path), catalogue(extra))
 
 
 def protocol_dirs(extra: tuple[Path, ...] = ()) -> tuple[Path, ...]:
@@ -234,22 +556,34 @@ def protocol_dirs(extra: tuple[Path, ...] = ()) -> tuple[Path, ...]:
     return (*extra, BUILTIN_PROTOCOLS)
 
 
+def _profile_at(path: Path, mtime: float, extra: tuple[Path, ...] = ()) -> Profile:
+    return _checked_profile(path, mtime, extra, _catalogue_stamps(extra))
+
+
 @lru_cache(maxsize=64)
-def _profile_at(path: Path, mtime: float) -> Profile:
-    return load_profile_file(path)
+def _checked_profile(path: Path, mtime: float, extra: tuple[Path, ...],
+                     stamps: tuple[tuple[str, int, int], ...]) -> Profile:
+    """Cached by the file's and the clinic catalogues' state: a profile is checked
+    against the catalogue, so a changed catalogue checks it again."""
+    return load_profile_file(path, extra)
+
+
+def _is_catalogue(path: Path) -> bool:
+    return path.name == CATALOGUE_FILE
 
 
 def find_profile(name: str, extra: tuple[Path, ...] = ()) -> Profile | None:
     """The profile called `name` in the protocol folders, or None."""
+    extra = tuple(extra)
     for folder in protocol_dirs(extra):
         path = folder / f"{name}.toml"
-        if path.is_file():
-            return _profile_at(path, path.stat().st_mtime)
+        if path.is_file() and not _is_catalogue(path):
+            return _profile_at(path, path.stat().st_mtime, extra)
     return None
 
 
-def profile_file(path: Path) -> Profile:
-    return _profile_at(path, path.stat().st_mtime)
+def profile_file(path: Path, extra: tuple[Path, ...] = ()) -> Profile:
+    return _profile_at(path, path.stat().st_mtime, tuple(extra))
 
 
 def _within(folder: Path, ref: str) -> Path | None:
@@ -264,26 +598,29 @@ def _within(folder: Path, ref: str) -> Path | None:
     return path if path.is_relative_to(root) and path.is_file() else None
 
 
-def find_profile_file(ref: str, folders: tuple[Path, ...]) -> Profile | None:
+def find_profile_file(ref: str, folders: tuple[Path, ...],
+                      extra: tuple[Path, ...] = ()) -> Profile | None:
     """The profile file a plan names by path (`protocol "our-ipt.toml"`), read from the
     first of `folders` that holds it, or None. A path that leads out of them is never
-    opened: a plan can neither read other files nor learn whether they exist."""
+    opened: a plan can neither read other files nor learn whether they exist. A clinic's
+    catalogue.toml is not a profile."""
     for folder in folders:
         path = _within(folder, ref)
-        if path is not None:
-            return profile_file(path)
+        if path is not None and not _is_catalogue(path):
+            return profile_file(path, extra)
     return None
 
 
 def available_profiles(extra: tuple[Path, ...] = ()) -> dict[str, Profile | ProfileError]:
     """Every profile that `protocol NAME` can name, the first folder winning a name."""
+    extra = tuple(extra)
     found: dict[str, Profile | ProfileError] = {}
     for folder in protocol_dirs(extra):
         for path in sorted(folder.glob("*.toml")) if folder.is_dir() else ():
-            if path.stem in found:
+            if path.stem in found or _is_catalogue(path):
                 continue
             try:
-                found[path.stem] = _profile_at(path, path.stat().st_mtime)
+                found[path.stem] = _profile_at(path, path.stat().st_mtime, extra)
             except ProfileError as err:
                 found[path.stem] = err
     return found
@@ -308,7 +645,7 @@ def resolve_profile(ref: str | None, base: Path, extra: tuple[Path, ...] = ()) -
     ref = ref or DEFAULT_PROTOCOL
     if _is_profile_file(ref):
         try:
-            profile = find_profile_file(ref, (base, *extra))
+            profile = find_profile_file(ref, (base, *extra), extra)
         except ProfileError as err:
             raise ProtocolProblem(codes.BAD_PROFILE,
                                   f"the protocol profile {ref} cannot be used: {err}",

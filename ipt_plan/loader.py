@@ -17,11 +17,12 @@ from typing import Iterable
 from . import collector, suppress
 from . import source as source_stage
 from .builder import build
-from .codes import INTERNAL_ERROR
+from .codes import BAD_PROFILE, INTERNAL_ERROR
 from .config import Config, config_for
 from .diagnostics import Diagnostic, Severity
 from .graph import build_graph
-from .knowledge import DEFAULT_PROTOCOL, Profile, ProtocolProblem, catalogue, resolve_profile
+from .knowledge import (DEFAULT_PROTOCOL, CatalogueError, Profile, ProtocolProblem, catalogue,
+                        resolve_profile)
 from .parser import parse
 from .result import Result
 from .rules import Context, run
@@ -76,13 +77,22 @@ def _load_text(text: str, path: str, protocol_dirs: Iterable[Path], config: Conf
     # A plan whose protocol line could not be read has no profile: `ipt` is not assumed.
     unreadable = word is None and any(isinstance(st, BrokenLine) and st.first_word == "protocol"
                                       for st in statements)
+    try:
+        cat = catalogue(dirs)  # with a clinic's additions from its protocol folders
+    except CatalogueError as err:
+        # Said once; no profile is checked against a catalogue that cannot be read.
+        diagnostics.append(Diagnostic.at(
+            BAD_PROFILE, Severity.ERROR, f"the clinic's catalogue cannot be used: {err}", path,
+            word.loc if word else None,
+            "fix that entry (compare it with ipt-plan's own: ipt-plan techniques), or check "
+            "without that protocol folder"))
+        cat, unreadable = catalogue(), True
     if not unreadable:
         try:
             profile = resolve_profile(word.text if word else None, base, dirs)
         except ProtocolProblem as problem:
             diagnostics.append(Diagnostic.at(problem.code, Severity.ERROR, problem.message,
                                              path, word.loc if word else None, problem.hint))
-    cat = catalogue()
     graph = build_graph(plan, cat)
     if any(not isinstance(st, BrokenLine) for st in statements):  # else nothing to check
         # Rules that need no profile still run against `ipt` when the plan's is unusable.
@@ -90,4 +100,4 @@ def _load_text(text: str, path: str, protocol_dirs: Iterable[Path], config: Conf
         diagnostics.extend(run(context, path, profile_usable=profile is not None))
     diagnostics = config.apply(suppress.apply(diagnostics, text, path)) + list(config.problems)
     diagnostics.sort(key=lambda d: d.sort_key)
-    return Result(path, plan, tuple(diagnostics), text, profile, graph)
+    return Result(path, plan, tuple(diagnostics), text, profile, graph, catalogue=cat)

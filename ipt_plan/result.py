@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from .codes import BAD_CONFIG
 from .diagnostics import Diagnostic, Severity
-from .knowledge import Profile
+from .knowledge import Catalogue, Profile
 from .model import Plan
 
 if TYPE_CHECKING:
@@ -32,6 +32,9 @@ class Result:
     profile: Profile | None = None
     graph: PlanGraph | None = None  # the graph the rules walked, built with their catalogue
     path_missing: bool = False  # the path named no file or folder at all
+    # The catalogue the rules used: ipt-plan's, with a clinic's additions from its
+    # protocol folders; agendas label the plan's techniques and scales from it.
+    catalogue: Catalogue | None = None
 
     @property
     def errors(self) -> list[Diagnostic]:

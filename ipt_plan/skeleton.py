@@ -3,10 +3,11 @@ from a blank page.
 
 Everything clinical comes from the knowledge files: the course's length and the lengths
 of its phases from the profile, the phases it needs (a pre-treatment session 0 for group
-IPT, a maintenance phase for IPT-M), the tasks the initial and termination phases must
-hold, what the protocol forbids (homework in IPT for PTSD), how early the ending must be
-raised; and, from the catalogue, each problem area's own techniques, its stages and the
-goals it works toward. The skeleton is written so that it checks clean as it is (errors,
+IPT, a maintenance phase for IPT-M), the tasks the first session and the initial and
+termination phases must hold, what the protocol forbids (homework in IPT for PTSD), how
+early the ending must be raised, the rating scale it usually uses, who joins the sessions
+and whether its sessions are group sessions; and, from the catalogue, each problem area's
+own techniques, its stages and the goals it works toward. The skeleton is written so that it checks clean as it is (errors,
 warnings and all), and it is laid out as `ipt-plan fmt` would lay it out. Texts to
 replace are in brackets, "(write the goal in the patient's words)", and comments say what
 to fill in.
@@ -24,13 +25,20 @@ from typing import NamedTuple
 
 from .config import Config
 from .diagnostics import Diagnostic
-from .knowledge import Catalogue, Profile, ProtocolProblem, catalogue, resolve_profile
+from .knowledge import (Catalogue, CatalogueError, Profile, ProtocolProblem, catalogue,
+                        resolve_profile)
 from .rules.problem_areas import DIED_EXAMPLE, DIED_MONTH_EXAMPLE, GRIEF
 from .wording import did_you_mean_then, joined, plural, span
 
 START_TIME = "10:00"
-PREFERRED_MINUTES = 50  # the usual therapy hour, kept inside the profile's range
+PREFERRED_MINUTES = 50  # the usual therapy hour, where the profile's range allows it
+# The scale written when the profile names no usual one: ipt-plan's default, the PHQ-9
+# that NICE NG222 (1.4.3) gives as an example of a sessional outcome measure.
 MEASURE = "PHQ-9"
+# How often a clinician-rated scale is written: trials rated every 2-4 weeks, and IPT
+# training practice every 4 sessions (ipt-domain.md, Measures); a self-report scale is
+# written for every session, which a clinician can thin out.
+CLINICIAN_RATED_EVERY = 4
 CLIENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
 COMMENT_WIDTH = 88
 # The opening of a course, in three steps; the profile's own required tasks join them.
@@ -58,6 +66,10 @@ class Skeleton(NamedTuple):
 
 def find_protocol(name: str, protocol_dirs: tuple[Path, ...] = ()) -> Profile:
     """The profile `--protocol` names, found as a plan's `protocol` line is."""
+    try:
+        catalogue(tuple(protocol_dirs))
+    except CatalogueError as err:
+        raise SkeletonError(f"the clinic's catalogue cannot be used: {err}") from None
     try:
         return resolve_profile(name, Path.cwd(), protocol_dirs)
     except ProtocolProblem as problem:
@@ -113,10 +125,26 @@ def _cadence(profile: Profile) -> str:
 
 
 def _minutes(profile: Profile) -> int:
+    """The usual therapy hour where the profile allows it, else its longest session
+    (90-minute groups, 35 minutes for the half-hour of interpersonal counselling)."""
     if profile.minutes is None:
         return PREFERRED_MINUTES
     low, high = profile.minutes
-    return min(max(PREFERRED_MINUTES, low), high)
+    return PREFERRED_MINUTES if low <= PREFERRED_MINUTES <= high else high
+
+
+def measure_line(profile: Profile, cat: Catalogue) -> str:
+    """The `measure` line: the protocol's usual scale (ipt-plan's default where it names
+    none), each session for a self-report and every few for a clinician's interview, with
+    the other scales offered in its comment."""
+    usual = [name for name in profile.usual_measures if name in cat.measures]
+    name = (usual or [MEASURE])[0]
+    scale = cat.measures.get(name)
+    every = ("every session" if scale is None or scale.rater != "clinician"
+             else f"every {CLINICIAN_RATED_EVERY} sessions")
+    others = [n for n in usual if n != name] + [n for n in cat.measures
+                                                if n != name and n not in usual]
+    return f"measure {name} {every}  # or {', '.join(others)}; or every N sessions"
 
 
 def _spread(items: list, slots: int) -> list[list]:
@@ -133,17 +161,26 @@ class _Course(NamedTuple):
     def last(self) -> int:
         return max(last for _, _, last in self.phases)
 
+    @property
+    def first(self) -> int:
+        return min(first for _, first, _ in self.phases)
+
     def of(self, kind: str) -> tuple[int, int] | None:
         return next(((first, last) for k, first, last in self.phases if k == kind), None)
 
 
 def plan_course(profile: Profile, sessions: int) -> _Course:
     """Phase lengths from the profile: the initial and termination phases as long as it
-    allows (room for their tasks), shortened toward its minimum while the working phases
-    (middle, maintenance), the heart of the course, would have less than half of it."""
+    allows (room for their tasks; as short as it allows for a group course), shortened
+    toward its minimum while the working phases (middle, maintenance), the heart of the
+    course, would have less than half of it."""
     kinds = [kind for kind in profile.phase_order if kind in profile.phases]
-    initial = profile.initial_sessions[1] if "initial" in kinds else 0
-    termination = profile.termination_sessions[1] if "termination" in kinds else 0
+    # A group course opens and ends in as few group sessions as its profile allows: the
+    # individual pre-group meeting has taken the assessment (WHO 2016: initial phase group
+    # session 1, termination the last).
+    end = 0 if profile.format == "group" else 1
+    initial = profile.initial_sessions[end] if "initial" in kinds else 0
+    termination = profile.termination_sessions[end] if "termination" in kinds else 0
     working = [kind for kind in kinds if kind not in ("pretreatment", "initial", "termination")]
     minimum_working = max(len(working), (sessions + 1) // 2) if working else 0
     while sessions - initial - termination < minimum_working and (
@@ -198,6 +235,13 @@ class _Writer:
                                "ipt-plan new.")
         self.lines += [("# Replace each text in brackets with this patient's own and change "
                         "what does not fit;"), "# then check the plan: ipt-plan check <this file>"]
+        for expected in p.participants:
+            who = self.cat.participants.get(expected.who)
+            self.lines += _comment(f"{who.label if who else expected.who} joins {expected.when} "
+                                   f"({expected.source}).")
+        if p.format == "group":
+            self.lines += _comment("The course's sessions are group sessions; the pre-treatment "
+                                   "session 0 is an individual meeting with each member.")
         self.lines.append("plan " + _quoted(title or "(the client's initials and the problem, "
                                                      "e.g. Ms. A: conflict with her sister)"))
         self.lines.append(f"id {plan_id}  # random: calendar exports keep to it; leave it as it is")
@@ -214,9 +258,7 @@ class _Writer:
         self.lines.append(f"schedule {_cadence(p)} from {start.isoformat()} at {START_TIME} for "
                           f"{_minutes(p)} min  # the first session; {p.name} meets {cadences}"
                           + length)
-        scales = [name for name in self.cat.measures if name != MEASURE]
-        self.lines.append(f"measure {MEASURE} every session  # or {', '.join(scales)}; "
-                          "or every N sessions")
+        self.lines.append(measure_line(p, self.cat))
 
     def foci(self) -> None:
         for area_name, focus_id in zip(self.areas, self.ids):
@@ -283,14 +325,18 @@ class _Writer:
         else:
             groups = [[steps[0]], [steps[1]]] + [[] for _ in numbers[3:]] + [[steps[2]]]
         sessions: SessionPlans = {}
-        for (phase, number), group in zip(numbers, groups):
-            lines = []
+        for index, ((phase, number), group) in enumerate(zip(numbers, groups)):
+            lines = self.first_session(phase) if index == 0 else []
             for _, tasks in group:
                 for task in tasks:
-                    if not self.allowed(task, phase):
+                    if not self.allowed(task, phase) or task in lines:
                         continue
                     foci = " for " + ", ".join(self.ids) if task == "formulation" else ""
-                    lines.append(f"{task}{foci}")
+                    detail = ""
+                    if task == "sick_role" and self.profile.sick_role == "limited":
+                        note = self.profile.sick_role_note or "fewer obligations set aside"
+                        detail = " " + _quoted(f"(limited sick role; {note})")
+                    lines.append(f"{task}{foci}{detail}")
             if group and group[-1][1] == CONTRACT and self.allowed("homework", phase):
                 lines.append(f"homework {_quoted(HOMEWORK_PLACEHOLDER)}")
             if lines:
@@ -298,10 +344,16 @@ class _Writer:
                 sessions[number] = (title[0].upper() + title[1:], lines)
         return sessions
 
+    def first_session(self, phase: str) -> list[str]:
+        """What the protocol asks of the course's first session (a risk assessment)."""
+        return [t for t in self.profile.first_session_tasks if self.allowed(t, phase)]
+
     def working(self, kind: str, first: int, last: int, ending_at: int | None,
-                closes_course: bool) -> tuple[SessionPlans, list[str]]:
+                closes_course: bool, opens_course: bool = False) -> tuple[SessionPlans, list[str]]:
         """The working phase: each focus's own techniques, then an analysis and the role
-        play that rehearses it; a goal review half-way; the ending raised in time."""
+        play that rehearses it; a goal review half-way; the ending raised in time. A
+        working phase that opens the course (maintenance IPT has no initial phase) starts
+        with the first session's tasks and the contract."""
         standing = self.profile.standing_tasks(kind) or self.profile.standing_tasks("middle")
         every = [t for t in (*standing, "homework_review") if self.allowed(t, kind)]
         work: list[list[str]] = []  # a session's worth each; homework follows its role play
@@ -324,6 +376,11 @@ class _Writer:
                 f"{plural(notice, 'session')} before the last")
         if closes_course:  # no termination phase: the last session closes the contract
             plan[last] += [t for t in CLOSING[1:] if self.allowed(t, kind)]
+        if opens_course:
+            opening = self.first_session(kind)
+            opening += [t for t in self.profile.initial_tasks
+                        if self.allowed(t, kind) and t not in opening and t != "formulation"]
+            plan[first] = opening + plan[first]
         return {n: (None, lines) for n, lines in plan.items() if lines}, every
 
     def termination(self, first: int, last: int) -> SessionPlans:
@@ -345,7 +402,7 @@ def skeleton(profile: Profile, areas: Sequence[str], *, title: str | None = None
     from .formatter import format_text
     from .loader import load_string
 
-    cat = cat or catalogue()
+    cat = cat or catalogue(tuple(protocol_dirs))
     check_areas(profile, areas, cat)
     low, high = profile.sessions
     count = low if sessions is None else sessions
@@ -373,7 +430,8 @@ def skeleton(profile: Profile, areas: Sequence[str], *, title: str | None = None
             raise_ending = termination is None or termination[0] > ending_at
             planned, every = writer.working(kind, first, last,
                                             ending_at if raise_ending else None,
-                                            closes_course=termination is None and last == course.last)
+                                            closes_course=termination is None and last == course.last,
+                                            opens_course=not opening and first == course.first)
             writer.phase(kind, first, last, planned, every)
     text = format_text("\n".join(writer.lines) + "\n")
     if text is None:  # a bug here, never the clinician's doing

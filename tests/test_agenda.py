@@ -171,7 +171,7 @@ def test_profile_standing_table_is_checked():
     with pytest.raises(ProfileError, match="'standing.middle' names goal_reveiw"):
         profile_from_toml(PROFILE + '[standing]\nmiddle = ["goal_reveiw"]\n', "c.toml")
     with pytest.raises(ProfileError, match="'standing.initial' asks for relapse_prevention, "
-                                           "which belongs to the termination, maintenance"):
+                                           "which belongs to the termination, continuation, maintenance"):
         profile_from_toml(PROFILE + '[standing]\ninitial = ["relapse_prevention"]\n', "c.toml")
     with pytest.raises(ProfileError, match="forbids"):
         profile_from_toml(PROFILE + 'forbidden = ["homework_review"]\n'

@@ -262,9 +262,10 @@ def test_the_acute_course_fits_its_weeks_whatever_boosters_follow(tmp_path):
     assert checked(tmp_path, course(header, protocol=protocol, after=boosters)) == ()
 
 
-def test_a_protocol_without_continuation_says_which_have_one():
-    text = course(after=BOOSTERS)
-    (d,) = found(text)
+def test_a_protocol_without_continuation_says_which_have_one(tmp_path):
+    protocol = clinic_profile(tmp_path, optional_phases="[]")
+    text = course(protocol=protocol, after=BOOSTERS)
+    (d,) = checked(tmp_path, text)
     assert (d.code, d.line) == ("IPT101", line_of(text, "phase continuation"))
     assert d.message == "the ipt protocol has no continuation phase"
     having = [name for name, p in available_profiles().items()

@@ -41,8 +41,8 @@ def test_random_text(text):
 
 
 @st.composite
-def mutated_plans(draw):
-    lines = list(LINES)
+def mutated_plans(draw, base: tuple[str, ...] = tuple(LINES)):
+    lines = list(base)
     for _ in range(draw(st.integers(1, 6))):
         i = draw(st.integers(0, len(lines) - 1))
         action = draw(st.sampled_from(["delete", "duplicate", "swap", "change"]))
@@ -96,3 +96,53 @@ def test_a_crash_is_not_well_formed(monkeypatch):
     assert [d.code for d in result.diagnostics] == [codes.INTERNAL_ERROR]
     with pytest.raises(AssertionError):
         assert_well_formed(result, LINES[0])
+
+
+# A plan that uses every form of the language as courses are delivered, so that the
+# mutations reach the new lines too.
+DELIVERED = """plan "Ms. C: after her father's death, with her mother"
+  protocol ipt
+  delivery video
+  format individual
+  schedule weekly from 2026-01-05 at 10:00 for 50 min
+  schedule every 2 weeks from session 13 at 16:00 for 45 min
+  skip 2026-02-02
+  measure PHQ-9 every 4 sessions
+  measure HAM-D at sessions 1, 7, 14
+
+focus father: grief "Father died in the winter"
+  died 2025-12
+  goal "Mourn him, the good and the difficult"
+focus mother: role_dispute "Mother expects her to move home"
+  stage impasse
+  stage renegotiation from session 7
+  goal "Say what she can offer"
+
+phase initial sessions 1-3
+  note "Interpreter booked for the joint session"
+  session 1 "Assessment" with interpreter in person for 60 min
+    interpersonal_inventory
+    formulation
+  session 3 "Contract" by telephone
+    treatment_contract
+
+phase middle sessions 4-13
+  every session
+    symptom_review
+  session 7 "Joint session" with mother, interpreter individual for 60 min
+    communication_analysis for mother
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+
+phase continuation sessions 17-18
+"""
+
+
+@SETTINGS
+@given(mutated_plans(tuple(DELIVERED.split("\n"))))
+def test_mutated_plan_of_every_course_form(text):
+    assert_well_formed(load_string(text, "mutated.iptplan"), text)

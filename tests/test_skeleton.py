@@ -51,7 +51,7 @@ REQUESTS = list(requests())
 
 def test_every_builtin_protocol_is_covered():
     assert set(PROTOCOLS) == {"ipt", "ipt-uk", "ipt-brief", "ipt-a", "ipt-group", "ipt-ptsd",
-                              "ipt-m"}
+                              "ipt-m", "ipc", "ipt-perinatal"}
     assert ("ipt", ("role_dispute", "grief")) in [(n, tuple(sorted(a, reverse=True)))
                                                   for n, a in REQUESTS]
 
@@ -72,7 +72,8 @@ def test_skeleton_checks_clean_and_holds_what_the_protocol_needs(name, areas):
     assert plan.schedule.start == dt.date(2026, 11, 30) and plan.schedule.time == dt.time(10)
     if profile.minutes:
         assert profile.minutes[0] <= plan.schedule.minutes <= profile.minutes[1]
-    assert [m.name.text for m in plan.measures] == ["PHQ-9"]
+    # The protocol's usual scale, or ipt-plan's default (PHQ-9) where it names none.
+    assert [m.name.text for m in plan.measures] == [(profile.usual_measures or ("PHQ-9",))[0]]
 
     # Foci: one per area, named after it, with a goal to write; a dispute's stage.
     assert [f.area.text for f in plan.foci] == list(areas)
@@ -96,11 +97,19 @@ def test_skeleton_checks_clean_and_holds_what_the_protocol_needs(name, areas):
                   for a in session.activities]
     names = {a.name.text for _, _, a in activities}
     assert set(profile.initial_tasks) <= names
+    # The first session (session 0 where there is one) holds what the protocol asks of it.
+    first = min(n for _, n, _ in activities)
+    assert set(profile.first_session_tasks) <= {a.name.text for _, n, a in activities if n == first}
     if plan.phase("termination"):
         termination = {a.name.text for kind, _, a in activities if kind == "termination"}
         assert set(profile.termination_tasks) <= termination
-    formulation = next(a for _, _, a in activities if a.name.text == "formulation")
-    assert [w.text for w in formulation.foci] == [f.id.text for f in plan.foci]
+    # The formulation names every focus; maintenance IPT, with no initial phase, keeps the
+    # acute course's and writes none.
+    if plan.phase("initial") or plan.phase("pretreatment"):
+        formulation = next(a for _, _, a in activities if a.name.text == "formulation")
+        assert [w.text for w in formulation.foci] == [f.id.text for f in plan.foci]
+    else:
+        assert "formulation" not in names and "treatment_contract" in names
     for focus in plan.foci:
         own = [t.name for t in cat.techniques.values() if t.area == focus.area.text]
         used = [(n, a.name.text) for _, n, a in activities
@@ -213,5 +222,6 @@ def test_shell_completion_offers_areas_and_protocols():
     from ipt_plan.cli import _complete_areas, _complete_protocols
 
     assert _complete_areas("role") == ["role_dispute", "role_transition"]
-    assert set(_complete_protocols("ipt-")) == set(PROTOCOLS) - {"ipt"}
+    assert set(_complete_protocols("ipt-")) == {p for p in PROTOCOLS if p.startswith("ipt-")}
+    assert "ipc" in _complete_protocols("ip") and "ipc" not in _complete_protocols("ipt")
     assert "--install-completion" in invoke("--help").output

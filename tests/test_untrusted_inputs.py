@@ -213,10 +213,10 @@ def opened(monkeypatch):
     paths: list[Path] = []
     real = knowledge.load_profile_file
 
-    def load(path):
+    def load(path, *folders):  # folders: the protocol folders whose catalogue it is checked with
         if knowledge.BUILTIN_PROTOCOLS not in Path(path).parents:  # those listed in hints
             paths.append(Path(path))
-        return real(path)
+        return real(path, *folders)
 
     monkeypatch.setattr(knowledge, "load_profile_file", load)
     return paths
@@ -276,7 +276,8 @@ def test_the_hint_says_where_profile_files_are_looked_for(tmp_path):
     plan = plan_naming(tmp_path / "plans", "/etc/passwd")
     (d,) = [d for d in load_file(plan).diagnostics if d.code == "IPT002"]
     assert d.hint.startswith(f"a profile file is read from the plan's folder "
-                             f"({tmp_path / 'plans'}) or a protocol folder; the protocols are: ipt")
+                             f"({tmp_path / 'plans'}) or a protocol folder; the protocols are: ")
+    assert "ipt-uk" in d.hint.split("the protocols are: ")[1].split(", ")
 
 
 def test_a_profile_path_is_also_looked_up_in_the_protocol_folders(tmp_path, opened):

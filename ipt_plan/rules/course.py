@@ -33,7 +33,7 @@ def _phase_examples(missing: list[str], profile: Profile, plan: Plan) -> list[st
             elif kind == "termination":
                 middle_suggested = any(line.startswith("phase middle") for line in lines)
                 length = profile.termination_sessions[1 if middle_suggested else 0]
-            else:  # maintenance
+            else:  # continuation or maintenance
                 length = profile.sessions[0] - end
             length = max(length, 1)
             lines.append(f"phase {kind} sessions {end + 1}-{end + length}")
@@ -402,8 +402,8 @@ phase termination sessions 14-16
 @rule(codes.TERMINATION_PHASE, "termination-phase", ERROR,
       "termination phase length outside the protocol's range, or not last",
       rationale="Termination takes the last 2-4 sessions: time to grieve the ending, "
-                "consolidate gains and plan for relapse. Only continuation (booster) sessions "
-                "or a maintenance phase may follow it (and in maintenance IPT, the ending comes "
+                "consolidate gains and plan for relapse. Only continuation (booster) or "
+                "maintenance sessions may follow it (and in maintenance IPT, the ending comes "
                 "after maintenance).",
       source="protocol profile (ipt: 2-4, Weissman, Markowitz & Klerman 2000)",
       bad="""
