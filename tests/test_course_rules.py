@@ -268,8 +268,8 @@ def test_a_protocol_without_continuation_says_which_have_one(tmp_path):
     (d,) = checked(tmp_path, text)
     assert (d.code, d.line) == ("IPT101", line_of(text, "phase continuation"))
     assert d.message == "the ipt protocol has no continuation phase"
-    having = [name for name, p in available_profiles().items()
-              if "continuation" in p.phases + p.optional_phases]
+    having = sorted(name for name, p in available_profiles().items()
+                    if "continuation" in p.phases + p.optional_phases)
     assert (f"the built-in protocols with one are {joined(having)}" if having
             else "no built-in protocol has one") in d.hint
 
@@ -423,3 +423,15 @@ def test_a_continuation_phase_the_protocol_lacks_is_reported_once():
         "  session 14\n    relapse_prevention\n"
         + BOOSTERS.replace("17-19", "15-16"))
     assert [(d.code, d.line) for d in found(text)] == [("IPT101", line_of(text, "phase continuation"))]
+
+
+def test_boosters_after_the_course_may_meet_less_often_than_the_course(tmp_path):
+    protocol = clinic_profile(tmp_path, optional_phases='["continuation"]', cadences='["weekly"]')
+    text = course(WEEKLY + "  schedule monthly from session 17\n", protocol=protocol,
+                  after=BOOSTERS)
+    assert checked(tmp_path, text) == ()
+    # A monthly rhythm that starts inside the course is still the course's.
+    inside = course(WEEKLY + "  schedule monthly from session 15\n", protocol=protocol,
+                    after=BOOSTERS)
+    assert [d.message for d in checked(tmp_path, inside) if "meets" in d.message] == [
+        "the ipt protocol meets weekly, not monthly (from session 15)"]

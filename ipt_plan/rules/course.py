@@ -130,9 +130,9 @@ def _continuation_hint() -> str:
     """Which built-in protocols have booster sessions after the course, or that none has."""
     from ..knowledge import available_profiles
 
-    having = [name for name, profile in available_profiles().items()
+    having = sorted(name for name, profile in available_profiles().items()
               if isinstance(profile, Profile)
-              and "continuation" in profile.phases + profile.optional_phases]
+              and "continuation" in profile.phases + profile.optional_phases)
     where = (f"the built-in protocols with one are {joined(having)}" if having
              else "no built-in protocol has one")
     return (f"booster sessions after the course are written as a continuation phase where a "
@@ -459,7 +459,9 @@ def termination_phase(ctx: Context) -> Iterator[Finding]:
                 "that stretches over many more weeks than planned loses IPT's time limit. Every "
                 "schedule line is checked, a change of rhythm (`schedule weekly from session 7`) "
                 "as much as the first, and so is every session's own length (`for 90 min`); a "
-                "group protocol's length holds for its individual sessions too. A `skip` date "
+                "group protocol's length holds for its individual sessions too. Continuation "
+                "(booster) sessions after the course meet less often than the course, so a "
+                "rhythm that starts in a continuation phase is not held to its cadences. A `skip` date "
                 "on which no session falls, on the rhythm in force at that date, is usually a "
                 "typo. Booster sessions after the course do not count towards its weeks.",
       source="protocol profile (ipt: weekly, 45-50 min; Weissman, Markowitz & Klerman 2000)",
@@ -529,11 +531,16 @@ def schedule_fit(ctx: Context) -> Iterator[Finding]:
         return bool(minutes) and not minutes[0] <= length <= minutes[1]
 
     length_hint = f"write: for {minutes[1]} min" if minutes else None
+    # Booster sessions after the course meet less often than the course itself: the
+    # profile's cadences are the course's, so a rhythm from a continuation session is free.
+    boosters = {s.number for ph in ctx.phases_of("continuation") for s in ph.course()}
     written_minutes = None  # a change of rhythm keeps the length before it unless it says one
     for schedule in plan.schedules:
         since = (f" (from session {schedule.from_session.text})" if schedule.from_session
                  else "")
-        if schedule.cadence not in profile.cadences:
+        after_course = (schedule.from_session is not None
+                        and int(schedule.from_session.text) in boosters)
+        if schedule.cadence not in profile.cadences and not after_course:
             yield Finding(f"{ctx.protocol} meets {cadences}, not {schedule.label}{since}",
                           schedule.loc, "change the cadence, or choose the protocol that "
                           "matches it")
@@ -553,7 +560,6 @@ def schedule_fit(ctx: Context) -> Iterator[Finding]:
         return
     dates = ctx.dates
     # The acute course's weeks: booster sessions after it are not part of its time limit.
-    boosters = {s.number for ph in ctx.phases_of("continuation") for s in ph.course()}
     weeks = course_weeks({n: d for n, d in dates.items() if n not in boosters})
     if profile.max_weeks and weeks > profile.max_weeks and not ctx.course_cut:
         yield Finding(f"the course spans {weeks} weeks; {ctx.protocol} fits in "
