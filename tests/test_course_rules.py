@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ipt_plan import load_file, load_string
 from ipt_plan.config import Config
-from ipt_plan.knowledge import available_profiles, find_profile
+from ipt_plan.knowledge import available_profiles, catalogue, find_profile
 from ipt_plan.skeleton import skeleton
 from ipt_plan.wording import joined
 
@@ -435,3 +435,33 @@ def test_boosters_after_the_course_may_meet_less_often_than_the_course(tmp_path)
                     after=BOOSTERS)
     assert [d.message for d in checked(tmp_path, inside) if "meets" in d.message] == [
         "the ipt protocol meets weekly, not monthly (from session 15)"]
+
+
+# --- 9. IPT002: who joins a session is a participant the catalogue knows -------------------
+
+def test_a_misspelt_participant_is_told_the_name_it_is_closest_to():
+    text = course(middle=middle_with('session 7 "Joint session" with parnet, interpreter',
+                                     "  clarification"))
+    (d,) = found(text)
+    assert (d.code, d.line) == ("IPT002", line_of(text, "with parnet"))
+    assert text.split("\n")[d.line - 1][d.column - 1:d.end_column - 1] == "parnet"
+    assert d.message == "'parnet' is not a participant ipt-plan knows"
+    assert d.hint == "did you mean 'parent'?"
+
+
+def test_an_unknown_participant_is_told_the_ones_there_are():
+    (d,) = found(course(middle=middle_with("session 7 with neighbour", "  clarification")))
+    known = ", ".join(catalogue().participants)
+    assert d.code == "IPT002" and d.hint.startswith(f"the participants are: {known}")
+
+
+def test_known_participants_and_a_clinics_own(tmp_path):
+    assert found(course(middle=middle_with("session 7 with parent, interpreter",
+                                           "  clarification"))) == ()
+    (tmp_path / "catalogue.toml").write_text(
+        '[participants.grandparent]\nlabel = "Grandparent"\n'
+        'description = "A grandparent who cares for the patient"\n', encoding="utf-8")
+    text = course(middle=middle_with("session 7 with grandparent", "  clarification"))
+    assert [d.code for d in found(text)] == ["IPT002"]
+    assert load_string(text, "plan.iptplan", protocol_dirs=[tmp_path],
+                       config=NO_CONFIG).diagnostics == ()
