@@ -75,7 +75,7 @@ phase middle sessions 4-13
     assess_dispute_stage for son
   session 6
     reconstruct_relationship for wife
-  session 8 "Joint session" with family_member, interpreter in person for 90 min
+  session 8 "Joint session" with family, interpreter in person for 90 min
     communication_analysis for son "The argument about the estate agent"
   session 10
     role_play for son "Telling his son he wants to stay for now"
@@ -164,8 +164,8 @@ def test_each_agenda_holds_the_sessions_own_appointment(course):
     one, three, eight, thirteen = (agenda(course, n) for n in (1, 3, 8, 13))
     assert (one.minutes, one.delivery, one.participants) == (60, "in_person", ("interpreter",))
     assert (three.minutes, three.delivery, three.participants) == (50, "telephone", ())
-    # `family_member` is shown in words
-    assert (eight.minutes, eight.participants) == (90, ("family member", "interpreter"))
+    # named as the catalogue names them
+    assert (eight.minutes, eight.participants) == (90, ("family", "interpreter"))
     # the rhythm from session 13 gives its time and length
     assert (thirteen.date, thirteen.time, thirteen.minutes, thirteen.delivery) == (
         "2027-03-29", "16:00", 45, "video")
@@ -185,7 +185,7 @@ def test_the_agenda_says_who_attends_and_how_and_how_long(rendered, fmt):
     assert "90 minutes, in person" in eight
     attending = {"md": "**Also attending:** ", "html": "<dt>Also attending</dt><dd>",
                  "txt": "Also attending: "}[fmt]
-    assert attending + "family member and interpreter" in eight
+    assert attending + "family and interpreter" in eight
     assert attending + "interpreter" in one
     assert "Also attending" not in two and "Also attending" not in thirteen
 
@@ -330,7 +330,7 @@ def test_the_overview_says_how_sessions_are_held_and_which_differ(tmp_path, rend
     assert "By video, individual sessions" in overview
     assert "(in person; with interpreter; 60 minutes)" in overview  # session 1
     assert "(by telephone)" in overview  # session 3
-    assert "(in person; with family member and interpreter; 90 minutes)" in overview
+    assert "(in person; with family and interpreter; 90 minutes)" in overview
     assert overview.count("(in person") == 2  # the video sessions are not singled out
     group = re.sub(r"\s+", " ", documents(loaded(tmp_path, GROUP, "mr-r.iptplan"),
                                           fmt)[f"overview.{fmt}"])
@@ -443,7 +443,7 @@ def test_json_holds_how_each_session_is_held_and_the_phase_notes(tmp_path):
     assert held[1] == ("2027-01-04", "10:00", 60, "in_person", "individual", ["interpreter"])
     assert held[3] == ("2027-01-11", "10:00", 50, "telephone", "individual", [])
     assert held[8] == ("2027-02-15", "10:00", 90, "in_person", "individual",
-                       ["family_member", "interpreter"])
+                       ["family", "interpreter"])
     assert held[9][2:5] == (50, "video", "individual")  # not written out: as the header says
     assert held[13][:3] == ("2027-03-29", "16:00", 45)
     initial, middle, termination = document["phases"]
@@ -536,10 +536,10 @@ def test_fhir_activities_carry_who_attends_how_and_how_long(tmp_path):
     details = {int(a["detail"]["code"]["text"].split()[2]): a["detail"]
                for a in care_plan["activity"]}
     eight = details[8]
-    assert eight["performer"] == [{"display": "family member"}, {"display": "interpreter"}]
+    assert eight["performer"] == [{"display": "family"}, {"display": "interpreter"}]
     assert (eight["scheduledPeriod"]["start"], eight["scheduledPeriod"]["end"]) == (
         "2027-02-15T10:00:00Z", "2027-02-15T11:30:00Z")
-    assert "In person. Also attending: family member and interpreter." in eight["description"]
+    assert "In person. Also attending: family and interpreter." in eight["description"]
     assert "By telephone." in details[3]["description"] and "performer" not in details[3]
     assert details[13]["scheduledPeriod"] == {"start": "2027-03-29T16:00:00+01:00",
                                               "end": "2027-03-29T16:45:00+01:00"}
@@ -594,13 +594,13 @@ def test_the_drawing_shows_stages_over_time_the_death_and_how_sessions_are_held(
     assert labels["f_son"] == ["son", "Role dispute (impasse; renegotiation from session 7)"]
     assert labels["f_wife"] == ["wife", "Grief", "died 2026-02-14"]
     assert labels["s8"] == ["Session 8", "Joint session",
-                            "with family member, interpreter; in person; 90 min"]
+                            "with family, interpreter; in person; 90 min"]
     assert labels["s1"] == ["Session 1", "Assessment", "with interpreter; in person; 60 min"]
     assert labels["s3"] == ["Session 3", "Formulation and contract", "by telephone"]
     assert labels["s2"] == ["Session 2", "Inventory"]  # its line says nothing of it
     assert labels["s9"] == ["Session 9"]  # not written out
     mermaid = draw(result, "mermaid")
-    assert 's8["Session 8<br/>Joint session<br/>with family member, interpreter; in person; ' \
+    assert 's8["Session 8<br/>Joint session<br/>with family, interpreter; in person; ' \
            '90 min"]' in mermaid
     assert 'f_son{{"son<br/>Role dispute (impasse; renegotiation from session 7)"}}' in mermaid
     assert 'f_wife{{"wife<br/>Grief<br/>died 2026-02-14"}}' in mermaid
@@ -651,7 +651,7 @@ note "An interpreter is booked"
 phase middle sessions 4-13
       note "His son may join one session"      # a phase note, written deep
   # the joint session
-  session 8 "Joint session" with family_member,interpreter by video individual for 90 min
+  session 8 "Joint session" with family,interpreter by video individual for 90 min
     communication_analysis for son
   session 10 group
     facilitate_mourning for wife
@@ -705,7 +705,7 @@ def test_fmt_on_every_course_form_keeps_the_plan_and_its_comments_and_is_idempot
                  "  died 2026-02",
                  "  stage renegotiation from session 7  # they talk again",
                  '  session 1 "Assessment" with interpreter in person for 60 min',
-                 '  session 8 "Joint session" with family_member, interpreter by video '
+                 '  session 8 "Joint session" with family, interpreter by video '
                  "individual for 90 min",
                  "  session 10 group",
                  "phase continuation sessions 17-18"):
