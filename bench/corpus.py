@@ -88,4 +88,28 @@ def repeated_lines(shape: str, count: int) -> str:
     if shape == "phases":  # one phase a session, so each is compared with the ones after it
         body = [f"phase middle sessions {i}-{i}" for i in range(1, count + 1)]
         return "\n".join(head + body) + "\n"
+    # The course forms: a line each, over a course long enough for all of them to name
+    # one of its sessions; every session falls under one schedule line, a stage and a skip.
+    long_course = ["phase initial sessions 1-3", "  session 1", "    symptom_review",
+                   f"phase middle sessions 4-{count + 3}", "  every session",
+                   "    build_new_skills for sister",
+                   f"phase termination sessions {count + 4}-{count + 6}"]
+    dispute = ['focus sister: role_dispute "A dispute"', "  stage impasse", '  goal "A goal"']
+    if shape == "rhythms":  # a change of rhythm from each session, each with its own length
+        body = [f"  schedule {'weekly' if i % 2 else 'every 2 weeks'} from session {i} "
+                f"for {50 if i % 3 else 90} min" for i in range(2, count + 2)]
+        skips = ["  skip 2027-01-05", "  skip 2027-03-01"]
+        return "\n".join(head + body + skips + dispute + long_course) + "\n"
+    if shape == "stages":  # the dispute's stage changes at each session
+        names = ("renegotiation", "dissolution", "impasse")
+        body = [f"  stage {names[i % 3]} from session {i}" for i in range(1, count + 1)]
+        return "\n".join(head + dispute[:2] + body + dispute[2:] + long_course) + "\n"
+    if shape == "sessions":  # each session written out with its own attributes
+        body = [f'  session {i} "S" with parent, interpreter by video for {45 if i % 2 else 90} min'
+                "\n    mourn_old_role for sister" for i in range(4, count + 4)]
+        return "\n".join(head + dispute + long_course[:6] + body + long_course[6:]) + "\n"
+    if shape == "measured":  # a scale rated at chosen sessions, some not on the course
+        at = ", ".join(str(i) for i in range(1, 2 * count, 2))
+        return "\n".join(head + [f"  measure PHQ-9 at sessions {at}"] + dispute
+                         + long_course) + "\n"
     raise ValueError(f"no shape {shape}")

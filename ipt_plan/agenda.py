@@ -17,16 +17,21 @@ from typing import TYPE_CHECKING
 
 from .graph import activity_node, build_graph, edges_of
 from .knowledge import Catalogue, Profile, catalogue
-from .model import Activity, Focus, Phase, Plan, Schedule, Session
+from .model import (DEFAULT_DELIVERY, Activity, Died, Focus, Measure, Phase, Plan, Schedule,
+                    Session)
 from .result import PlanHasErrors, Result
-from .schedule import session_dates
+from .schedule import (DELIVERY_LABELS, appointments, course_format, participant_label,
+                       schedules_in_force)
 
 if TYPE_CHECKING:
     from .graph import PlanGraph
 
 # IPT makes the time limit explicit once the work is under way: from the middle phase on,
-# each session says how many remain (Weissman, Markowitz & Klerman 2000).
-COUNTDOWN_PHASES = ("middle", "termination")
+# each session says how many remain (Weissman, Markowitz & Klerman 2000). Continuation
+# sessions, after the course, count down their own.
+COUNTDOWN_PHASES = ("middle", "termination", "continuation")
+# Sessions after the acute course: not counted in its length, nor in its countdown.
+AFTER_COURSE_PHASES = ("continuation",)
 
 # Fixed English names, so a date reads the same whatever the machine's locale.
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -39,6 +44,14 @@ AgendaError = PlanHasErrors
 
 
 @dataclass(frozen=True)
+class DisputeStage:
+    """A role dispute's stage from a session on."""
+
+    name: str  # renegotiation, impasse or dissolution
+    from_session: int | None  # None: from the start of the course
+
+
+@dataclass(frozen=True)
 class FocusSummary:
     """A problem area the course works on, as a session agenda shows it."""
 
@@ -46,7 +59,14 @@ class FocusSummary:
     area: str  # role_dispute
     area_label: str  # Role dispute
     description: str | None
-    stage: str | None  # a role dispute's stage: renegotiation, impasse or dissolution
+    # A role dispute's stage: in a session's agenda, the stage in force at that session;
+    # in the overview, the stage the course starts with.
+    stage: str | None
+    # In a session's agenda only the stage in force (with the session it holds from); in
+    # the overview every stage line, in session order.
+    stages: tuple[DisputeStage, ...]
+    died: str | None  # a grief focus's death: 2026-02-14, or 2026-02 when the day is not known
+    died_long: str | None  # 14 February 2026, or February 2026
     goals: tuple[str, ...]
     line: int  # where the focus is written in the plan
 
@@ -86,17 +106,28 @@ class SessionAgenda:
     phase_purpose: str
     date: str | None  # ISO, 2027-01-18; None when the plan has no usable schedule
     date_long: str | None  # Monday 18 January 2027
-    time: str | None  # 10:00
-    minutes: int | None
+    time: str | None  # 10:00, from the rhythm in force at this session
+    minutes: int | None  # this session's length: its own `for N min`, else its rhythm's
+    delivery: str  # in_person | telephone | video
+    delivery_label: str  # in person, by telephone, by video
+    format: str  # individual | group
+    # Whether the agenda names the format: where the course mixes formats, or this session's
+    # differs from the course's.
+    show_format: bool
+    participants: tuple[str, ...]  # who attends besides the patient and the therapist
     foci: tuple[FocusSummary, ...]  # the foci this session's activities work on
     techniques: tuple[AgendaItem, ...]  # written in this session's own block
     every_session: tuple[AgendaItem, ...]  # the phase's `every session` techniques
     standing_tasks: tuple[AgendaItem, ...]  # the protocol's, where the plan has not written them
     notes: tuple[AgendaItem, ...]
+    phase_notes: tuple[AgendaItem, ...]  # the `note` lines written under the phase line
     homework_given: tuple[AgendaItem, ...]
     homework_to_review: tuple[AgendaItem, ...]  # given at the previous session
     measures_due: tuple[MeasureDue, ...]
-    sessions_remaining: int | None  # after this one; None before the middle phase
+    # After this one, to the end of the course (or of the continuation sessions, in
+    # those); None before the middle phase.
+    sessions_remaining: int | None
+    continuation_after: int  # continuation sessions after the course; 0 in them
     line: int | None  # the session's line in the plan; None when not written out
     # The protocol's tasks for the course's first session (`[standing] first_session`:
     # risk assessment), where the plan has not written them; empty for the others.
@@ -125,6 +156,11 @@ class ScheduleRow:
     foci: tuple[str, ...]
     techniques: tuple[str, ...]  # labels of the session's own techniques
     homework: bool
+    delivery: str  # in_person | telephone | video
+    delivery_label: str
+    format: str  # individual | group
+    participants: tuple[str, ...]
+    own_minutes: int | None  # the session's length where it differs from its rhythm's
 
 
 @dataclass(frozen=True)
@@ -136,13 +172,28 @@ class PhaseSummary:
     last: int
     every_session: tuple[str, ...]  # technique labels
     standing_tasks: tuple[str, ...]  # technique labels
+    notes: tuple[str, ...]  # the `note` lines written under the phase line
 
 
 @dataclass(frozen=True)
 class MeasurePlan:
     name: str
-    label: str
-    every: int  # sessions between ratings
+    label: str  # the scale: Patient Health Questionnaire (depression)
+    every: int | None  # sessions between ratings; None for `at sessions ...`
+    when: str  # as the plan says it: every session, every 4 sessions, at sessions 1, 7, 14
+    sessions: tuple[int, ...]  # the sessions of the course it is due at
+
+
+@dataclass(frozen=True)
+class ScheduleSegment:
+    """One schedule line: the first, then each change of rhythm."""
+
+    cadence: str  # weekly, twice weekly, every 2 weeks, monthly
+    from_session: int | None  # None for the first line, which starts on a date
+    start: str | None  # the first line's date, ISO
+    time: str | None  # 10:00
+    minutes: int
+    line: int
 
 
 @dataclass(frozen=True)
@@ -155,10 +206,15 @@ class Course:
     protocol: str  # ipt-uk
     protocol_title: str
     protocol_source: str | None
-    total_sessions: int  # not counting a pre-treatment session 0
-    cadence: str | None  # weekly, every 2 weeks...
+    total_sessions: int  # not counting a pre-treatment session 0 or continuation sessions
+    continuation_sessions: int  # after the course
+    cadence: str | None  # the first schedule line's: weekly, every 2 weeks...
     time: str | None
     minutes: int | None
+    schedules: tuple[ScheduleSegment, ...]  # every schedule line, the first and each change
+    delivery: str  # the course's: the header's `delivery`, else in_person
+    delivery_label: str
+    format: str  # the course's sessions': the header's `format`, else the protocol's
     skipped_dates: tuple[str, ...]
     measures: tuple[MeasurePlan, ...]
     foci: tuple[FocusSummary, ...]
@@ -169,6 +225,12 @@ class Course:
 
 def long_date(day: dt.date) -> str:
     return f"{WEEKDAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def death_date(died: Died) -> str:
+    """14 February 2026, or February 2026 when only the month is known."""
+    month = f"{MONTHS[died.date.month - 1]} {died.date.year}"
+    return month if died.month_only else f"{died.date.day} {month}"
 
 
 def course_from_result(result: Result) -> Course:
@@ -186,24 +248,51 @@ def build_course(plan: Plan, profile: Profile | None, cat: Catalogue | None = No
 
 
 class _CourseBuilder:
-    """Holds what every agenda of one plan shares: its graph, dates and catalogue."""
+    """Holds what every agenda of one plan shares: its graph, appointments and catalogue."""
 
     def __init__(self, plan: Plan, profile: Profile | None, cat: Catalogue, graph: PlanGraph):
         self.plan, self.profile, self.cat = plan, profile, cat
         self.graph = graph
-        self.dates = session_dates(plan)
         self.course_sessions = list(plan.sessions())
-        self.total = sum(1 for _, s in self.course_sessions if s.number >= 1)
+        numbers = sorted({s.number for _, s in self.course_sessions})
+        # How each session is held: schedule.appointments is the one place that says it.
+        self.held = appointments(plan, course_format(profile))
+        self.rhythms = schedules_in_force(plan, numbers)
+        self.format = plan.format.text if plan.format else course_format(profile)
+        self.mixed_formats = len({a.format for a in self.held.values()}) > 1
+        after = [p.kind in AFTER_COURSE_PHASES for p, _ in self.course_sessions]
+        self.after_course = after
+        # Sessions after each one in its part (the course, or the continuation after it),
+        # counted in one walk back: a course may have thousands of sessions.
+        self.later_in_part = [0] * len(after)
+        counted = {False: 0, True: 0}
+        for index in reversed(range(len(after))):
+            self.later_in_part[index] = counted[after[index]]
+            counted[after[index]] += 1
+        self.total = sum(1 for (_, s), later in zip(self.course_sessions, after)
+                         if s.number >= 1 and not later)
+        self.continuation = sum(after)
         self.focus_order = [f.id.text for f in plan.foci]
 
     # --- the pieces -------------------------------------------------------------------
 
-    def focus_summary(self, focus: Focus) -> FocusSummary:
+    def focus_summary(self, focus: Focus, session: int | None = None) -> FocusSummary:
+        """A focus as the overview shows it (every stage), or as one session's agenda
+        does (`session`: only the stage in force there, Focus.stage_at)."""
         area = self.cat.areas.get(focus.area.text)
+        if session is None:
+            stages, stage = focus.stages, focus.stage
+        else:
+            stage = focus.stage_at(session)
+            stages = tuple(s for s in focus.stages if s.name is stage)
         return FocusSummary(
             id=focus.id.text, area=focus.area.text,
             area_label=area.label if area else focus.area.text,
-            description=focus.description, stage=focus.stage.text if focus.stage else None,
+            description=focus.description, stage=stage.text if stage else None,
+            stages=tuple(DisputeStage(s.name.text, s.first if s.from_session else None)
+                         for s in stages),
+            died=focus.died.text if focus.died else None,
+            died_long=death_date(focus.died) if focus.died else None,
             goals=tuple(g.text for g in focus.goals), line=focus.loc.line)
 
     def foci_of(self, activity: Activity) -> tuple[str, ...]:
@@ -246,10 +335,25 @@ class _CourseBuilder:
         info = self.cat.phases.get(phase.kind)
         every = [a.name.text for a in phase.every if a.kind == "technique"]
         return PhaseSummary(
-            phase.kind, info.label if info else phase.kind.capitalize(),
+            phase.kind, info.label if info else f"{phase.kind.capitalize()} phase",
             info.purpose if info else "", phase.first, phase.last,
             tuple(self.label(t) for t in every),
-            tuple(self.label(t) for t in self.standing(phase) if t not in every))
+            tuple(self.label(t) for t in self.standing(phase) if t not in every),
+            tuple(note.detail or "" for note in phase.notes))
+
+    def measure_sessions(self, measure: Measure) -> tuple[int, ...]:
+        first = self.plan.first_session
+        return tuple(n for n in sorted(self.held) if measure.due(n, first))
+
+    def own_minutes(self, number: int) -> int | None:
+        """The session's length where it is not its rhythm's (`for 90 min` on its line)."""
+        minutes, rhythm = self.held[number].minutes, self.rhythms.get(number)
+        return minutes if minutes != (rhythm.minutes if rhythm else None) else None
+
+    def remaining(self, index: int) -> int | None:
+        """Sessions after this one in its part: the course, or the continuation after it."""
+        phase, _ = self.course_sessions[index]
+        return self.later_in_part[index] if phase.kind in COUNTDOWN_PHASES else None
 
     # --- one session ------------------------------------------------------------------
 
@@ -269,28 +373,35 @@ class _CourseBuilder:
                       and name not in {i.name for i in standing})
         addressed = {f for i in (*written, *every) for f in i.foci}
         previous = self.homework(*self.course_sessions[index - 1]) if index > 0 else ()
-        when = self.dates.get(session.number)
-        schedule = self.plan.schedule
+        held = self.held[session.number]
+        when = held.when
         return SessionAgenda(
             number=session.number, total=self.total, title=session.title,
             phase=phase.kind, phase_label=phase_summary.label,
             phase_purpose=phase_summary.purpose,
             date=when.date().isoformat() if when else None,
             date_long=long_date(when.date()) if when else None,
-            time=_clock(schedule) if when else None,
-            minutes=schedule.minutes if schedule else None,
-            foci=tuple(self.focus_summary(f) for f in self.plan.foci if f.id.text in addressed),
+            time=when.strftime("%H:%M") if when else None,
+            minutes=held.minutes,
+            delivery=held.delivery, delivery_label=DELIVERY_LABELS[held.delivery],
+            format=held.format,
+            show_format=self.mixed_formats or held.format != self.format,
+            participants=tuple(participant_label(p, self.cat) for p in held.participants),
+            foci=tuple(self.focus_summary(f, session.number)
+                       for f in self.plan.foci if f.id.text in addressed),
             techniques=tuple(i for i in written if i.kind == "technique"),
             every_session=tuple(i for i in every if i.kind == "technique"),
             standing_tasks=standing,
             notes=tuple(i for i in (*written, *every) if i.kind == "note"),
+            phase_notes=tuple(AgendaItem("note", "note", "Note", None, (), note.detail, (),
+                                         note.loc.line) for note in phase.notes),
             homework_given=self.homework(phase, session),
             homework_to_review=previous,
             measures_due=tuple(MeasureDue(m.name.text, self.scale_label(m.name.text))
                                for m in self.plan.measures
                                if m.due(session.number, self.plan.first_session)),
-            sessions_remaining=(len(self.course_sessions) - index - 1
-                                if phase.kind in COUNTDOWN_PHASES else None),
+            sessions_remaining=self.remaining(index),
+            continuation_after=0 if self.after_course[index] else self.continuation,
             line=session.loc.line if session.loc else None,
             first_session_tasks=first,
         )
@@ -302,9 +413,12 @@ class _CourseBuilder:
         sessions = tuple(self.session_agenda(i) for i in range(len(self.course_sessions)))
         rows = tuple(ScheduleRow(s.number, s.date, s.title, s.phase_label,
                                  tuple(f.id for f in s.foci),
-                                 tuple(t.label for t in s.techniques), bool(s.homework_given))
+                                 tuple(t.label for t in s.techniques), bool(s.homework_given),
+                                 s.delivery, s.delivery_label, s.format, s.participants,
+                                 self.own_minutes(s.number))
                      for s in sessions)
         phases = tuple(self.phase_summary(p) for p in plan.phases)
+        delivery = plan.delivery.text if plan.delivery else DEFAULT_DELIVERY
         return Course(
             plan_file=_file_name(plan.path), title=plan.title, client=plan.client,
             clinician=plan.clinician, diagnosis=plan.diagnosis,
@@ -312,11 +426,18 @@ class _CourseBuilder:
             protocol_title=profile.title if profile else plan.protocol_name,
             protocol_source=profile.source if profile else None,
             total_sessions=self.total,
+            continuation_sessions=self.continuation,
             cadence=schedule.label if schedule else None,
             time=_clock(schedule),
             minutes=schedule.minutes if schedule else None,
+            schedules=tuple(ScheduleSegment(
+                s.label, int(s.from_session.text) if s.from_session else None,
+                s.start.isoformat() if s.start else None, _clock(s), s.minutes, s.loc.line)
+                for s in plan.schedules),
+            delivery=delivery, delivery_label=DELIVERY_LABELS[delivery], format=self.format,
             skipped_dates=tuple(s.date.isoformat() for s in plan.skips),
-            measures=tuple(MeasurePlan(m.name.text, self.scale_label(m.name.text), m.every)
+            measures=tuple(MeasurePlan(m.name.text, self.scale_label(m.name.text),
+                                       m.every, m.label, self.measure_sessions(m))
                            for m in plan.measures),
             foci=tuple(self.focus_summary(f) for f in plan.foci),
             phases=phases, rows=rows, sessions=sessions)

@@ -9,7 +9,9 @@ What is drawn, in both formats:
   activity -o focus     `addresses`: the focus an activity works on
   activity -> activity  `requires`: the earlier activity that meets its prerequisite (dashed)
 Foci are hexagons, activities rounded, sessions boxes; a session of a phase's range that
-the plan does not write out is drawn dashed. The plan and phase nodes of the graph become
+the plan does not write out is drawn dashed. A session shows what its own line says of who
+attends and how it is held; a focus its dispute's stages with the session each holds from,
+or the date of the death it mourns. The plan and phase nodes of the graph become
 the drawing's title and boxes.
 
 Text from the plan is escaped for each format, so quotes, backslashes, `<script>` or any
@@ -26,6 +28,7 @@ from .graph import activity_node, build_graph, edges_of
 from .knowledge import Catalogue, catalogue
 from .model import Activity, Focus, Plan, Session
 from .result import Result
+from .schedule import DELIVERY_LABELS, participant_label
 
 if TYPE_CHECKING:
     from .graph import PlanGraph
@@ -72,22 +75,39 @@ def node_id(node: tuple) -> str:
 
 def _phase_label(phase_kind: str, first: int, last: int, cat: Catalogue) -> str:
     info = cat.phases.get(phase_kind)
-    name = info.label if info else f"{phase_kind} phase"
+    name = info.label if info else f"{phase_kind.capitalize()} phase"
     sessions = f"session {first}" if first == last else f"sessions {first}-{last}"
     return f"{name}: {sessions}"
 
 
 def _focus_label(focus: Focus, cat: Catalogue) -> tuple[str, ...]:
+    """sister / Role dispute (impasse; renegotiation from session 7); a grief focus with
+    the date of the death on a line of its own."""
     area = cat.areas.get(focus.area.text)
     area_text = area.label if area else focus.area.text
-    if focus.stage is not None:
-        area_text += f" ({focus.stage.text})"
-    return (focus.id.text, area_text)
+    if focus.stages:
+        area_text += " (" + "; ".join(
+            stage.name.text + (f" from session {stage.first}" if stage.from_session else "")
+            for stage in focus.stages) + ")"
+    died = (f"died {focus.died.text}",) if focus.died else ()
+    return (focus.id.text, area_text, *died)
 
 
-def _session_label(session: Session) -> tuple[str, ...]:
+def _session_label(session: Session, cat: Catalogue) -> tuple[str, ...]:
+    """Session 8 / its title / what its line says of who attends and how: with parent;
+    by video; group; 90 min."""
     heading = f"Session {session.number}"
-    return (heading, session.title) if session.title else (heading,)
+    how = []
+    if session.participants:
+        how.append("with " + ", ".join(participant_label(w.text, cat)
+                                       for w in session.participants))
+    if session.delivery is not None:
+        how.append(DELIVERY_LABELS[session.delivery.text])
+    if session.format is not None:
+        how.append(session.format.text)
+    if session.minutes is not None:
+        how.append(f"{session.minutes} min")
+    return (heading, *filter(None, (session.title, "; ".join(how))))
 
 
 def drawing(plan: Plan, cat: Catalogue | None = None, graph: PlanGraph | None = None) -> Drawing:
@@ -104,7 +124,7 @@ def drawing(plan: Plan, cat: Catalogue | None = None, graph: PlanGraph | None = 
         written: list[tuple] = []
         for node in sessions:
             session: Session = graph.nodes[node]["obj"]
-            labels[node] = _session_label(session)
+            labels[node] = _session_label(session, cat)
             if session.loc is None:
                 unwritten.add(node)
             for target, data in graph.adj[node].items():

@@ -27,16 +27,18 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .version import __version__
-from .agenda import AgendaItem, Course, SessionAgenda, build_course
-from .model import Activity, Plan
+from .agenda import AgendaItem, Course, FocusSummary, MeasurePlan, SessionAgenda, build_course
+from .model import Activity, Plan, Schedule
 from .result import PlanHasErrors, Result
 from .resources import resource_dir
-from .schedule import session_dates
-from .wording import did_you_mean_then, plural
+from .schedule import course_calendar
+from .wording import did_you_mean_then
 
 FORMATS = ("ics", "fhir", "json")
 JSON_FORMAT = "ipt-plan/plan"
-JSON_FORMAT_VERSION = 1
+# 2: a measure's `every` is null for one rated `at sessions ...`, and a phase may be a
+# continuation phase; version 1 had neither (see schemas/plan.schema.json).
+JSON_FORMAT_VERSION = 2
 PRODID = f"-//ipt-plan//ipt-plan {__version__}//EN"
 # FHIR's way to say a required value is withheld: "masked", for security or privacy reasons.
 DATA_ABSENT_REASON = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
@@ -113,11 +115,53 @@ def _digest(*parts: str) -> str:
 
 
 def _heading(session: SessionAgenda) -> str:
-    """IPT session 6 of 16 (middle phase); a session 0 comes before the course."""
+    """IPT session 6 of 16 (middle phase); a session 0 comes before the course, and
+    continuation sessions after it."""
     phase = session.phase_label.lower()
     if session.number == 0:
         return f"IPT session 0, before the {session.total}-session course ({phase})"
+    if session.phase == "continuation":
+        return f"IPT session {session.number}, after the {session.total}-session course ({phase})"
     return f"IPT session {session.number} of {session.total} ({phase})"
+
+
+def _how(session: SessionAgenda) -> str:
+    """"In person", "By video, group session": how the session is held, as its agenda says
+    it (the format where the course mixes formats or this session's is not the course's)."""
+    how = session.delivery_label + (f", {session.format} session" if session.show_format else "")
+    return how[0].upper() + how[1:]
+
+
+def _people(names: tuple[str, ...]) -> str:
+    return " and ".join(filter(None, (", ".join(names[:-1]), names[-1]))) if names else ""
+
+
+def _measure_when(measure: MeasurePlan) -> str:
+    """every 4 sessions (sessions 1, 4, 8, 12, 16); at sessions 1, 7, 14."""
+    if measure.every is not None and measure.every > 1:
+        return f"{measure.when} (sessions {', '.join(map(str, measure.sessions))})"
+    return measure.when
+
+
+def _stages(focus: FocusSummary) -> str:
+    """impasse; renegotiation from session 7."""
+    return "; ".join(s.name + (f" from session {s.from_session}" if s.from_session is not None
+                                else "") for s in focus.stages)
+
+
+def _rhythm(course: Course) -> str:
+    """twice weekly, 50 min; weekly from session 5; every 2 weeks from session 13, 45 min."""
+    parts, before = [], None
+    for s in course.schedules:
+        if before is None:
+            parts.append(f"{s.cadence}, {s.minutes} min")
+        else:
+            changed = [f"at {s.time}"] if s.time != before.time else []
+            changed += [f"{s.minutes} min"] if s.minutes != before.minutes else []
+            parts.append(f"{s.cadence} from session {s.from_session}"
+                         + (", " + ", ".join(changed) if changed else ""))
+        before = s
+    return "; ".join(parts)
 
 
 def _unique(texts: list[str]) -> list[str]:
@@ -125,9 +169,16 @@ def _unique(texts: list[str]) -> list[str]:
 
 
 def _remaining(session: SessionAgenda) -> str | None:
+    """The time limit as the agendas say it: how many sessions remain, or that this is the
+    last, and whether continuation sessions follow the course."""
     if session.sessions_remaining is None:
         return None
-    count = session.sessions_remaining
+    count, after = session.sessions_remaining, session.continuation_after
+    if count == 0 and after:
+        return (f"This is the last session of the course; {after} continuation "
+                + ("session follows." if after == 1 else "sessions follow."))
+    if count == 0:
+        return "This is the last session."
     if count == 1:
         return "1 session remains after this one."
     return f"{count} sessions remain after this one."
@@ -184,8 +235,9 @@ def _event_description(session: SessionAgenda) -> str:
     services, so nothing here identifies the client or their problems: no text the
     clinician wrote, no focus names (often a person's), no file name, and no technique or
     scale either ("facilitate mourning", the EPDS, say what the client lives through).
-    The agendas hold the rest."""
-    lines = [" ".join(filter(None, (f"{session.phase_label}.", _remaining(session))))]
+    Nor who attends: `with` names may be a person's. The agendas hold the rest."""
+    lines = [" ".join(filter(None, (f"{session.phase_label}.", _remaining(session)))),
+             f"{_how(session)}."]
     if session.measures_due:
         lines.append("A rating scale is due.")
     lines.append("The session's agenda: from ipt-plan render.")
@@ -193,8 +245,10 @@ def _event_description(session: SessionAgenda) -> str:
 
 
 def _scheduled_dates(result: Result, course) -> dict[int, dt.datetime]:
-    """Every session's date, or an ExportError when the course runs off the calendar."""
-    dates = session_dates(result.plan)
+    """Every session's date and time, as the rhythm in force at it gives them (schedule
+    lines and skips: schedule.course_calendar), or an ExportError when the course runs off
+    the calendar."""
+    dates = course_calendar(result.plan).dates
     if dates and len(dates) < len(course.sessions):
         raise ExportError(f"{result.path}: the schedule runs past the year 9999, so not "
                           "every session has a date; check the schedule's first date")
@@ -203,7 +257,8 @@ def _scheduled_dates(result: Result, course) -> dict[int, dt.datetime]:
 
 def to_ics(result: Result, tz: str | None = None, label: str | None = None) -> str:
     """An iCalendar (RFC 5545) calendar with one event per session of the course, at its
-    scheduled date and time in the zone `tz` (default: the machine's), skips applied.
+    scheduled date and time in the zone `tz` (default: the machine's), skips applied and
+    each change of rhythm followed, as long as the session lasts.
     Each event's summary starts with `label` when given: the only thing in the calendar
     that tells one client's sessions from another's."""
     zone = time_zone(tz)
@@ -218,7 +273,6 @@ def to_ics(result: Result, tz: str | None = None, label: str | None = None) -> s
                           "under the plan line")
     from icalendar import Calendar, Event
 
-    minutes = dt.timedelta(minutes=plan.schedule.minutes)
     # DTSTAMP says when the calendar data was made. The clock time of the export would make
     # every run differ; the schedule's first day, at midnight UTC, keeps the output
     # byte-identical for the same plan; a calendar importing the file matches its events
@@ -238,7 +292,7 @@ def to_ics(result: Result, tz: str | None = None, label: str | None = None) -> s
         event.add("uid", uids[session.number])
         event.add("dtstamp", stamp)
         event.add("dtstart", start)
-        event.add("dtend", start + minutes)
+        event.add("dtend", start + _length(session))
         event.add("summary", _event_summary(session, label))
         event.add("description", _event_description(session))
         event.add("class", "CONFIDENTIAL")  # a therapy session: private in a shared calendar
@@ -249,6 +303,12 @@ def to_ics(result: Result, tz: str | None = None, label: str | None = None) -> s
     calendar.add_missing_timezones(first_date=first - dt.timedelta(days=1),
                                    last_date=last + dt.timedelta(days=1))
     return calendar.to_ical().decode("utf-8")
+
+
+def _length(session: SessionAgenda) -> dt.timedelta:
+    """How long the session lasts: its own length, else its rhythm's, as
+    schedule.appointments gave it to the agenda."""
+    return dt.timedelta(minutes=session.minutes or 0)
 
 
 # --- HL7 FHIR ----------------------------------------------------------------------------
@@ -280,6 +340,9 @@ def _activity_description(session: SessionAgenda) -> str:
     parts = [session.phase_label + "."]
     if session.title:
         parts.append(f"{session.title}.")
+    parts.append(f"{_how(session)}.")
+    if session.participants:
+        parts.append(f"Also attending: {_people(session.participants)}.")
     if session.techniques:
         parts.append("This session: " + "; ".join(written(i) for i in session.techniques) + ".")
     if session.first_session_tasks:
@@ -320,7 +383,7 @@ def to_fhir(result: Result, subject: str | None = None, tz: str | None = None) -
     # new one, and the client ID in the text cannot be recovered from a hash of all of it.
     bundle_key = _digest(result.text or "")
     dates = _scheduled_dates(result, course)
-    minutes = dt.timedelta(minutes=plan.schedule.minutes) if plan.schedule else dt.timedelta(0)
+    lengths = {s.number: _length(s) for s in course.sessions}
 
     goal_refs: dict[str, list[str]] = {}  # focus id -> the fullUrls of its goals
     entries: list[dict[str, Any]] = []
@@ -337,7 +400,8 @@ def to_fhir(result: Result, subject: str | None = None, tz: str | None = None) -
                 addresses=[{"display": f"{focus.area_label} (focus '{focus.id}')"
                                        + (f": {focus.description}" if focus.description else "")}],
                 note=[{"text": f"IPT problem area {focus.area_label}, focus '{focus.id}'"
-                               + (f", dispute stage {focus.stage}" if focus.stage else "")
+                               + (f", death {focus.died}" if focus.died else "")
+                               + (f", dispute stage {_stages(focus)}" if focus.stages else "")
                                + f" (plan line {focus.line})."}],
             )
             entries.append({"fullUrl": full_url, "resource": goal})
@@ -352,27 +416,34 @@ def to_fhir(result: Result, subject: str | None = None, tz: str | None = None) -
             "description": _activity_description(session),
             "goal": [{"reference": ref} for f in session.foci for ref in goal_refs[f.id]],
         }
+        if session.participants:  # who is expected to take part, besides the patient
+            detail["performer"] = [{"display": name} for name in session.participants]
         if when:
             start = when.replace(tzinfo=zone)
             detail["scheduledPeriod"] = {"start": start.isoformat(),
-                                         "end": (start + minutes).isoformat()}
+                                         "end": (start + lengths[session.number]).isoformat()}
         else:
             detail["scheduledString"] = f"Session {session.number}; the plan has no schedule"
         activities.append({"detail": detail})
 
     notes = [f"Diagnosis: {plan.diagnosis}."] if plan.diagnosis else []
     if course.measures:
-        notes.append("Rating scales: " + ", ".join(
-            f"{m.name} every {'session' if m.every == 1 else plural(m.every, 'session')}"
-            for m in course.measures) + ".")
-    schedule = (f", {course.cadence}, {course.minutes} min" if course.cadence else "")
+        notes.append("Rating scales: " + "; ".join(
+            f"{m.name} {_measure_when(m)}" for m in course.measures) + ".")
+    notes.extend(f"{phase.label} (sessions {phase.first}-{phase.last}): {text}"
+                 for phase in course.phases for text in phase.notes)
+    schedule = (f", {_rhythm(course)}" if course.schedules else "")
+    held = f"{course.delivery_label}, {course.format} sessions"
+    after = (f", then {course.continuation_sessions} continuation session"
+             + ("s" if course.continuation_sessions != 1 else "")
+             if course.continuation_sessions else "")
     care_plan: dict[str, Any] = {
         "status": "active",
         "intent": "plan",
         "title": plan.title,
         "description": f"Interpersonal psychotherapy: {course.protocol_title} (protocol "
-                       f"{course.protocol}), {course.total_sessions} sessions{schedule}. "
-                       "Problem areas: " + "; ".join(
+                       f"{course.protocol}), {course.total_sessions} sessions{after}{schedule}; "
+                       f"{held}. Problem areas: " + "; ".join(
                            f"{f.area_label} ({f.id})" for f in course.foci) + ".",
         "category": [{"text": "Interpersonal psychotherapy (IPT)"}],
         "subject": subject_reference,
@@ -382,9 +453,11 @@ def to_fhir(result: Result, subject: str | None = None, tz: str | None = None) -
         "author": {"display": plan.clinician} if plan.clinician else None,
     }
     if dates:
-        first, last = min(dates.values()), max(dates.values())
+        first = min(dates.values())
+        last = max(dates, key=lambda number: dates[number])
         care_plan["period"] = {"start": first.replace(tzinfo=zone).isoformat(),
-                               "end": (last.replace(tzinfo=zone) + minutes).isoformat()}
+                               "end": (dates[last].replace(tzinfo=zone)
+                                       + lengths[last]).isoformat()}
     present = {key: value for key, value in care_plan.items() if value is not None}
     entries.insert(0, {"fullUrl": _fhir_id(bundle_key, "careplan"),
                        "resource": CarePlan(**present)})
@@ -413,10 +486,25 @@ def _activity_json(activity: Activity, addressed: dict[int, tuple[str, ...]]) ->
     }
 
 
+def _schedule_json(schedule: Schedule) -> dict[str, Any]:
+    """A schedule line, with the time and length in force from it (a change keeps the
+    ones before it unless it gives its own)."""
+    return {
+        "cadence": schedule.cadence,
+        "interval_weeks": schedule.interval_weeks,
+        **({"from_session": int(schedule.from_session.text)} if schedule.from_session
+           else {"start": schedule.start.isoformat() if schedule.start else None}),
+        "time": schedule.time.strftime("%H:%M") if schedule.time else None,
+        "minutes": schedule.minutes,
+        "line": schedule.loc.line,
+    }
+
+
 def to_json(result: Result) -> str:
     """The parsed plan and its schedule as JSON, for scripts; `json_schema_path()` is its
     documentation. Every session of the course is listed, with `"written": false` for
-    those the plan does not write out."""
+    those the plan does not write out, and how it is held (schedule.appointments, as the
+    agendas say it)."""
     course = checked_course(result)
     plan = result.plan
     assert plan is not None
@@ -426,6 +514,7 @@ def to_json(result: Result) -> str:
                  for item in (*s.techniques, *s.every_session, *s.notes, *s.homework_given)
                  if item.line is not None}
     agendas = {s.number: s for s in course.sessions}
+    measures = {m.name: m for m in course.measures}
     schedule = plan.schedule
     document = {
         "format": JSON_FORMAT,
@@ -438,22 +527,28 @@ def to_json(result: Result) -> str:
         "protocol": course.protocol,
         "diagnosis": plan.diagnosis,
         "total_sessions": course.total_sessions,
-        "schedule": None if schedule is None else {
-            "cadence": schedule.cadence,
-            "interval_weeks": schedule.interval_weeks,
-            "start": schedule.start.isoformat() if schedule.start else None,
-            "time": schedule.time.strftime("%H:%M") if schedule.time else None,
-            "minutes": schedule.minutes,
-            "line": schedule.loc.line,
-        },
+        "delivery": course.delivery,
+        "session_format": course.format,
+        "schedule": None if schedule is None else _schedule_json(schedule),
+        "schedule_changes": [_schedule_json(change) for change in plan.schedule_changes],
         "skips": [{"date": s.date.isoformat(), "line": s.loc.line} for s in plan.skips],
-        "measures": [{"name": m.name.text, "every": m.every, "line": m.loc.line}
-                     for m in plan.measures],
+        "measures": [{
+            "name": m.name.text,
+            "every": m.every,
+            "at": [int(word.text) for word in m.at],
+            "due": list(measures[m.name.text].sessions),
+            "line": m.loc.line,
+        } for m in plan.measures],
         "foci": [{
             "id": f.id.text,
             "area": f.area.text,
             "description": f.description,
             "stage": f.stage.text if f.stage else None,
+            "stages": [{"stage": st.name.text,
+                        "from_session": int(st.from_session.text) if st.from_session else None,
+                        "line": st.loc.line} for st in f.stages],
+            "died": None if f.died is None else {
+                "date": f.died.text, "month_only": f.died.month_only, "line": f.died.loc.line},
             "goals": [{"text": g.text, "line": g.loc.line} for g in f.goals],
             "line": f.loc.line,
         } for f in plan.foci],
@@ -461,12 +556,17 @@ def to_json(result: Result) -> str:
             "name": phase.kind,
             "first": phase.first,
             "last": phase.last,
+            "notes": [_activity_json(note, addressed) for note in phase.notes],
             "every": [_activity_json(a, addressed) for a in phase.every],
             "sessions": [{
                 "number": session.number,
                 "title": session.title,
                 "date": agendas[session.number].date,
                 "time": agendas[session.number].time,
+                "minutes": agendas[session.number].minutes,
+                "delivery": agendas[session.number].delivery,
+                "format": agendas[session.number].format,
+                "participants": [word.text for word in session.participants],
                 "written": session.loc is not None,
                 "activities": [_activity_json(a, addressed) for a in session.activities],
                 "line": session.loc.line if session.loc else None,

@@ -84,9 +84,9 @@ def _markdown_cell(text: object) -> str:
 
 # The agenda's own records: frozen dataclasses of plain data, whose public attributes
 # are fields and properties. Templates read them thousands of times per batch.
-_AGENDA_RECORDS = (agenda.FocusSummary, agenda.AgendaItem, agenda.MeasureDue,
-                   agenda.SessionAgenda, agenda.ScheduleRow, agenda.PhaseSummary,
-                   agenda.MeasurePlan, agenda.Course)
+_AGENDA_RECORDS = (agenda.FocusSummary, agenda.DisputeStage, agenda.AgendaItem,
+                   agenda.MeasureDue, agenda.SessionAgenda, agenda.ScheduleRow,
+                   agenda.PhaseSummary, agenda.MeasurePlan, agenda.ScheduleSegment, agenda.Course)
 
 
 # What a template may make, far beyond any agenda (a 20,000-session overview is about

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from typing import Iterator, NamedTuple
+from typing import TYPE_CHECKING, Iterator, NamedTuple
 
 from .model import DEFAULT_DELIVERY, Phase, Plan, Schedule, Session
+
+if TYPE_CHECKING:
+    from .knowledge import Catalogue, Profile
 
 
 def _add_months(start: dt.date, months: int) -> dt.date:
@@ -113,6 +116,23 @@ class Appointment(NamedTuple):
     delivery: str  # in_person | telephone | video
     format: str  # individual | group
     participants: tuple[str, ...]  # besides the patient and the therapist
+
+
+def course_format(profile: Profile | None) -> str:
+    """`group` or `individual`: the format of the protocol's course sessions (what
+    `appointments` takes as `course_format`), individual without a profile."""
+    return profile.format if profile else "individual"
+
+
+# How a session is held, in the words outputs use.
+DELIVERY_LABELS = {"in_person": "in person", "telephone": "by telephone", "video": "by video"}
+
+
+def participant_label(name: str, cat: Catalogue | None = None) -> str:
+    """How an output names someone who attends (`with parent`): the catalogue's label,
+    in lower case as it stands inside a sentence, else the name as written, in words."""
+    known = cat.participants.get(name) if cat else None
+    return known.label[0].lower() + known.label[1:] if known else name.replace("_", " ")
 
 
 def session_format(plan: Plan, phase: Phase, session: Session, course_format: str) -> str:

@@ -27,6 +27,7 @@ from .config import Config
 from .diagnostics import Diagnostic
 from .knowledge import (Catalogue, CatalogueError, Profile, ProtocolProblem, catalogue,
                         resolve_profile)
+from .rules.problem_areas import DIED_EXAMPLE, DIED_MONTH_EXAMPLE, GRIEF
 from .wording import did_you_mean_then, joined, plural, span
 
 START_TIME = "10:00"
@@ -276,6 +277,16 @@ class _Writer:
                 self.notes.append("interpersonal deficits beside another focus is usually a "
                                   "second choice (IPT202); the skeleton marks it with an "
                                   "ignore comment for you to keep or remove")
+            if area_name == GRIEF:
+                # Only the clinician knows when the death was, and a made-up date would
+                # read as a fact: the missing line (IPT204) is marked where it shows.
+                self.lines += _comment(f"Write when the death was under this focus: "
+                                       f"{DIED_EXAMPLE}, or {DIED_MONTH_EXAMPLE} when only the "
+                                       "month is known; then remove the ignore comment.")
+                trailing = "  # ipt-plan: ignore[IPT204]"
+                self.notes.append("a grief focus needs the date of the death (IPT204); the "
+                                  "skeleton marks its focus line with an ignore comment until "
+                                  f"you write it: {DIED_EXAMPLE}")
             description = _quoted(f"(describe the {area.label.lower()} in a few words)")
             self.lines.append(f"focus {focus_id}: {area_name} {description}{trailing}")
             if area.stages:

@@ -35,6 +35,7 @@ NASTY_PLAN = f'''plan "{NASTY_TITLE.replace(chr(92), chr(92) * 2).replace('"', c
   schedule weekly from 2026-12-07 at 10:00 for 50 min
 
 focus end: grief "x"
+  died 2026-02
   goal "g"
 
 phase initial sessions 1-3

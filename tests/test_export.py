@@ -23,7 +23,7 @@ from conftest import PLANS, REFERENCE, ROOT
 from ipt_plan import export, load_file, load_string
 from ipt_plan.cli import app
 from ipt_plan.result import Result
-from ipt_plan.schedule import session_dates
+from ipt_plan.schedule import appointments, session_dates
 
 BUNDLED = sorted(PLANS.glob("*.iptplan"))
 IDS = [p.stem for p in BUNDLED]
@@ -75,11 +75,12 @@ def test_ics_has_an_event_per_session_at_its_scheduled_time(plan):
     numbers = [s.number for _, s in result.plan.sessions()]
     events = events_by_number(ics)
     assert sorted(events) == sorted(numbers) and len(calendar.events) == len(numbers)
-    dates, minutes = session_dates(result.plan), result.plan.schedule.minutes
+    dates, held = session_dates(result.plan), appointments(result.plan)
     for number, event in events.items():
         assert event.start == dates[number].replace(tzinfo=ZoneInfo(LONDON))
         assert event.start.tzinfo.key == LONDON  # a TZID, not a floating or UTC time
-        assert event.end - event.start == dt.timedelta(minutes=minutes)
+        # each session's own length (the group plan's session 0 is shorter)
+        assert event.end - event.start == dt.timedelta(minutes=held[number].minutes)
         assert str(event["SUMMARY"]).startswith(f"IPT session {number}")
     # The zone is defined in the file, for calendars that do not know it by name.
     assert [str(tz["TZID"]) for tz in calendar.timezones] == [LONDON]
@@ -214,11 +215,12 @@ def test_fhir_bundle_reads_back_as_the_plan(plan):
     sessions = [s for _, s in result.plan.sessions()]
     dates = session_dates(result.plan)
     assert len(care_plan.activity) == len(sessions)
-    zone, length = ZoneInfo(LONDON), dt.timedelta(minutes=result.plan.schedule.minutes)
+    zone, held = ZoneInfo(LONDON), appointments(result.plan)
     for session, activity in zip(sessions, care_plan.activity):
         detail = activity.detail
         assert detail.code.text.startswith(f"IPT session {session.number}")
         start = dates[session.number].replace(tzinfo=zone)
+        length = dt.timedelta(minutes=held[session.number].minutes)
         assert (detail.scheduledPeriod.start, detail.scheduledPeriod.end) == (start, start + length)
         # Every goal an activity names is a Goal of this bundle.
         assert {r.reference for r in detail.goal or ()} <= set(goal_urls)
@@ -295,7 +297,7 @@ def test_json_matches_its_schema_and_the_plan(plan):
     jsonschema.Draft202012Validator(schema(), format_checker=jsonschema.FormatChecker()
                                     ).validate(document)
     model = result.plan
-    assert (document["format"], document["version"]) == ("ipt-plan/plan", 1)
+    assert (document["format"], document["version"]) == ("ipt-plan/plan", 2)
     header = ("title", "client", "clinician", "diagnosis")
     assert [document[key] for key in header] == [getattr(model, key) for key in header]
     assert document["schedule"]["start"] == model.schedule.start.isoformat()

@@ -43,7 +43,8 @@ def executed_lines(text: str) -> int:
     return count
 
 
-@pytest.mark.parametrize("shape", ["foci", "measures", "skips", "phases"])
+@pytest.mark.parametrize("shape", ["foci", "measures", "skips", "phases", "rhythms",
+                                   "stages", "sessions", "measured"])
 def test_four_times_the_lines_cost_about_four_times_the_work(shape):
     ipt_plan.load_string(repeated_lines(shape, 10))  # warm caches before counting
     small = executed_lines(repeated_lines(shape, 250))

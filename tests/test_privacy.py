@@ -273,10 +273,11 @@ def test_calendar_events_carry_nothing_about_the_client(path):
             assert not re.search(rf"(?<![\w-]){re.escape(text)}(?![\w-])", shown), text
 
 
-def test_the_description_names_the_phase_only():
+def test_the_description_names_the_phase_and_how_the_session_is_held_only():
     six = next(e for e in calendar(REFERENCE).events if str(e["UID"]).startswith("session-6."))
     assert str(six["DESCRIPTION"]) == (
         "Middle phase. 10 sessions remain after this one.\n"
+        "In person.\n"
         "A rating scale is due.\n"
         "The session's agenda: from ipt-plan render.")
     assert str(six["SUMMARY"]) == "IPT session 6 of 16 (middle phase)"

@@ -4,13 +4,12 @@ numbers, and the schedule, against the protocol profile's numbers."""
 from __future__ import annotations
 
 import bisect
-import datetime as dt
 from typing import Callable, Iterator
 
 from .. import codes
 from ..knowledge import Profile
-from ..model import PHASE_ORDER, Plan
-from ..schedule import course_weeks, slots
+from ..model import PHASE_ORDER, Plan, Word
+from ..schedule import course_weeks
 from ..wording import joined, plural, span
 from .registry import A_CLEAN_COURSE, ERROR, WARNING, Check, Context, Finding, rule
 
@@ -44,10 +43,12 @@ def _phase_examples(missing: list[str], profile: Profile, plan: Plan) -> list[st
 
 @rule(codes.PHASE_ORDER, "phase-order", ERROR, "phases missing, not allowed, or out of order",
       rationale="IPT runs in three phases, in order: initial, middle and termination "
-                "(with a pre-treatment session before, and continuation or maintenance "
-                "sessions after, where a protocol has them). Each phase has its own tasks, so a missing or "
-                "misplaced phase means missing tasks.",
-      source="Weissman, Markowitz & Klerman 2000; protocol profiles",
+                "(with a pre-treatment session before, and continuation (booster) sessions or a "
+                "maintenance phase after, where a protocol has them). Each phase has its own "
+                "tasks, so a missing or misplaced phase means missing tasks. Continuation "
+                "sessions follow the end of the acute course, after its termination phase.",
+      source="Weissman, Markowitz & Klerman 2000; Frank et al. 1990, 2007 (continuation); "
+             "protocol profiles",
       bad="""
 plan "Ms. A: caregiving conflict with her sister"
   protocol ipt
@@ -87,15 +88,37 @@ def phase_order(ctx: Context) -> Iterator[Finding]:
                       + "; ".join(_phase_examples(missing, profile, plan)))
     known = [ph for ph in plan.phases if ph.kind in PHASE_ORDER]
     for phase in known:
-        if phase.kind not in allowed:
+        if phase.kind == "continuation" and phase.kind not in allowed:
+            yield Finding(f"{ctx.protocol} has no continuation phase", phase.name.loc,
+                          _continuation_hint())
+        elif phase.kind not in allowed:
             yield Finding(f"{ctx.protocol} has no {phase.kind} phase", phase.name.loc,
                           f"its phases are {joined(list(allowed))}; is `protocol` right?")
     order = profile.phase_order
+    # Continuation sessions follow the acute course: a phase the order puts before them,
+    # written after them, is reported at the continuation phase. One pass from the end
+    # finds, for each phase, the earliest-ordered kind written after it.
+    rank = {kind: index for index, kind in enumerate(order)}
+    earliest_after: list[str | None] = []
+    earliest: str | None = None
+    for phase in reversed(known):
+        earliest_after.append(earliest)
+        if phase.kind in rank and (earliest is None or rank[phase.kind] < rank[earliest]):
+            earliest = phase.kind
+    earliest_after.reverse()
     latest = None
-    for phase in (ph for ph in known if ph.kind in order):
+    for phase, after in zip(known, earliest_after):
+        if phase.kind not in order:
+            continue
+        if phase.kind == "continuation":
+            if after is not None and rank[after] < rank[phase.kind]:
+                yield Finding(f"the continuation phase comes before the {after} phase",
+                              phase.name.loc, "continuation (booster) sessions follow the end "
+                              "of the acute course: move the phase after the termination phase")
+            continue
         if latest and latest.kind == "termination":
             continue  # what follows the ending is IPT105's to report
-        if latest and order.index(phase.kind) < order.index(latest.kind):
+        if latest and rank[phase.kind] < rank[latest.kind]:
             yield Finding(f"the {phase.kind} phase comes after the {latest.kind} phase",
                           phase.name.loc, "phases go in this order: " + ", ".join(
                               k for k in order if k in allowed))
@@ -103,15 +126,35 @@ def phase_order(ctx: Context) -> Iterator[Finding]:
             latest = phase
 
 
+def _continuation_hint() -> str:
+    """Which built-in protocols have booster sessions after the course, or that none has."""
+    from ..knowledge import available_profiles
+
+    having = sorted(name for name, profile in available_profiles().items()
+              if isinstance(profile, Profile)
+              and "continuation" in profile.phases + profile.optional_phases)
+    where = (f"the built-in protocols with one are {joined(having)}" if having
+             else "no built-in protocol has one")
+    return (f"booster sessions after the course are written as a continuation phase where a "
+            f"protocol has one ({where}); otherwise end the plan with its termination phase, or "
+            "choose the protocol that matches it")
+
+
 @rule(codes.SESSION_NUMBERING, "session-numbering", ERROR,
-      "session numbers with gaps, overlaps or outside their phase",
+      "session numbers with gaps, overlaps or outside their phase, or a line naming a "
+      "session the course does not have",
       rationale="The phases' session ranges together make the course: they start at "
                 "session 1 (0 for a pre-treatment session) and follow on without gaps or "
-                "overlaps, and each written session lies in its phase's range. The agendas "
+                "overlaps, and each written session lies in its phase's range; continuation "
+                "(booster) sessions carry the numbering on after the termination phase. A line "
+                "that names a session (`measure HAM-D at sessions 1, 8, 16`, "
+                "`stage renegotiation from session 7`, `schedule monthly from session 14`) "
+                "must name one of the course's sessions, or it never takes effect. The agendas "
                 "and the 'sessions remain' count depend on it.",
       source="ipt-plan; Weissman, Markowitz & Klerman 2000 (a fixed number of sessions)",
       bad="""
 plan "Ms. A: caregiving conflict with her sister"
+  measure HAM-D at sessions 1, 8, 17   # the course ends at session 16
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
   stage renegotiation
@@ -134,12 +177,49 @@ phase termination sessions 14-16
   session 16
     relapse_prevention
 """,
-      good=A_CLEAN_COURSE,
+      good="""
+plan "Ms. A: caregiving conflict with her sister"
+  measure HAM-D at sessions 1, 8, 16
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage impasse
+  stage renegotiation from session 7
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
       uses_profile=False)
 def session_numbering(ctx: Context) -> Iterator[Finding]:
+    plan = ctx.plan
+    yield from _phase_ranges(plan)
+    yield from _sessions_named(plan)
+
+
+def _phase_ranges(plan: Plan) -> Iterator[Finding]:
     expected = None
-    # In order of their sessions: phases written in the wrong order are IPT101's to report.
-    for phase in sorted(ctx.plan.phases, key=lambda ph: (ph.first, ph.last)):
+    # In order of their sessions, the acute course first and its continuation (booster)
+    # sessions after it: phases written in the wrong order are IPT101's to report.
+    def by_sessions(ph):
+        return (ph.first, ph.last)
+
+    acute = sorted((ph for ph in plan.phases if ph.kind != "continuation"), key=by_sessions)
+    boosters = sorted((ph for ph in plan.phases if ph.kind == "continuation"), key=by_sessions)
+    for phase in acute + boosters:
         if phase.kind == "pretreatment":
             if phase.first != 0 or phase.last != 0:
                 yield Finding("the pre-treatment session is session 0", phase.loc,
@@ -153,14 +233,20 @@ def session_numbering(ctx: Context) -> Iterator[Finding]:
         if expected is None:
             expected = 1
         if phase.first > expected:
-            yield Finding(f"{'session' if phase.first - expected == 1 else 'sessions'} "
-                          f"{span(expected, phase.first - 1).replace(' to ', '-')} "
-                          f"{'belongs' if phase.first - expected == 1 else 'belong'} to no phase",
+            gap = (f"session {expected} belongs" if phase.first - expected == 1
+                   else f"sessions {expected}-{phase.first - 1} belong")
+            yield Finding(f"{gap} to no phase",
                           phase.loc, f"start the {phase.kind} phase at session {expected}")
         elif phase.first < expected and phase.first > 0:
-            yield Finding(f"the {phase.kind} phase starts at session {phase.first}, which "
-                          "is already in the phase before it", phase.loc,
-                          f"start it at session {expected}")
+            if phase.kind == "continuation":
+                yield Finding(f"the continuation phase starts at session {phase.first}, but "
+                              "booster sessions carry the course's numbering on after its "
+                              f"last session, {expected - 1}", phase.loc,
+                              f"start it at session {expected}")
+            else:
+                yield Finding(f"the {phase.kind} phase starts at session {phase.first}, which "
+                              "is already in the phase before it", phase.loc,
+                              f"start it at session {expected}")
         expected = max(expected, phase.last + 1)
         for session in phase.sessions:
             if session.number not in phase.numbers and session.loc:
@@ -169,9 +255,62 @@ def session_numbering(ctx: Context) -> Iterator[Finding]:
                               "move it under the phase it belongs to, or widen the phase's range")
 
 
+def _sessions_named(plan: Plan) -> Iterator[Finding]:
+    """Each session a measure, stage or schedule line names is a session of the course."""
+    numbers = {session.number for _, session in plan.sessions()}
+    if not numbers:
+        return  # a plan without phases: IPT101 says what to add
+    first, runs = plan.first_session, f"{min(numbers)}-{max(numbers)}"
+
+    def missing(word: Word) -> str | None:
+        """Why the session `word` names is not on the course, or None when it is."""
+        number = int(word.text)
+        if number in numbers:
+            return None
+        if number == 0:
+            return "this plan has no session 0 (a pre-treatment session)"
+        return f"this plan has no session {number}; its sessions run {runs}"
+
+    for measure in plan.measures:
+        for word in measure.at:
+            why = missing(word)
+            if why:
+                yield Finding(f"{measure.name.text} is rated at session {int(word.text)}, but "
+                              f"{why}", word.loc,
+                              f"the course's first session is session {first}: rate the "
+                              "baseline there" if int(word.text) < first else
+                              f"rate it at one of the course's sessions ({runs})")
+    for focus in plan.foci:
+        for stage in focus.stages:
+            why = stage.from_session and missing(stage.from_session)
+            if why:
+                yield Finding(f"the stage of '{focus.id.text}' changes from session "
+                              f"{stage.first}, but {why}", stage.from_session.loc,
+                              "write the session of the course from which the stage holds")
+    for change in plan.schedule_changes:
+        if change.from_session is None:
+            continue
+        number = int(change.from_session.text)
+        why = missing(change.from_session)
+        if why:
+            yield Finding(f"the rhythm changes from session {number}, but {why}",
+                          change.from_session.loc,
+                          "write the session of the course from which the new rhythm holds")
+        elif number == first and plan.schedule is not None:
+            start = plan.schedule.start.isoformat() if plan.schedule.start else "YYYY-MM-DD"
+            time = change.time.strftime("%H:%M") if change.time else "HH:MM"
+            yield Finding(f"session {number} is the course's first session, so this is the "
+                          "rhythm of the whole course, not a change", change.from_session.loc,
+                          f"write it in the first schedule line, and remove this one: "
+                          f"schedule {change.label} from {start} at {time} for "
+                          f"{change.minutes} min")
+
+
 @rule(codes.SESSION_COUNT, "session-count", ERROR, "total sessions outside the protocol's range",
       rationale="IPT is time-limited: the number of sessions is part of the treatment "
-                "contract, and each protocol was tested with a set number.",
+                "contract, and each protocol was tested with a set number. Continuation "
+                "(booster) sessions after the acute course are not counted in it, nor is a "
+                "pre-treatment session before it.",
       source="protocol profile (ipt: 12-16, Weissman, Markowitz & Klerman 2000)",
       bad="""
 plan "Ms. A: caregiving conflict with her sister"
@@ -205,8 +344,10 @@ def session_count(ctx: Context) -> Iterator[Finding]:
     count = len(ctx.course_numbers)
     low, high = ctx.profile.sessions
     if not low <= count <= high:
-        yield Finding(f"this plan has {plural(count, 'session')}; {ctx.protocol} has "
-                      f"{span(low, high)}", ctx.plan.phases[-1].loc,
+        before = (" before its continuation sessions" if ctx.phases_of("continuation")
+                  else "")
+        yield Finding(f"this plan has {plural(count, 'session')}{before}; {ctx.protocol} has "
+                      f"{span(low, high)}", ctx.acute_phases[-1].loc,
                       f"fit the course into {span(low, high)} sessions, or choose the "
                       "protocol that matches it (`ipt-plan protocols`)")
 
@@ -295,7 +436,9 @@ def termination_phase(ctx: Context) -> Iterator[Finding]:
     yield from _phase_length_rule("termination", lambda p: p.termination_sessions)(ctx)
     order = ctx.profile.phase_order
     may_follow = order[order.index("termination") + 1:] if "termination" in order else ()
-    known = [ph for ph in ctx.plan.phases if ph.kind in PHASE_ORDER]
+    # A phase the protocol does not have at all is IPT101's to report.
+    allowed = ctx.profile.phases + ctx.profile.optional_phases
+    known = [ph for ph in ctx.plan.phases if ph.kind in PHASE_ORDER and ph.kind in allowed]
     # For each phase, the nearest later phase that may not follow a termination phase:
     # one pass from the end, so a plan of thousands of phases stays linear.
     nearest_misplaced: list[str | None] = []
@@ -313,13 +456,20 @@ def termination_phase(ctx: Context) -> Iterator[Finding]:
 @rule(codes.SCHEDULE, "schedule", WARNING,
       "schedule: cadence or length the protocol does not use, course too long, a skip that misses",
       rationale="Each protocol was tested at a set cadence and session length, and a course "
-                "that stretches over many more weeks than planned loses IPT's time limit. A "
-                "`skip` date on which no session falls is usually a typo.",
+                "that stretches over many more weeks than planned loses IPT's time limit. Every "
+                "schedule line is checked, a change of rhythm (`schedule weekly from session 7`) "
+                "as much as the first, and so is every session's own length (`for 90 min`); a "
+                "group protocol's length holds for its individual sessions too. Continuation "
+                "(booster) sessions after the course meet less often than the course, so a "
+                "rhythm that starts in a continuation phase is not held to its cadences. A `skip` date "
+                "on which no session falls, on the rhythm in force at that date, is usually a "
+                "typo. Booster sessions after the course do not count towards its weeks.",
       source="protocol profile (ipt: weekly, 45-50 min; Weissman, Markowitz & Klerman 2000)",
       bad="""
 plan "Ms. A: caregiving conflict with her sister"
   protocol ipt
-  schedule monthly from 2026-12-07 at 10:00 for 50 min   # monthly, not weekly
+  schedule weekly from 2026-12-07 at 10:00 for 50 min
+  schedule monthly from session 14  # monthly, not weekly
   skip 2026-12-29                   # no session falls on this Tuesday
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
@@ -327,6 +477,7 @@ focus sister: role_dispute "Sister Anna directs the care of their mother"
   goal "Say what I can and cannot do, calmly"
 
 phase initial sessions 1-3
+  session 1 for 90 min              # longer than the protocol's sessions
   session 2
     interpersonal_inventory
   session 3
@@ -354,6 +505,7 @@ focus sister: role_dispute "Sister Anna directs the care of their mother"
   goal "Say what I can and cannot do, calmly"
 
 phase initial sessions 1-3
+  session 1 for 45 min
   session 2
     interpersonal_inventory
   session 3
@@ -371,41 +523,63 @@ phase termination sessions 14-16
     relapse_prevention
 """)
 def schedule_fit(ctx: Context) -> Iterator[Finding]:
-    schedule, profile = ctx.plan.schedule, ctx.profile
+    plan, profile = ctx.plan, ctx.profile
+    cadences = joined([c.replace("_", " ") for c in profile.cadences], "or")
+    minutes = profile.minutes
+
+    def wrong_length(length: int) -> bool:
+        return bool(minutes) and not minutes[0] <= length <= minutes[1]
+
+    length_hint = f"write: for {minutes[1]} min" if minutes else None
+    # Booster sessions after the course meet less often than the course itself: the
+    # profile's cadences are the course's, so a rhythm from a continuation session is free.
+    boosters = {s.number for ph in ctx.phases_of("continuation") for s in ph.course()}
+    written_minutes = None  # a change of rhythm keeps the length before it unless it says one
+    for schedule in plan.schedules:
+        since = (f" (from session {schedule.from_session.text})" if schedule.from_session
+                 else "")
+        after_course = (schedule.from_session is not None
+                        and int(schedule.from_session.text) in boosters)
+        if schedule.cadence not in profile.cadences and not after_course:
+            yield Finding(f"{ctx.protocol} meets {cadences}, not {schedule.label}{since}",
+                          schedule.loc, "change the cadence, or choose the protocol that "
+                          "matches it")
+        if schedule.minutes and schedule.minutes != written_minutes and wrong_length(
+                schedule.minutes):
+            yield Finding(f"{ctx.protocol} has sessions of {span(*minutes)} minutes, "
+                          f"not {schedule.minutes}{since}", schedule.loc, length_hint)
+        written_minutes = schedule.minutes
+    for phase in plan.phases:
+        for session in phase.sessions:
+            if session.length is not None and wrong_length(session.minutes):
+                yield Finding(f"{ctx.protocol} has sessions of {span(*minutes)} minutes, not "
+                              f"{session.minutes} (session {session.number})",
+                              session.length.loc, length_hint)
+    schedule = plan.schedule
     if schedule is None:
         return
-    if schedule.cadence not in profile.cadences:
-        yield Finding(f"{ctx.protocol} meets {joined([c.replace('_', ' ') for c in profile.cadences], 'or')}, "
-                      f"not {schedule.label}", schedule.loc,
-                      "change the cadence, or choose the protocol that matches it")
-    if profile.minutes and schedule.minutes and not (
-            profile.minutes[0] <= schedule.minutes <= profile.minutes[1]):
-        yield Finding(f"{ctx.protocol} has sessions of {span(*profile.minutes)} minutes, "
-                      f"not {schedule.minutes}", schedule.loc,
-                      f"write: for {profile.minutes[1]} min")
     dates = ctx.dates
-    weeks = course_weeks(dates)
+    # The acute course's weeks: booster sessions after it are not part of its time limit.
+    weeks = course_weeks({n: d for n, d in dates.items() if n not in boosters})
     if profile.max_weeks and weeks > profile.max_weeks and not ctx.course_cut:
         yield Finding(f"the course spans {weeks} weeks; {ctx.protocol} fits in "
                       f"{profile.max_weeks}", schedule.loc,
                       "meet more often, skip fewer dates, or shorten the course")
-    if dates and schedule.start:
-        last = max(dates.values()).date()
-        offered: list[dt.date] = []  # in date order, searched by bisection
-        for day in slots(schedule):
-            if day > last:
-                break
-            offered.append(day)
-        for skip in ctx.plan.skips:
-            at = bisect.bisect_left(offered, skip.date)
-            if at == len(offered) or offered[at] != skip.date:
-                before = offered[at - 1] if at else None
-                after = offered[at] if at < len(offered) else None
-                near = [f"{d.strftime('%a')} {d.isoformat()}" for d in (before, after) if d]
-                yield Finding(f"no session falls on {skip.date.isoformat()}, so this skip "
-                              "changes nothing", skip.loc,
-                              "the nearest session dates are " + joined(near)
-                              if near else "the date is outside the course; check it")
+    # Every date the rhythm in force offered up to the last session, in date order (a
+    # change of rhythm included), searched by bisection.
+    offered = ctx.calendar.offered
+    if not dates:
+        return
+    for skip in plan.skips:
+        at = bisect.bisect_left(offered, skip.date)
+        if at == len(offered) or offered[at] != skip.date:
+            before = offered[at - 1] if at else None
+            after = offered[at] if at < len(offered) else None
+            near = [f"{d.strftime('%a')} {d.isoformat()}" for d in (before, after) if d]
+            yield Finding(f"no session falls on {skip.date.isoformat()}, so this skip "
+                          "changes nothing", skip.loc,
+                          "the nearest session dates are " + joined(near)
+                          if near else "the date is outside the course; check it")
 
 
 @rule(codes.CALENDAR_END, "calendar-end", ERROR,

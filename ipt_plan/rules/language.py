@@ -272,11 +272,12 @@ rule(codes.INTERNAL_ERROR, "internal-error", ERROR, "ipt-plan itself failed on t
 # --- names ---------------------------------------------------------------------------------
 
 @rule(codes.UNKNOWN_NAME, "unknown-name", ERROR,
-      "unknown technique, focus, area, stage, phase, protocol or measure",
+      "unknown technique, focus, area, stage, phase, protocol, measure or participant",
       rationale="Names must be ones ipt-plan knows so that the rules and agendas can use "
                 "them: techniques from the catalogue (`ipt-plan techniques`), foci defined "
                 "in this plan, the four problem areas, the stages of a role dispute, the "
-                "phases, the protocol profiles and the rating scales.",
+                "phases, the protocol profiles, the rating scales and who may join a session "
+                "(`with parent`: the catalogue's participants, and a clinic's own).",
       source="Catalogue: Klerman et al. 1984; Weissman, Markowitz & Klerman 2000, ch. 10",
       bad="""
 plan "Ms. A: caregiving conflict with her sister"
@@ -297,6 +298,8 @@ phase middle sessions 4-13
     communication_analysis for sister
   session 6
     decision_analyis for sistr      # two misspelt names
+  session 7 "Joint session" with famly   # and a third
+    communication_analysis for sister
 
 phase termination sessions 14-16
   session 14
@@ -323,6 +326,8 @@ phase middle sessions 4-13
     communication_analysis for sister
   session 6
     decision_analysis for sister
+  session 7 "Joint session" with family
+    communication_analysis for sister
 
 phase termination sessions 14-16
   session 14
@@ -340,10 +345,14 @@ def unknown_names(ctx: Context) -> Iterator[Finding]:
                           did_you_mean(focus.area.text, cat.areas,
                                        "the areas are: " + ", ".join(cat.areas)))
         area = cat.areas.get(focus.area.text)
-        if focus.stage and area and area.stages and focus.stage.text not in area.stages:
-            yield Finding(f"'{focus.stage.text}' is not a stage of a {area.label.lower()}",
-                          focus.stage.loc, did_you_mean(focus.stage.text, area.stages,
-                                                        "the stages are: " + ", ".join(area.stages)))
+        if area and area.stages:
+            # Every stage line: the stage at the start and each later change.
+            for stage in focus.stages:
+                if stage.name.text not in area.stages:
+                    yield Finding(f"'{stage.name.text}' is not a stage of a {area.label.lower()}",
+                                  stage.name.loc, did_you_mean(
+                                      stage.name.text, area.stages,
+                                      "the stages are: " + ", ".join(area.stages)))
     for phase in plan.phases:
         if phase.kind not in PHASE_ORDER:
             # A word the catalogue knows for a phase (an alias) names that phase exactly.
@@ -357,6 +366,16 @@ def unknown_names(ctx: Context) -> Iterator[Finding]:
             yield Finding(f"'{measure.name.text}' is not a rating scale ipt-plan knows",
                           measure.name.loc, did_you_mean(measure.name.text, cat.measures,
                                                          "the scales are: " + ", ".join(cat.measures)))
+    known = cat.participants
+    for phase in plan.phases:
+        for session in phase.sessions:
+            for word in session.participants:
+                if word.text not in known:
+                    yield Finding(f"'{word.text}' is not a participant ipt-plan knows",
+                                  word.loc, did_you_mean(
+                                      word.text, known, "the participants are: "
+                                      + ", ".join(known) + " (a clinic adds its own in a "
+                                      "catalogue.toml in its protocol folder)"))
     for activity, _, _ in ctx.activities():
         if activity.kind == "technique" and activity.name.text not in cat.techniques:
             yield Finding(f"'{activity.name.text}' is not a technique ipt-plan knows",

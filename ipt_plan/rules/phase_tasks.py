@@ -320,8 +320,13 @@ def forbidden_activity(ctx: Context) -> Iterator[Finding]:
 @rule(codes.LATE_ENDING, "late-ending", WARNING,
       "the ending first discussed too close to the last session",
       rationale="The end of treatment is raised explicitly and early, at least two to four "
-                "sessions before the last, so that the feelings it brings can be worked with.",
-      source="Weissman, Markowitz & Klerman 2000; protocol profile (ipt: 2)",
+                "sessions before the last, so that the feelings it brings can be worked with. "
+                "A protocol that needs no termination phase has no fixed end inside the plan "
+                "(maintenance IPT goes on under its contract until it is reviewed): when such a "
+                "plan writes no termination phase, its last session is not an ending and the "
+                "rule does not apply.",
+      source="Weissman, Markowitz & Klerman 2000; protocol profile (ipt: 2; ipt-m: Frank et "
+             "al. 1990, 2007)",
       bad="""
 plan "Ms. A: caregiving conflict with her sister"
   protocol ipt
@@ -348,6 +353,8 @@ phase termination sessions 14-16
 """,
       good=A_CLEAN_COURSE)
 def late_ending(ctx: Context) -> Iterator[Finding]:
+    if "termination" not in ctx.profile.phases and not ctx.phases_of("termination"):
+        return  # no ending inside the plan: its last session ends nothing
     numbers = ctx.course_numbers
     mentions = [(first, a.loc.line, a) for a, first, _ in ctx.activities()
                 if a.name.text == "termination_discussion"]

@@ -4,6 +4,7 @@ own area."""
 
 from __future__ import annotations
 
+import bisect
 from typing import Iterator
 
 from .. import codes
@@ -25,6 +26,7 @@ focus sister: role_dispute "Sister Anna directs the care of their mother"
 focus retirement: role_transition "Retired in June after 30 years at the library"
   goal "Two weekly activities with people outside the family"
 focus friend: grief "Her closest friend died in May"   # a third focus
+  died 2026-05
   goal "Talk about her with the friends they shared"
 
 phase initial sessions 1-3
@@ -190,16 +192,30 @@ def focus_not_worked(ctx: Context) -> Iterator[Finding]:
                           f"like: {example} for {focus.id.text}")
 
 
+# The problem area a `died` line belongs to: the language writes the date of a death
+# under a grief focus only (the Guide reserves grief for the death of someone significant).
+GRIEF = "grief"
+DIED_EXAMPLE, DIED_MONTH_EXAMPLE = "died 2026-02-14", "died 2026-02"
+
+
 @rule(codes.FOCUS_DETAIL, "focus-detail", ERROR,
-      "a focus missing required detail (goals; a dispute's stage)",
+      "a focus missing required detail (goals; a dispute's stage; a death's date), or a "
+      "died line on a focus that is not grief",
       rationale="A role dispute's stage (renegotiation, impasse, dissolution) decides the plan "
-                "of action, and every focus needs at least one goal to review progress against.",
+                "of action, and every focus needs at least one goal to review progress against. "
+                "A grief focus says when the death was (`died 2026-02-14`, or `died 2026-02` "
+                "when only the month is known): grief is reserved for the death of someone "
+                "significant, and the date ties the episode and its anniversaries to that death. "
+                "Other losses (a divorce, a job, a move) are role transitions, so a died line "
+                "belongs under a grief focus only.",
       source="Weissman, Markowitz & Klerman 2000",
       bad="""
 plan "Ms. A: caregiving conflict with her sister"
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"   # no stage line under it
   goal "Say what I can and cannot do, calmly"
+focus father: grief "Her father died in February"   # no died line under it
+  goal "Talk about him with her sister"
 
 phase initial sessions 1-3
   session 2
@@ -210,7 +226,9 @@ phase initial sessions 1-3
 
 phase middle sessions 4-13
   session 5
-    communication_analysis
+    communication_analysis for sister
+  session 6
+    facilitate_mourning
 
 phase termination sessions 14-16
   session 14
@@ -218,7 +236,35 @@ phase termination sessions 14-16
   session 16
     relapse_prevention
 """,
-      good=A_CLEAN_COURSE,
+      good="""
+plan "Ms. A: caregiving conflict with her sister"
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+focus father: grief "Her father died in February"
+  died 2026-02
+  goal "Talk about him with her sister"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis for sister
+  session 6
+    facilitate_mourning
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
       uses_profile=False)
 def focus_detail(ctx: Context) -> Iterator[Finding]:
     for focus in ctx.plan.foci:
@@ -230,6 +276,17 @@ def focus_detail(ctx: Context) -> Iterator[Finding]:
         if area and not area.stages and focus.stage is not None:
             yield Finding(f"only a role dispute has a stage; '{focus.id.text}' is a "
                           f"{area.label.lower()}", focus.stage.loc, "remove the stage line")
+        if area and area.name == GRIEF and focus.died is None:
+            yield Finding(f"the {area.label.lower()} focus '{focus.id.text}' has no date "
+                          "of death", focus.id.loc,
+                          f"add a line under it: {DIED_EXAMPLE} (or {DIED_MONTH_EXAMPLE} when "
+                          "only the month is known)")
+        if area and area.name != GRIEF and focus.died is not None:
+            yield Finding(f"a died line belongs to a grief focus; '{focus.id.text}' is a "
+                          f"{area.label.lower()}", focus.died.loc,
+                          "if the focus is about a death, make it a grief focus; otherwise "
+                          "remove the line (other losses, such as a divorce or a job, are "
+                          "role transitions)")
         if not focus.goals:
             example = area.goals[0] if area else "what the patient wants to change"
             yield Finding(f"the focus '{focus.id.text}' has no goal", focus.id.loc,
@@ -237,11 +294,45 @@ def focus_detail(ctx: Context) -> Iterator[Finding]:
                           f"(for this area, goals are about: {example})")
 
 
+# A problem area worked like another at one of its stages: a role dispute at dissolution
+# is helped to mourn and move on, as a role transition is (the Guide).
+WORKED_AS: dict[tuple[str, str], str] = {("role_dispute", "dissolution"): "role_transition"}
+
+
+class _Stages:
+    """A focus's stages by the session each begins at, for the stage in force at any
+    session without walking every stage line each time (a plan may change stage often)."""
+
+    def __init__(self, focus: Focus):
+        self.area = focus.area.text
+        self.firsts = [stage.first for stage in focus.stages]  # ascending; the first is 0
+        self.names = [stage.name.text for stage in focus.stages]
+
+    def at(self, session: int) -> str | None:
+        """The stage in force at this session (as Focus.stage_at)."""
+        if not self.names:
+            return None
+        return self.names[max(bisect.bisect_right(self.firsts, session) - 1, 0)]
+
+    def worked_as(self, first: int, last: int) -> str | None:
+        """The area whose techniques fit the focus at every session from `first` to
+        `last` because of its stage (a dissolved dispute: a role transition's), or None."""
+        if not self.names:
+            return None
+        low = max(bisect.bisect_right(self.firsts, first) - 1, 0)
+        high = max(bisect.bisect_right(self.firsts, last) - 1, 0)
+        areas = {WORKED_AS.get((self.area, name)) for name in self.names[low:high + 1]}
+        return areas.pop() if len(areas) == 1 else None
+
+
 @rule(codes.TECHNIQUE_FOR_OTHER_AREA, "technique-for-other-area", ERROR,
       "an area-specific technique used for a focus of another area",
       rationale="The strategies of each problem area are specific to it: mourning belongs to "
                 "grief, renegotiating expectations to a dispute, the old and new roles to a "
-                "transition.",
+                "transition. The dispute's stage can change that: a dispute at dissolution is "
+                "worked like a role transition (mourning the relationship that is ending, the "
+                "new role, new skills), so a transition's techniques fit it from the session "
+                "its stage becomes dissolution.",
       source="Weissman, Markowitz & Klerman 2000; Klerman et al. 1984",
       bad="""
 plan "Ms. A: caregiving conflict with her sister"
@@ -261,7 +352,7 @@ phase middle sessions 4-13
   session 5
     communication_analysis
   session 6
-    mourn_old_role for sister       # a role transition technique
+    mourn_old_role for sister       # a role transition technique, for a dispute being renegotiated
 
 phase termination sessions 14-16
   session 14
@@ -273,7 +364,8 @@ phase termination sessions 14-16
 plan "Ms. A: caregiving conflict with her sister"
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
-  stage renegotiation
+  stage impasse
+  stage dissolution from session 9
   goal "Say what I can and cannot do, calmly"
 
 phase initial sessions 1-3
@@ -288,6 +380,8 @@ phase middle sessions 4-13
     communication_analysis
   session 6
     explore_expectations for sister
+  session 10
+    mourn_old_role for sister       # dissolved: worked like a role transition
 
 phase termination sessions 14-16
   session 14
@@ -297,25 +391,45 @@ phase termination sessions 14-16
 """,
       uses_profile=False)
 def technique_for_other_area(ctx: Context) -> Iterator[Finding]:
-    cat = ctx.catalogue
-    for activity, _, _ in ctx.activities():
+    cat, plan = ctx.catalogue, ctx.plan
+    # The sessions an activity falls in: its session, or every session of its phase.
+    every = {a.loc.line: phase for phase in plan.phases for a in phase.every}
+    stages = {focus.id.text: _Stages(focus) for focus in plan.foci}
+    for activity, first, _ in ctx.activities():
         technique = cat.techniques.get(activity.name.text)
         if technique is None or not technique.area:
             continue
+        phase = every.get(activity.loc.line)
+        last = phase.last if phase else first
         label = cat.areas[technique.area].label.lower()
         if not activity.foci and not ctx.foci_of(activity):
+            fitting = [f.id.text for f in plan.foci
+                       if stages[f.id.text].worked_as(first, last) == technique.area]
             yield Finding(f"{technique.name} is a {label} technique, and this plan has no "
                           f"{label} focus", activity.name.loc,
-                          "use a technique of one of the plan's problem areas")
+                          f"name the focus it works on: {technique.name} for {fitting[0]}"
+                          if fitting else "use a technique of one of the plan's problem areas")
         for word in activity.foci:
-            focus = ctx.plan.focus(word.text)
+            focus = plan.focus(word.text)
             if focus is None or focus.area.text == technique.area or focus.area.text not in cat.areas:
+                continue
+            if stages[focus.id.text].worked_as(first, last) == technique.area:
                 continue
             other = cat.areas[focus.area.text]
             options = [t.name for t in cat.techniques.values() if t.area == other.name]
+            like = [stage for (area, stage), worked in WORKED_AS.items()
+                    if area == other.name and worked == technique.area]
+            at = ""
+            if like and focus.stages:
+                at = (f" at {stages[focus.id.text].at(first)} in session {first}" if phase is None
+                      else f" not at {joined(like, 'or')} in every session of the "
+                           f"{phase.kind} phase")
             yield Finding(f"{technique.name} is a {label} technique, but '{word.text}' is a "
-                          f"{other.label.lower()}", word.loc,
-                          f"for a {other.label.lower()} use {joined(options, 'or')}")
+                          f"{other.label.lower()}{at}", word.loc,
+                          f"for a {other.label.lower()} use {joined(options, 'or')}"
+                          + (f"; a {other.label.lower()} at {joined(like, 'or')} is worked "
+                             f"like a {label}: if this one has dissolved, write under the focus: "
+                             f"stage {like[0]} from session {first}" if like else ""))
 
 
 @rule(codes.AREA_NOT_IN_PROTOCOL, "area-not-in-protocol", ERROR,

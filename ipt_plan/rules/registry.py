@@ -19,7 +19,7 @@ from ..diagnostics import Diagnostic, Severity
 from ..graph import activity_node, nodes_of
 from ..knowledge import Catalogue, Profile
 from ..model import Activity, Loc, Phase, Plan
-from ..schedule import session_dates
+from ..schedule import Calendar, course_calendar
 
 if TYPE_CHECKING:  # networkx is imported only when the graph is built
     from ..graph import PlanGraph
@@ -56,9 +56,15 @@ class Context:
     graph: PlanGraph
 
     @cached_property
+    def calendar(self) -> Calendar:
+        """Each session's date and time, and every date the rhythm offered up to the last
+        session (skipped ones included), after every schedule line and skip."""
+        return course_calendar(self.plan)
+
+    @property
     def dates(self) -> dict[int, dt.datetime]:
         """Each session's date and time, by number; empty without a usable schedule."""
-        return session_dates(self.plan)
+        return self.calendar.dates
 
     @property
     def protocol(self) -> str:
@@ -83,6 +89,12 @@ class Context:
     def phases_of(self, *kinds: str) -> list[Phase]:
         """The plan's phases of these kinds, in the order written."""
         return [ph for ph in self.plan.phases if ph.kind in kinds]
+
+    @cached_property
+    def acute_phases(self) -> list[Phase]:
+        """The phases written, in order, but a continuation phase after the course: where
+        a finding about the course as a whole points (the plan's phases if all are)."""
+        return [ph for ph in self.plan.phases if ph.kind != "continuation"] or list(self.plan.phases)
 
     @cached_property
     def _activities(self) -> list[PlacedActivity]:
