@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from . import statements as lines
 from .codes import DEFINED_TWICE, SYNTAX, UNKNOWN_NAME
 from .diagnostics import Diagnostic, Severity
-from .model import (DELIVERIES, FORMATS, MAX_SESSIONS, Activity, Died, Focus, Goal, Loc, Measure,
-                    Phase, Plan, Schedule, Session, Skip, Stage, Word)
+from .model import (DELIVERIES, FORMATS, HOMEWORK_OUTCOMES, MAX_SESSIONS, STATUSES, Activity, Died,
+                    Focus, Goal, HomeworkOutcome, Loc, LogEntry, Measure, Phase, Plan, Schedule,
+                    Score, Session, Skip, Stage, Word)
 from .wording import closest, did_you_mean_then
 
 HEADER_KEYWORDS = ("client", "clinician", "protocol", "diagnosis", "delivery", "format",
@@ -49,6 +50,16 @@ class _SessionDraft:
     delivery: Word | None = None
     format: Word | None = None
     length: Word | None = None
+
+
+@dataclass
+class _EntryDraft:
+    line: lines.EntryLine
+    date: dt.date | None
+    scores: list[Score] = field(default_factory=list)
+    homework: HomeworkOutcome | None = None
+    risks: list[Activity] = field(default_factory=list)
+    notes: list[Activity] = field(default_factory=list)
 
 
 @dataclass
@@ -95,6 +106,9 @@ class _Builder:
         self.schedule_changes: list[Schedule] = []
         self.delivery: Word | None = None
         self.format: Word | None = None
+        self.log: list[_EntryDraft] | None = None  # None until the `log` line
+        self.log_line: lines.LogLine | None = None
+        self.entry: _EntryDraft | None = None  # the log entry lines now belong to
         self.first_statement = True
         self.session_lines: dict[int, _SessionDraft] = {}
         self.title_broken = False
@@ -121,6 +135,97 @@ class _Builder:
             handler(st)
         self.first_statement = False
 
+    # --- the log: the course as it happens ----------------------------------------------
+
+    def _after_log(self, st: lines.Statement) -> bool:
+        """A plan line written after the log: reported, and not kept, since the log ends
+        the plan."""
+        if self.log is None:
+            return False
+        assert self.log_line is not None
+        self.error(SYNTAX, f"the {lines.keyword(st)} line comes after the log, which ends the "
+                   f"plan (line {self.log_line.loc.line})", st.loc,
+                   "move it above the log line")
+        return True
+
+    def on_log(self, st: lines.LogLine) -> None:
+        if self.log is not None:
+            assert self.log_line is not None
+            self.twice("the log", st.loc, self.log_line.loc, "keep one log, at the end")
+            return
+        self.log, self.log_line = [], st
+        self.focus = self.phase = self.block = self.entry = None
+
+    def on_entry(self, st: lines.EntryLine) -> None:
+        if self.log is None:
+            self.error(SYNTAX, "a log entry belongs under the log line, at the end of the plan",
+                       st.loc, "write the line log above the first entry")
+            self.entry = None
+            return
+        date = _parse_date(st.date)
+        if isinstance(date, str):
+            self.error(SYNTAX, date, st.date.loc, "write the date as YYYY-MM-DD")
+            date = None
+        status = st.status.text
+        if not self._one_of(st.status, STATUSES, "what happened to a session"):
+            self.entry = None
+            return
+        if st.reason is not None and status == "held":
+            self.error(SYNTAX, "a held session has no reason", st.loc,
+                       "write what happened in a note under it: note \"...\"")
+        self.entry = _EntryDraft(st, date)
+        self.log.append(self.entry)
+
+    def _in_entry(self, st: lines.Statement) -> _EntryDraft | None:
+        """The held session a score, risk or homework line belongs to; None (reported)
+        when it is not under one."""
+        entry = self.entry
+        if entry is None:
+            if self.log is not None and self.log:
+                return None  # under an entry that did not parse: already reported
+            self.error(SYNTAX, f"a {lines.keyword(st)} line belongs under a session of the log",
+                       st.loc, f"put it under a log entry, like:\n  log\n    "
+                       f"{lines.LINE_FORMS['entry'].split('  (')[0]}\n      "
+                       f"{lines.LINE_FORMS[lines.keyword(st)].split('  (')[0]}")
+            return None
+        if entry.line.status.text != "held":
+            self.error(SYNTAX, f"session {entry.line.number.text} was "
+                       f"{entry.line.status.text}, so it has no {lines.keyword(st)}", st.loc,
+                       "a score, risk or homework line goes under a held session")
+            return None
+        return entry
+
+    def on_score(self, st: lines.ScoreLine) -> None:
+        entry = self._in_entry(st)
+        if entry is None:
+            return
+        earlier = next((s for s in entry.scores if s.scale.text == st.scale.text), None)
+        if earlier is not None:
+            self.twice(f"the {st.scale.text} score of this session", st.loc, earlier.loc)
+            return
+        entry.scores.append(Score(st.scale, st.total, st.items, st.loc))
+
+    def on_risk(self, st: lines.RiskLine) -> None:
+        entry = self._in_entry(st)
+        if entry is not None:
+            keyword = Word("risk", Loc(st.loc.line, st.loc.column, st.loc.column + 4))
+            entry.risks.append(Activity("risk", keyword, (), st.text, st.loc))
+
+    def on_outcome(self, st: lines.OutcomeLine) -> None:
+        if self.log is None:
+            self.error(SYNTAX, f"'homework {st.outcome.text}' says how homework went, which "
+                       "belongs in the log", st.outcome.loc,
+                       'to set homework, write: homework "Visit the volunteer centre"')
+            return
+        entry = self._in_entry(st)
+        if entry is None or not self._one_of(st.outcome, HOMEWORK_OUTCOMES,
+                                             "how homework went"):
+            return
+        if entry.homework is not None:
+            self.twice("how the homework went", st.loc, entry.homework.loc)
+            return
+        entry.homework = HomeworkOutcome(st.outcome, st.text, st.loc)
+
     def on_broken(self, st: lines.BrokenLine) -> None:
         """Keep the structure around a line that did not parse, so that the lines after
         it are neither misattributed nor reported a second time."""
@@ -138,6 +243,8 @@ class _Builder:
             self.block = None
         elif keyword in ("session", "every"):
             self.block = []  # not kept: the activities of a session we could not read
+        elif self.log is not None and st.first_word[:1].isdigit():
+            self.entry = None  # a log entry that did not parse: its lines are not judged
 
     def on_plan(self, st: lines.PlanLine) -> None:
         if lines.PlanLine in self.header:
@@ -304,6 +411,8 @@ class _Builder:
         self.measures[st.name.text] = Measure(st.name, every, st.loc, st.at)
 
     def on_focus(self, st: lines.FocusLine) -> None:
+        if self._after_log(st):
+            return
         self.in_broken_focus = False
         if self.phases:
             self.error(SYNTAX, "focus lines go before the first phase", st.loc,
@@ -378,6 +487,8 @@ class _Builder:
             focus.goals.append(Goal(st.text, st.loc))
 
     def on_phase(self, st: lines.PhaseLine) -> None:
+        if self._after_log(st):
+            return
         self.focus = None
         self.block = None
         self.in_broken_focus = False
@@ -402,6 +513,8 @@ class _Builder:
         self.phases.append(self.phase)
 
     def on_every(self, st: lines.EveryLine) -> None:
+        if self._after_log(st):
+            return
         if self.phase is None:
             self.error(SYNTAX, "an 'every session' block belongs inside a phase", st.loc,
                        "put it under a phase line, before the phase's first session")
@@ -419,6 +532,9 @@ class _Builder:
         self.block = self.phase.every
 
     def on_session(self, st: lines.SessionLine) -> None:
+        if self._after_log(st):
+            self.block = None
+            return
         number = int(st.number.text)
         if self.phase is None:
             self.error(SYNTAX, "a session belongs inside a phase", st.loc,
@@ -476,6 +592,9 @@ class _Builder:
                     draft.length = words[0]
 
     def on_activity(self, st: lines.ActivityLine) -> None:
+        if self.log is not None:
+            self._log_activity(st)
+            return
         if self.block is not None:
             self.block.append(st.activity)
             return
@@ -495,6 +614,25 @@ class _Builder:
             return
         self.error(SYNTAX, f"'{name}' is outside any session", st.loc,
                    "put it under a session line (session 4) or an 'every session' block")
+
+    def _log_activity(self, st: lines.ActivityLine) -> None:
+        """A note under a log entry; anything else a session holds is planned above."""
+        activity = st.activity
+        if activity.kind == "note":
+            if self.entry is not None:
+                self.entry.notes.append(activity)
+            elif not self.log:
+                self._in_entry(lines.RiskLine(st.loc, ""))  # says where it belongs
+            return
+        if self.entry is None and self.log:
+            return  # under an entry that did not parse: already reported
+        if activity.kind == "homework":
+            self.error(SYNTAX, "in the log, say how the homework went", activity.name.loc,
+                       "write: homework done, homework partly or homework not_done, with a "
+                       "text if you like; homework to set goes in the session's plan above")
+            return
+        self.error(SYNTAX, f"'{activity.name.text}' is planned in a session above the log",
+                   activity.name.loc, "a log entry holds score, homework, risk and note lines")
 
     # --- result ------------------------------------------------------------------------
 
@@ -529,6 +667,10 @@ class _Builder:
             phases=phases,
             loc=title.loc if title else None,
             schedule_changes=tuple(self.schedule_changes),
+            log=None if self.log is None else tuple(
+                LogEntry(e.date, e.line.date, e.line.number, e.line.status, e.line.reason,
+                         tuple(e.scores), e.homework, tuple(e.risks), tuple(e.notes), e.line.loc)
+                for e in self.log),
             delivery=self.delivery,
             format=self.format,
         )

@@ -54,8 +54,9 @@ from .statements import Statement, comments, keyword
 INDENT = "  "
 # Nesting depth of each kind of line ("activity" covers techniques, homework and note).
 DEPTH = {"plan": 0, "focus": 0, "phase": 0, "stage": 1, "died": 1, "goal": 1, "every": 1,
-         "session": 1, "activity": 2, **{name: 1 for name in HEADER_KEYWORDS}}
-TOP_LEVEL = ("plan", "focus", "phase")
+         "session": 1, "activity": 2, "log": 0, "entry": 1, "score": 2, "risk": 2,
+         "outcome": 2, **{name: 1 for name in HEADER_KEYWORDS}}
+TOP_LEVEL = ("plan", "focus", "phase", "log")
 # Trailing comments start at this column at the earliest (1-based): the bundled plans'.
 COMMENT_COLUMN = 39
 COMMENT_GAP = 2  # at least this many spaces between code and its comment

@@ -195,6 +195,54 @@ class Phase(NamedTuple):
             yield written.get(number) or Session(number, None, (), None)
 
 
+# What happened to an appointment: `held`, `cancelled "reason"`, `missed` (did not attend).
+STATUSES = ("held", "cancelled", "missed")
+# How the homework set last time went: `homework done|partly|not_done ["text"]`.
+HOMEWORK_OUTCOMES = ("done", "partly", "not_done")
+
+
+class Score(NamedTuple):
+    """`score PHQ-9 19 items 2 2 3 ...`: a rating scale's total, and its items if given."""
+
+    scale: Word
+    total: Word  # the number, at its place
+    items: tuple[Word, ...]
+    loc: Loc
+
+    @property
+    def value(self) -> int:
+        return int(self.total.text)
+
+
+class HomeworkOutcome(NamedTuple):
+    outcome: Word  # done | partly | not_done
+    text: str | None
+    loc: Loc
+
+
+class LogEntry(NamedTuple):
+    """One appointment of the course as it happened: `2026-12-07 session 1 held`."""
+
+    date: dt.date | None  # None when the written date does not exist (reported)
+    date_word: Word
+    session: Word  # the session's number, at its place
+    status: Word  # held | cancelled | missed
+    reason: str | None  # `cancelled "client unwell"`
+    scores: tuple[Score, ...]
+    homework: HomeworkOutcome | None
+    risks: tuple[Activity, ...]  # `risk "..."`: risk was assessed, and what was found
+    notes: tuple[Activity, ...]
+    loc: Loc
+
+    @property
+    def number(self) -> int:
+        return int(self.session.text)
+
+    @property
+    def held(self) -> bool:
+        return self.status.text == "held"
+
+
 @dataclass(frozen=True)
 class Plan:
     path: str
@@ -214,6 +262,9 @@ class Plan:
     schedule_changes: tuple[Schedule, ...] = ()
     delivery: Word | None = None  # the header's `delivery`; None: in person
     format: Word | None = None  # the header's `format`; None: as the protocol's sessions
+    # The `log` section, in the order written; None when the plan has none (a forecast
+    # only: its sessions keep their scheduled dates)
+    log: tuple[LogEntry, ...] | None = None
 
     @property
     def schedules(self) -> tuple[Schedule, ...]:

@@ -16,8 +16,9 @@ from .grammar import parser
 from .model import Activity, Loc, Word
 from .statements import (ActivityLine, BrokenLine, ClientLine, ClinicianLine, DeliveryLine,
                          DiagnosisLine, DiedLine, EveryLine, FocusLine, FormatLine, GoalLine,
-                         IdLine, MeasureLine, PhaseLine, PlanLine, ProtocolLine, ScheduleLine,
-                         SessionLine, SkipLine, StageLine, Statement, code_end, first_word)
+                         EntryLine, IdLine, LogLine, MeasureLine, OutcomeLine, PhaseLine, PlanLine,
+                         ProtocolLine, RiskLine, ScheduleLine, ScoreLine, SessionLine, SkipLine,
+                         StageLine, Statement, code_end, first_word)
 from .syntax_errors import syntax_error
 
 
@@ -183,6 +184,24 @@ class _Statements:
         loc = self._loc(c)
         keyword = Word("note", Loc(loc.line, loc.column, loc.column + 4))
         return ActivityLine(loc, Activity("note", keyword, (), _unquote(c[0]), loc))
+
+    def homework_outcome_line(self, c: list[Token]) -> OutcomeLine:
+        return OutcomeLine(self._loc(c), self._word(c[0]), _unquote(c[1]) if len(c) > 1 else None)
+
+    def log_line(self, c: list[Token]) -> LogLine:
+        return LogLine(self._loc(c))
+
+    def entry_line(self, c: list[Token]) -> EntryLine:
+        reason = _unquote(c[4]) if len(c) > 4 else None
+        return EntryLine(self._loc(c), self._word(c[0]), self._word(c[2]), self._word(c[3]),
+                         reason)
+
+    def score_line(self, c: list[Token]) -> ScoreLine:
+        items = tuple(self._word(t) for t in c[3:] if t.type == "INT")
+        return ScoreLine(self._loc(c), self._word(c[0]), self._word(c[1]), items)
+
+    def risk_line(self, c: list[Token]) -> RiskLine:
+        return RiskLine(self._loc(c), _unquote(c[0]))
 
     def activity_line(self, c: list[Token]) -> ActivityLine:
         name = self._word(c[0])

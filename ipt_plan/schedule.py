@@ -45,6 +45,13 @@ class Calendar(NamedTuple):
     dates: dict[int, dt.datetime]  # each session's date and time, by number
     offered: list[dt.date]  # every date the rhythm offered up to the last session, skipped
     # ones included, in order: where a skip can fall
+    # The dates the schedule alone gives (the forecast); `dates` differs from it where a
+    # log says when sessions were held and moves the ones still to come
+    planned: dict[int, dt.datetime] | None = None
+
+    @property
+    def forecast(self) -> dict[int, dt.datetime]:
+        return self.dates if self.planned is None else self.planned
 
 
 def schedules_in_force(plan: Plan, numbers: list[int]) -> dict[int, Schedule]:
@@ -62,11 +69,68 @@ def schedules_in_force(plan: Plan, numbers: list[int]) -> dict[int, Schedule]:
     return in_force
 
 
-def course_calendar(plan: Plan) -> Calendar:
+def course_calendar(plan: Plan, today: dt.date | None = None) -> Calendar:
     """Every session's date and time; empty without a usable schedule. A skipped date
     has no session: that session and the later ones move on a slot. Where the rhythm
     changes (`schedule every 2 weeks from session 13`), the session it names comes one
-    step of the new rhythm after the session before it."""
+    step of the new rhythm after the session before it.
+
+    In a plan with a log, a held session is on the date it was held, and every session
+    still owed (not logged, or cancelled or missed) takes the schedule's next free slot
+    after the last entry, never before `today` (the real date when None). A plan without
+    a log keeps its scheduled dates whatever the day."""
+    planned = _planned_calendar(plan)
+    if plan.log is None or not planned.dates:
+        return planned
+    return _projected(plan, planned, today or dt.date.today())
+
+
+def _projected(plan: Plan, planned: Calendar, today: dt.date) -> Calendar:
+    first = plan.schedule
+    assert first is not None and first.start is not None
+    numbers = sorted(planned.dates)
+    schedules = schedules_in_force(plan, numbers)
+    held: dict[int, dt.date] = {}
+    last_logged: dt.date | None = None
+    for entry in plan.log or ():
+        if entry.date is None:
+            continue
+        last_logged = entry.date if last_logged is None else max(last_logged, entry.date)
+        if entry.held and entry.number in planned.dates:
+            held.setdefault(entry.number, entry.date)
+    cursor = today if last_logged is None else max(today, last_logged + dt.timedelta(days=1))
+    skipped = {skip.date for skip in plan.skips}
+    # Each schedule line's own grid of dates, walked forward only: a rhythm change's grid
+    # starts where the forecast put the session it names
+    grids: dict[int, Iterator[dt.date]] = {}
+    visited: set[dt.date] = set()
+    dates: dict[int, dt.datetime] = {}
+    for number in numbers:
+        schedule = schedules[number]
+        time = schedule.time or first.time or dt.time(0, 0)
+        if number in held:
+            dates[number] = dt.datetime.combine(held[number], time)
+            continue
+        key = id(schedule)
+        if key not in grids:
+            start = first.start if schedule is first else planned.dates[
+                int(schedule.from_session.text)].date()
+            grids[key] = slots(schedule, start)
+        day = next(grids[key], None)
+        while day is not None and (day < cursor or day in skipped):
+            if day >= cursor:
+                visited.add(day)  # a skipped date the rhythm offered
+            day = next(grids[key], None)
+        if day is None:
+            break  # past the end of the calendar
+        visited.add(day)
+        dates[number] = dt.datetime.combine(day, time)
+        cursor = day + dt.timedelta(days=1)
+    offered = sorted(set(planned.offered) | visited)
+    return Calendar(dates, offered, planned.dates)
+
+
+def _planned_calendar(plan: Plan) -> Calendar:
     first = plan.schedule
     if first is None or first.start is None:
         return Calendar({}, [])
@@ -94,9 +158,9 @@ def course_calendar(plan: Plan) -> Calendar:
     return Calendar(dates, offered_days)
 
 
-def session_dates(plan: Plan) -> dict[int, dt.datetime]:
+def session_dates(plan: Plan, today: dt.date | None = None) -> dict[int, dt.datetime]:
     """Date and time of every session of the course, by number (see course_calendar)."""
-    return course_calendar(plan).dates
+    return course_calendar(plan, today).dates
 
 
 def course_weeks(dates: dict[int, dt.datetime]) -> int:
@@ -146,9 +210,10 @@ def session_format(plan: Plan, phase: Phase, session: Session, course_format: st
     return plan.format.text if plan.format else course_format
 
 
-def appointments(plan: Plan, course_format: str = "individual") -> dict[int, Appointment]:
+def appointments(plan: Plan, course_format: str = "individual",
+                 today: dt.date | None = None) -> dict[int, Appointment]:
     """Every session of the course, by number: when, how long, how and with whom."""
-    dates = session_dates(plan)
+    dates = session_dates(plan, today)
     schedules = schedules_in_force(plan, sorted({s.number for _, s in plan.sessions()}))
     default_delivery = plan.delivery.text if plan.delivery else DEFAULT_DELIVERY
     held: dict[int, Appointment] = {}

@@ -131,6 +131,40 @@ class ActivityLine(NamedTuple):
     activity: Activity
 
 
+class LogLine(NamedTuple):
+    loc: Loc
+
+
+class EntryLine(NamedTuple):
+    """`2026-12-07 session 1 held`, `... cancelled "reason"`, `... missed`."""
+
+    loc: Loc
+    date: Word
+    number: Word
+    status: Word  # as written; the builder checks it
+    reason: str | None
+
+
+class ScoreLine(NamedTuple):
+    loc: Loc
+    scale: Word
+    total: Word
+    items: tuple[Word, ...]
+
+
+class RiskLine(NamedTuple):
+    loc: Loc
+    text: str
+
+
+class OutcomeLine(NamedTuple):
+    """`homework done "text"` in the log: how the homework set last time went."""
+
+    loc: Loc
+    outcome: Word  # as written; the builder checks it
+    text: str | None
+
+
 class BrokenLine(NamedTuple):
     """A line that did not parse (already reported). It stays in the sequence so that
     the builder does not hang the lines after it on the wrong focus or session."""
@@ -142,7 +176,7 @@ class BrokenLine(NamedTuple):
 Statement = Union[PlanLine, IdLine, ClientLine, ClinicianLine, ProtocolLine, DiagnosisLine,
                   DeliveryLine, FormatLine, ScheduleLine, SkipLine, MeasureLine, FocusLine,
                   StageLine, DiedLine, GoalLine, PhaseLine, EveryLine, SessionLine, ActivityLine,
-                  BrokenLine]
+                  LogLine, EntryLine, ScoreLine, RiskLine, OutcomeLine, BrokenLine]
 
 KEYWORD_OF = {
     PlanLine: "plan", IdLine: "id", ClientLine: "client", ClinicianLine: "clinician",
@@ -151,7 +185,8 @@ KEYWORD_OF = {
     SkipLine: "skip", MeasureLine: "measure", FocusLine: "focus", StageLine: "stage",
     DiedLine: "died",
     GoalLine: "goal", PhaseLine: "phase", EveryLine: "every", SessionLine: "session",
-    ActivityLine: "activity", BrokenLine: "broken",
+    ActivityLine: "activity", LogLine: "log", EntryLine: "entry", ScoreLine: "score",
+    RiskLine: "risk", OutcomeLine: "outcome", BrokenLine: "broken",
 }
 
 
@@ -185,8 +220,15 @@ LINE_FORMS = {
     "homework": 'homework "Visit the volunteer centre"',
     "note": 'note "Mother moves to a care home in March"',
     "activity": 'communication_analysis for sister "the argument about the doctor"',
+    "log": "log",
+    "entry": '2026-12-07 session 1 held  (or: cancelled "client unwell", missed)',
+    "score": "score PHQ-9 19  (or with its items: score PHQ-9 19 items 2 2 3 2 2 3 2 2 1)",
+    "risk": 'risk "Passive thoughts of death, no plan; safety plan reviewed"',
+    "outcome": 'homework done "Wrote down each request"  (or: partly, not_done)',
 }
-KEYWORDS = tuple(k for k in LINE_FORMS if k != "activity")
+# The words a line can start with ("activity", a log entry's date and a homework outcome
+# start otherwise).
+KEYWORDS = tuple(k for k in LINE_FORMS if k not in ("activity", "entry", "outcome"))
 
 
 # --- where the code of a line ends -----------------------------------------------------
