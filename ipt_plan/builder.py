@@ -109,6 +109,7 @@ class _Builder:
         self.log: list[_EntryDraft] | None = None  # None until the `log` line
         self.log_line: lines.LogLine | None = None
         self.entry: _EntryDraft | None = None  # the log entry lines now belong to
+        self.in_broken_entry = False  # lines under a log entry that did not parse
         self.first_statement = True
         self.session_lines: dict[int, _SessionDraft] = {}
         self.title_broken = False
@@ -160,7 +161,7 @@ class _Builder:
         if self.log is None:
             self.error(SYNTAX, "a log entry belongs under the log line, at the end of the plan",
                        st.loc, "write the line log above the first entry")
-            self.entry = None
+            self.entry, self.in_broken_entry = None, True
             return
         date = _parse_date(st.date)
         if isinstance(date, str):
@@ -168,12 +169,12 @@ class _Builder:
             date = None
         status = st.status.text
         if not self._one_of(st.status, STATUSES, "what happened to a session"):
-            self.entry = None
+            self.entry, self.in_broken_entry = None, True
             return
         if st.reason is not None and status == "held":
             self.error(SYNTAX, "a held session has no reason", st.loc,
                        "write what happened in a note under it: note \"...\"")
-        self.entry = _EntryDraft(st, date)
+        self.entry, self.in_broken_entry = _EntryDraft(st, date), False
         self.log.append(self.entry)
 
     def _in_entry(self, st: lines.Statement) -> _EntryDraft | None:
@@ -181,7 +182,7 @@ class _Builder:
         when it is not under one."""
         entry = self.entry
         if entry is None:
-            if self.log is not None and self.log:
+            if self.in_broken_entry or self.log:
                 return None  # under an entry that did not parse: already reported
             self.error(SYNTAX, f"a {lines.keyword(st)} line belongs under a session of the log",
                        st.loc, f"put it under a log entry, like:\n  log\n    "
@@ -244,7 +245,7 @@ class _Builder:
         elif keyword in ("session", "every"):
             self.block = []  # not kept: the activities of a session we could not read
         elif self.log is not None and st.first_word[:1].isdigit():
-            self.entry = None  # a log entry that did not parse: its lines are not judged
+            self.entry, self.in_broken_entry = None, True  # its lines are not judged
 
     def on_plan(self, st: lines.PlanLine) -> None:
         if lines.PlanLine in self.header:
@@ -621,10 +622,10 @@ class _Builder:
         if activity.kind == "note":
             if self.entry is not None:
                 self.entry.notes.append(activity)
-            elif not self.log:
+            elif not self.log and not self.in_broken_entry:
                 self._in_entry(lines.RiskLine(st.loc, ""))  # says where it belongs
             return
-        if self.entry is None and self.log:
+        if self.entry is None and (self.log or self.in_broken_entry):
             return  # under an entry that did not parse: already reported
         if activity.kind == "homework":
             self.error(SYNTAX, "in the log, say how the homework went", activity.name.loc,
