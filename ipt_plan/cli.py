@@ -663,6 +663,147 @@ def new(
         raise typer.Exit(1)
 
 
+def parse_date(value: str, option: str) -> "dt.date":
+    """A YYYY-MM-DD date from the command line, or a usage error (exit 2)."""
+    import datetime as dt
+
+    try:
+        if len(value) != 10:
+            raise ValueError
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        say(f"ipt-plan: {option} {value!r} is not a date; write it as YYYY-MM-DD, such as "
+            "2027-01-04", err=True)
+        raise typer.Exit(2) from None
+
+
+TodayOption = typer.Option(
+    None, "--today", metavar="YYYY-MM-DD",
+    help="The day to count from (default: the real date): sessions still owed are "
+         "projected from it, never before it.")
+
+
+class HomeworkOutcome(str, Enum):
+    done = "done"
+    partly = "partly"
+    not_done = "not_done"
+
+
+@app.command("log")
+def log_entry(
+    plan: Path = typer.Argument(..., metavar="PLAN", help="One plan file."),
+    date: str = typer.Argument(..., metavar="DATE",
+                               help="The appointment's date, YYYY-MM-DD."),
+    session: int = typer.Option(..., "--session", "-s", min=0, metavar="N",
+                                help="The session's number in the plan."),
+    held: bool = typer.Option(False, "--held", help="The session took place."),
+    cancelled: Optional[str] = typer.Option(
+        None, "--cancelled", metavar="REASON",
+        help="The session was cancelled, and why (\"client unwell\", \"clinic closed\")."),
+    missed: bool = typer.Option(False, "--missed",
+                                help="The client did not attend and did not cancel."),
+    score: Optional[List[str]] = typer.Option(
+        None, "--score", metavar="SCALE=TOTAL",
+        help="A rating scale's total, such as PHQ-9=12. Repeatable."),
+    items: Optional[List[str]] = typer.Option(
+        None, "--items", metavar="SCALE=\"N N ...\"",
+        help="A scale's item scores in order, such as PHQ-9=\"2 2 3 1 1 2 1 0 0\"; without "
+             "--score for it, their sum is the total. Repeatable."),
+    homework: Optional[HomeworkOutcome] = typer.Option(
+        None, "--homework", help="How the homework set last session went."),
+    risk: Optional[List[str]] = typer.Option(
+        None, "--risk", metavar="TEXT",
+        help="Risk was assessed, and what was found. Repeatable."),
+    note: Optional[List[str]] = typer.Option(None, "--note", metavar="TEXT",
+                                             help="A note on the session. Repeatable."),
+    today: Optional[str] = TodayOption,
+    protocols: Optional[List[Path]] = ProtocolDirs,
+) -> None:
+    """Record what happened at an appointment: one entry added to the plan's log.
+
+    Say whether the session was --held, --cancelled (with the reason) or --missed; for a
+    held session, add its scores, how the homework went, what a risk assessment found
+    and notes. The entry goes into the plan's log (a log is started at the end of a plan
+    that has none) in date order, laid out as `ipt-plan fmt` lays it out.
+
+    The plan is checked with the entry before anything is written: if the entry would
+    give it an error (a scale the plan does not measure, a score out of the scale's
+    range, a line that does not read), the error is shown and the file is left as it
+    was. A plan that has errors already is not changed. The file is replaced whole,
+    keeping its mode, and only if nobody changed it meanwhile; a symbolic link, a
+    hard-linked file or anything but a regular file is refused.
+
+    Examples:
+
+      ipt-plan log ms-a.iptplan 2027-01-04 --session 4 --held --score PHQ-9=12 --homework done
+
+      ipt-plan log ms-a.iptplan 2027-01-11 --session 5 --cancelled "client unwell"
+
+      ipt-plan log ms-a.iptplan 2027-01-18 --session 5 --missed
+
+      ipt-plan log ms-a.iptplan 2027-01-25 --session 5 --held --items PHQ-9="2 2 1 1 1 1 0 1 0" --risk "No thoughts of self-harm" --note "Spoke to Anna on Sunday"
+
+    Exit codes: 0 recorded, 1 the plan has errors or the entry would give it one (nothing
+    written), 2 usage error or a file ipt-plan will not change.
+    """
+    import datetime as dt
+
+    from . import record as recording
+    from . import report
+    from .schedule import course_calendar
+
+    when = parse_date(date, "DATE")
+    day = parse_date(today, "--today") if today is not None else dt.date.today()
+    statuses = [name for name, given in (("held", held), ("cancelled", cancelled is not None),
+                                         ("missed", missed)) if given]
+    if len(statuses) != 1:
+        say("ipt-plan: say what happened with one of --held, --cancelled REASON or --missed",
+            err=True)
+        raise typer.Exit(2)
+    try:
+        request = recording.EntryRequest(
+            when, session, statuses[0], cancelled,
+            recording.parse_pairs(score or (), "--score", "PHQ-9=12"),
+            recording.parse_pairs(items or (), "--items", 'PHQ-9="2 2 3 1 1 2 1 0 0"'),
+            homework.value if homework else None, tuple(risk or ()), tuple(note or ()))
+        outcome = recording.record(plan, request, tuple(protocols or ()), today=day)
+    except recording.LogUsageError as err:
+        say(f"ipt-plan: {err}", err=True)
+        raise typer.Exit(2)
+    except FileNotFoundError:
+        say(f"ipt-plan: no plan file at {plan}", err=True)
+        raise typer.Exit(2)
+    except OSError as err:  # a link, a folder, a pipe... (files.RefusedWrite) or the disk
+        say(f"ipt-plan: cannot log in {plan}: {err.strerror or err}", err=True)
+        raise typer.Exit(2)
+    style = report.Style(report.use_colour("auto", sys.stderr))
+    if outcome.after is None:
+        sys.stderr.write(report.format_text([outcome.before], style))
+        say(f"ipt-plan: {plan} has errors, so nothing was added to its log; fix them first "
+            f"(ipt-plan check {plan})", err=True)
+        raise typer.Exit(1)
+    after = outcome.after
+    lines = after.text.split("\n") if after.text is not None else None
+    shown = [d for d in outcome.new_diagnostics if outcome.written or d in after.errors]
+    for diagnostic in shown:
+        typer.echo(report.format_diagnostic(diagnostic, lines, style) + "\n", err=True)
+    if not outcome.written:
+        first, last = outcome.lines
+        say(f"ipt-plan: nothing was written: with this entry (lines {first}-{last} above), "
+            f"{plan} would have {plural(len(after.errors), 'error')}", err=True)
+        raise typer.Exit(1)
+    message = f"logged session {session} ({statuses[0]}) on {when.isoformat()} in {plan}"
+    if after.plan is not None:
+        calendar = course_calendar(after.plan, day)
+        done = {e.number for e in after.plan.log or () if e.held}
+        owed = sorted((when_, number) for number, when_ in calendar.dates.items()
+                      if number not in done)
+        if owed:
+            message += (f"; next: session {owed[0][1]}, projected for "
+                        f"{owed[0][0].date().isoformat()}")
+    say(message, err=True)
+
+
 class OutputLost(Exception):
     """Standard output took no more: its reader went away, its disk is full, or it was
     closed. Not an OSError, so that neither click (which makes a broken pipe exit 1, read
