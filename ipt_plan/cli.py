@@ -687,24 +687,13 @@ def new(
         raise typer.Exit(1)
 
 
-def parse_date(value: str, option: str) -> "dt.date":
+def parse_date(value: str, name: str) -> dt.date:
     """A YYYY-MM-DD date from the command line, or a usage error (exit 2)."""
-    import datetime as dt
-
     try:
-        if len(value) != 10:
-            raise ValueError
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        say(f"ipt-plan: {option} {value!r} is not a date; write it as YYYY-MM-DD, such as "
-            "2027-01-04", err=True)
+        return _day(value)  # type: ignore[return-value]
+    except typer.BadParameter as err:
+        say(f"ipt-plan: {name} {err}", err=True)
         raise typer.Exit(2) from None
-
-
-TodayOption = typer.Option(
-    None, "--today", metavar="YYYY-MM-DD",
-    help="The day to count from (default: the real date): sessions still owed are "
-         "projected from it, never before it.")
 
 
 class HomeworkOutcome(str, Enum):
@@ -740,7 +729,7 @@ def log_entry(
         help="Risk was assessed, and what was found. Repeatable."),
     note: Optional[List[str]] = typer.Option(None, "--note", metavar="TEXT",
                                              help="A note on the session. Repeatable."),
-    today: Optional[str] = TodayOption,
+    today: Optional[str] = Today,
     protocols: Optional[List[Path]] = ProtocolDirs,
 ) -> None:
     """Record what happened at an appointment: one entry added to the plan's log.
@@ -770,14 +759,12 @@ def log_entry(
     Exit codes: 0 recorded, 1 the plan has errors or the entry would give it one (nothing
     written), 2 usage error or a file ipt-plan will not change.
     """
-    import datetime as dt
-
     from . import record as recording
     from . import report
     from .schedule import course_calendar
 
     when = parse_date(date, "DATE")
-    day = parse_date(today, "--today") if today is not None else dt.date.today()
+    day = today or dt.date.today()  # a date: Today's callback read it
     statuses = [name for name, given in (("held", held), ("cancelled", cancelled is not None),
                                          ("missed", missed)) if given]
     if len(statuses) != 1:

@@ -234,11 +234,11 @@ def record(path: str | os.PathLike, request: EntryRequest, protocol_dirs: Iterab
     if source.text is None:
         return Outcome(shown, False, Result(shown, None, source.diagnostics, None), None, (0, 0))
     dirs = tuple(protocol_dirs)
-    before = load_string(source.text, shown, dirs)  # TODO today
+    before = load_string(source.text, shown, dirs, today=today)
     if not before.ok or before.plan is None:
         return Outcome(shown, False, before, None, (0, 0))
     text, first = with_entry(source.text, before.plan, lines, request.date)
-    after = load_string(text, shown, dirs)  # TODO today
+    after = load_string(text, shown, dirs, today=today)
     span = (first, first + len(lines) - 1)
     if not after.ok:
         return Outcome(shown, False, before, after, span)
