@@ -395,11 +395,19 @@ def export(
     starts new ones). Events carry the phase and whether a scale is due: nothing that
     identifies the client or their problem (add --label to tell plans apart).
 
-    fhir: a Bundle with a CarePlan (an activity per session, linked to its goals) and a
-    Goal per focus goal. The client ID is never written; name the patient with --subject.
+    With a log, a held session's event is on the day it was held and an owed one at its
+    projected time (from --today on), under the same UID with a higher SEQUENCE; a
+    cancelled appointment is an event with STATUS:CANCELLED.
 
-    json: the plan as parsed, every session with its date (written out in the plan or
-    not), and each element's line; documented by schemas/plan.schema.json.
+    fhir: a Bundle with a CarePlan (an activity per session, linked to its goals), a
+    Goal per focus goal and a Goal of remission (PHQ-9 below 5) for a measured scale that
+    has one. A log adds an Observation per score (LOINC-coded for the PHQ-9 and GAD-7
+    totals), an Encounter per held session and an Appointment per cancelled or missed
+    one. The client ID is never written; name the patient with --subject.
+
+    json: the plan as parsed, every session with its status and its planned and
+    projected date (written out in the plan or not), the log, and each element's line;
+    documented by schemas/plan.schema.json.
 
     Examples:
 

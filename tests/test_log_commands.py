@@ -214,3 +214,214 @@ def test_log_help_teaches_by_example():
     for example in ("--held --score PHQ-9=12", '--cancelled "client unwell"', "--missed",
                     "--items PHQ-9="):
         assert example in result.output
+
+
+# --- the exports of a plan with a log -------------------------------------------------------
+
+LOGGED = """
+log
+  2026-12-07 session 1 held
+    score PHQ-9 19 items 2 2 3 2 2 3 2 2 1
+    score GAD-7 12
+    score HAM-D 18
+  2026-12-14 session 2 cancelled "client unwell"
+  2026-12-21 session 2 held
+    score PHQ-9 15
+  2027-01-04 session 3 missed
+  2027-01-11 session 3 held
+    score PHQ-9 12
+"""
+
+
+def logged_text(with_log: bool = True) -> str:
+    """The reference plan rating the GAD-7 every 4 sessions and the HAM-D at three, and
+    its log on 2027-01-20: sessions 1-3 held (session 2 after a cancellation, session 3
+    after a missed appointment), sessions 4-16 owed."""
+    text = REFERENCE.read_text(encoding="utf-8").replace(
+        "  measure PHQ-9 every session\n",
+        "  measure PHQ-9 every session\n  measure GAD-7 every 4 sessions\n"
+        "  measure HAM-D at sessions 1, 8, 16\n")
+    return text + LOGGED if with_log else text
+
+
+@pytest.fixture
+def logged(tmp_path: Path) -> Path:
+    path = tmp_path / "logged.iptplan"
+    path.write_text(logged_text(), encoding="utf-8")
+    result = load_file(path, today=dt.date.fromisoformat(TODAY))
+    assert result.ok, [d.message for d in result.errors]
+    return path
+
+
+def export(path: Path, fmt: str, *args) -> str:
+    result = ipt("export", path, "-f", fmt, "--today", TODAY, *args)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def bundle_of(text: str):
+    """The bundle, validated by the fhir.resources models as it is read, by type."""
+    from fhir.resources.R4B.bundle import Bundle
+
+    bundle = Bundle.model_validate_json(text)
+    by_type: dict[str, list] = {}
+    for entry in bundle.entry:
+        by_type.setdefault(entry.resource.get_resource_type(), []).append(entry)
+    return bundle, by_type
+
+
+def test_fhir_has_an_observation_per_score(logged):
+    bundle, by_type = bundle_of(export(logged, "fhir", "--tz", "Europe/London",
+                                       "--subject", "Patient/123"))
+    observations = [e.resource for e in by_type["Observation"]]
+    assert [(o.code.text, o.valueInteger, str(o.effectiveDateTime)) for o in observations] == [
+        ("PHQ-9 total score", 19, "2026-12-07"), ("GAD-7 total score", 12, "2026-12-07"),
+        ("HAM-D total score", 18, "2026-12-07"), ("PHQ-9 total score", 15, "2026-12-21"),
+        ("PHQ-9 total score", 12, "2027-01-11")]
+    codes = {o.code.text: [(c.system, c.code) for c in o.code.coding or ()] for o in observations}
+    assert codes == {"PHQ-9 total score": [("http://loinc.org", "44261-6")],
+                     "GAD-7 total score": [("http://loinc.org", "70274-6")],
+                     "HAM-D total score": []}  # no code the sources confirm: text only
+    for o in observations:
+        assert o.status == "final"
+        (category,) = o.category
+        assert [(c.system, c.code) for c in category.coding] == [
+            ("http://terminology.hl7.org/CodeSystem/observation-category", "survey")]
+        assert o.subject.reference == "Patient/123"
+    first = observations[0]
+    assert [c.valueInteger for c in first.component] == [2, 2, 3, 2, 2, 3, 2, 2, 1]
+    assert first.interpretation[0].text == "moderately severe"
+    # Each observation belongs to the encounter of its session.
+    encounters = {e.fullUrl: e.resource for e in by_type["Encounter"]}
+    assert [encounters[o.encounter.reference].period.start.date().isoformat()
+            for o in observations] == ["2026-12-07"] * 3 + ["2026-12-21", "2027-01-11"]
+
+
+def test_fhir_encounters_appointments_and_activity_statuses(logged):
+    _, by_type = bundle_of(export(logged, "fhir", "--tz", "Europe/London"))
+    care_plan = by_type["CarePlan"][0].resource
+    masked = care_plan.subject.model_dump(exclude_none=True)
+    encounters = [e.resource for e in by_type["Encounter"]]
+    assert [(e.status, e.class_fhir.code, e.period.start.isoformat()) for e in encounters] == [
+        ("finished", "AMB", "2026-12-07T10:00:00+00:00"),
+        ("finished", "AMB", "2026-12-21T10:00:00+00:00"),
+        ("finished", "AMB", "2027-01-11T10:00:00+00:00")]
+    appointments = [e.resource for e in by_type["Appointment"]]
+    assert [(a.status, a.start.isoformat(), a.cancelationReason.text) for a in appointments] == [
+        ("cancelled", "2026-12-14T10:00:00+00:00", "client unwell"),
+        ("noshow", "2027-01-04T10:00:00+00:00", "did not attend")]
+    for resource in (*encounters, *(o.resource for o in by_type["Observation"])):
+        assert resource.subject.model_dump(exclude_none=True) == masked  # as the CarePlan's
+    statuses = [(a.detail.status, a.detail.scheduledPeriod.start.date().isoformat())
+                for a in care_plan.activity]
+    assert statuses[:7] == [
+        ("completed", "2026-12-07"), ("cancelled", "2026-12-14"), ("completed", "2026-12-21"),
+        ("cancelled", "2027-01-04"), ("completed", "2027-01-11"),
+        ("scheduled", "2027-01-25"), ("scheduled", "2027-02-01")]  # owed: from --today on
+    assert len(care_plan.activity) == 16 + 2
+    assert {s for s, _ in statuses[5:]} == {"scheduled"}
+    # A completed activity points to its encounter and observations; a cancelled one to
+    # its appointment.
+    urls = {e.fullUrl: e.resource.get_resource_type() for t in by_type.values() for e in t}
+    assert [urls[r.reference] for r in care_plan.activity[0].outcomeReference] == [
+        "Encounter", "Observation", "Observation", "Observation"]
+    assert [urls[r.reference] for r in care_plan.activity[1].outcomeReference] == ["Appointment"]
+    assert care_plan.activity[3].detail.statusReason.text == "Did not attend"
+
+
+def test_fhir_goal_of_remission_where_the_plan_measures_the_phq9(logged, tmp_path):
+    _, by_type = bundle_of(export(logged, "fhir", "--tz", "Europe/London"))
+    targets = {g.resource.description.text: g.resource for g in by_type["Goal"]
+               if g.resource.target}
+    phq9 = targets["Remission: PHQ-9 total below 5"]
+    (target,) = phq9.target
+    assert [(c.system, c.code) for c in target.measure.coding] == [("http://loinc.org", "44261-6")]
+    assert (target.detailQuantity.value, target.detailQuantity.comparator) == (5, "<")
+    assert phq9.achievementStatus.coding[0].code == "in-progress"  # latest PHQ-9 is 12
+    care_plan = by_type["CarePlan"][0].resource
+    assert {g.fullUrl for g in by_type["Goal"]} == {r.reference for r in care_plan.goal}
+    # A plan that rates only the EPDS and the GAD-7 has no threshold of remission to aim at.
+    other = tmp_path / "postpartum.iptplan"
+    other.write_text((REFERENCE.parent / "postpartum-new-mother.iptplan").read_text("utf-8"),
+                     encoding="utf-8")
+    _, by_type = bundle_of(export(other, "fhir", "--tz", "Europe/London"))
+    assert not [g for g in by_type["Goal"] if g.resource.target]
+
+
+def events(ics: str) -> dict[str, object]:
+    from icalendar import Calendar
+
+    return {str(e["uid"]): e for e in Calendar.from_ical(ics).walk("VEVENT")}
+
+
+def test_ics_cancels_appointments_and_moves_sessions_under_their_uids(logged):
+    logged.write_text(logged_text(with_log=False), encoding="utf-8")
+    before = events(export(logged, "ics", "--tz", "Europe/London"))
+    logged.write_text(logged_text(), encoding="utf-8")
+    after = events(export(logged, "ics", "--tz", "Europe/London"))
+
+    def session(calendar, number):
+        (uid,) = [u for u in calendar if u.startswith(f"session-{number}.")]
+        return calendar[uid]
+
+    def start(event) -> str:
+        return event.decoded("dtstart").strftime("%Y-%m-%d %H:%M")
+
+    # Session 1 was held as planned: unchanged.
+    assert start(session(before, 1)) == start(session(after, 1)) == "2026-12-07 10:00"
+    assert int(session(after, 1).get("sequence", 0)) == 0
+    # Session 2, cancelled on 2026-12-14 and held a week later; session 4, owed, projected
+    # after --today: the same UIDs at their new times, with a higher SEQUENCE.
+    for number, planned, now in ((2, "2026-12-14 10:00", "2026-12-21 10:00"),
+                                 (4, "2027-01-04 10:00", "2027-01-25 10:00")):
+        old, new = session(before, number), session(after, number)
+        assert old["uid"] == new["uid"]
+        assert (start(old), start(new)) == (planned, now)
+        assert int(new.get("sequence", 0)) > int(old.get("sequence", 0))
+        assert "STATUS" not in new
+    # The cancelled appointment is an event of its own, cancelled; the missed one says so.
+    cancelled = [e for e in after.values() if e.get("status") == "CANCELLED"]
+    assert [(start(e), str(e["summary"])) for e in cancelled] == [
+        ("2026-12-14 10:00", "IPT session 2 of 16 (initial phase)")]
+    assert cancelled[0]["uid"] not in before
+    missed = [e for e in after.values() if "Not attended" in str(e["description"])]
+    assert [start(e) for e in missed] == ["2027-01-04 10:00"] and "STATUS" not in missed[0]
+    assert len(after) == 16 + 2
+    # Nothing the log says of the client reaches the calendar.
+    ics = export(logged, "ics", "--tz", "Europe/London")
+    for private in ("client unwell", "PHQ-9", "GAD-7", "moderately severe"):
+        assert private not in ics.replace("\r\n ", "")
+
+
+def test_json_export_holds_the_log_and_each_sessions_planned_and_projected_date(logged):
+    import json
+
+    import jsonschema
+
+    from ipt_plan.export import json_schema_path
+
+    document = json.loads(export(logged, "json"))
+    schema = json.loads(json_schema_path().read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()
+                                    ).validate(document)
+    assert document["version"] == 3
+    log = document["log"]
+    assert [(e["date"], e["session"], e["status"], e["reason"]) for e in log] == [
+        ("2026-12-07", 1, "held", None), ("2026-12-14", 2, "cancelled", "client unwell"),
+        ("2026-12-21", 2, "held", None), ("2027-01-04", 3, "missed", None),
+        ("2027-01-11", 3, "held", None)]
+    assert log[0]["scores"][0] == {"scale": "PHQ-9", "total": 19,
+                                   "items": [2, 2, 3, 2, 2, 3, 2, 2, 1],
+                                   "band": "moderately severe", "line": log[0]["line"] + 1}
+    sessions = {s["number"]: s for p in document["phases"] for s in p["sessions"]}
+    assert [(n, sessions[n]["planned_date"], sessions[n]["date"], sessions[n]["status"])
+            for n in (1, 2, 3, 4, 16)] == [
+        (1, "2026-12-07", "2026-12-07", "held"), (2, "2026-12-14", "2026-12-21", "held"),
+        (3, "2026-12-21", "2027-01-11", "held"), (4, "2027-01-04", "2027-01-25", "projected"),
+        (16, "2027-03-29", "2027-04-19", "projected")]
+    # Without a log: no log, and every session projected on its planned date.
+    logged.write_text(logged_text(with_log=False), encoding="utf-8")
+    document = json.loads(export(logged, "json"))
+    assert document["log"] is None
+    assert all(s["status"] == "projected" and s["date"] == s["planned_date"]
+               for p in document["phases"] for s in p["sessions"])
