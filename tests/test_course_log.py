@@ -492,3 +492,18 @@ def test_twice_weekly_is_suggested_where_the_protocol_allows_it():
 
 def test_plans_without_a_log_are_judged_as_before():
     assert checked("", plan=COURSE.replace("\nlog\n", "\n")).diagnostics == ()
+
+
+def test_explain_says_which_day_the_examples_are_checked_as_on():
+    shown = runner.invoke(app, ["explain", "IPT507"])
+    assert shown.exit_code == 0
+    assert "checked as on 2026-03-02 (ipt-plan check --today 2026-03-02)" in shown.output
+    assert "checked as on" not in runner.invoke(app, ["explain", "IPT203"]).output
+
+
+def test_the_rules_context_defaults_to_the_real_date():
+    from ipt_plan.rules import Context
+
+    result = checked("")
+    context = Context(result.plan, result.profile, result.catalogue, result.graph)
+    assert context.today == dt.date.today()
