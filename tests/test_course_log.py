@@ -408,6 +408,19 @@ def test_not_on_track_at_the_middle_session_only():
                             s8=["score GAD-7 9"])) == []
 
 
+def test_not_on_track_by_the_sessions_held_when_the_middle_rating_was_missed():
+    log = weekly_log({1: 18, 4: 17}, 9, s1=["score GAD-7 9"], s8=["score GAD-7 9"])
+    result = checked(log)
+    assert [d.code for d in result.diagnostics] == ["IPT503", "IPT504"]
+    track = result.diagnostics[1]
+    assert track.line == line_of(COURSE + log, "2026-03-02 session 9 held")
+    assert track.message == (
+        "by session 9, past the middle of the course (session 8 of 16), the PHQ-9's latest "
+        "score (17, at session 4) is down 1 from 18: no reliable improvement (a fall of 6 or "
+        "more)")
+    assert m.on_track(result.plan, result.catalogue).held == 9
+
+
 def test_not_on_track_only_from_a_baseline_in_the_clinical_range():
     log = weekly_log({1: 9, 4: 9, 8: 8}, 8, s1=["score GAD-7 9"], s8=["score GAD-7 9"])
     assert found(log) == []

@@ -245,9 +245,9 @@ def missing_score(ctx: Context) -> Iterator[Finding]:
                 "catalogue's threshold for the scale (Jacobson & Truax's reliable change "
                 "index as NHS Talking Therapies applies it: a fall of 6 on the PHQ-9, 4 on "
                 "the GAD-7). Judged only from a baseline at or above the scale's clinical "
-                "cut-off (PHQ-9 10), and once a score at the middle session or later is "
-                "logged (session 8 of 16; the higher of the two middles when the count is "
-                "odd).",
+                "cut-off (PHQ-9 10), once the sessions held reach the middle session (8 of "
+                "16; the higher of the two middles when the count is odd), by the main "
+                "scale's latest score.",
       source="NHS Talking Therapies manual (reliable improvement); Jacobson & Truax 1991; "
              "NICE NG222 (2022): routine outcome monitoring, and review when treatment is "
              "not working",
@@ -281,14 +281,22 @@ def not_on_track(ctx: Context) -> Iterator[Finding]:
         return  # a reliable rise is IPT505's to report
     progress = track.progress
     baseline, latest, scale = progress.baseline, progress.latest, progress.definition
-    score = _score_at(ctx, latest.session, scale.name)
     course = len(course_sessions(ctx.plan))
     moved = (f"down {-progress.change}" if progress.change < 0
              else f"up {progress.change}" if progress.change > 0 else "unchanged")
-    yield Finding(f"by session {latest.session} the {scale.name} has gone from "
-                  f"{baseline.total} to {latest.total} ({moved}): no reliable improvement "
-                  f"(a fall of {scale.reliable_change} or more) by the middle of the course "
-                  f"(session {track.middle} of {course})", score.total.loc if score else None,
+    # At the latest score when it is the last session's; else at the last session held.
+    score = _score_at(ctx, latest.session, scale.name) if latest.session == track.held else None
+    reliable = f"no reliable improvement (a fall of {scale.reliable_change} or more)"
+    middle = f"the middle of the course (session {track.middle} of {course})"
+    if score:
+        message = (f"by session {latest.session} the {scale.name} has gone from "
+                   f"{baseline.total} to {latest.total} ({moved}): {reliable} by {middle}")
+    else:
+        message = (f"by session {track.held}, past {middle}, the {scale.name}'s latest score "
+                   f"({latest.total}, at session {latest.session}) is {moved} from "
+                   f"{baseline.total}: {reliable}")
+    where = score.total.loc if score else held_entries(ctx.plan)[track.held].loc
+    yield Finding(message, where,
                   "review the course with the patient now: the formulation and focus, how "
                   "often you meet, and whether to add or change treatment (NICE NG222)")
 
