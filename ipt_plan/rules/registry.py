@@ -135,6 +135,9 @@ class Rule(NamedTuple):
     good_example: str  # a whole plan that raises nothing
     check: Check | None = None  # None: reported by a stage before the rules
     uses_profile: bool = True  # False: still runs when the plan's protocol is unusable
+    # The day the examples are checked as on (`--today`), for rules whose findings depend
+    # on it (a log's dates); None: any day
+    examples_today: dt.date | None = None
 
 
 # The passing example of every rule about the course's shape: a whole acute course that
@@ -169,12 +172,13 @@ RULES: dict[str, Rule] = {}
 
 
 def rule(code: str, name: str, severity: Severity, summary: str, *, rationale: str,
-         source: str, bad: str, good: str, uses_profile: bool = True
-         ) -> Callable[[Check | None], Check | None]:
-    """Register a rule; used bare (no function) for findings made by earlier stages."""
+         source: str, bad: str, good: str, uses_profile: bool = True,
+         today: dt.date | None = None) -> Callable[[Check | None], Check | None]:
+    """Register a rule; used bare (no function) for findings made by earlier stages.
+    `today`: the day its examples are checked as on, where its findings depend on it."""
     def register(check: Check | None) -> Check | None:
         RULES[code] = Rule(code, name, severity, summary, rationale.strip(), source, bad.strip(),
-                           good.strip(), check, uses_profile)
+                           good.strip(), check, uses_profile, today)
         return check
     return register
 
