@@ -30,6 +30,9 @@ app = typer.Typer(
          "A first plan:      ipt-plan new --focus role_dispute -o ms-a.iptplan\n\n"
          "Check plans:       ipt-plan check plans/\n\n"
          "Session agendas:   ipt-plan render plans/ -o agendas\n\n"
+         "After a session:   ipt-plan log ms-a.iptplan 2027-01-04 --session 4 --held "
+         "--score PHQ-9=12\n\n"
+         "How it is going:   ipt-plan progress plans/\n\n"
          "Each command has its own --help with examples. Exit codes: 0 fine, 1 problems "
          "found in a plan, 2 usage error.",
     no_args_is_help=True,
@@ -810,8 +813,9 @@ def log_entry(
         typer.echo(report.format_diagnostic(diagnostic, lines, style) + "\n", err=True)
     if not outcome.written:
         first, last = outcome.lines
-        say(f"ipt-plan: nothing was written: with this entry (lines {first}-{last} above), "
-            f"{plan} would have {plural(len(after.errors), 'error')}", err=True)
+        where = f"line {first}" if first == last else f"lines {first}-{last}"
+        say(f"ipt-plan: nothing was written: with this entry ({where} above), {plan} would "
+            f"have {plural(len(after.errors), 'error')}", err=True)
         raise typer.Exit(1)
     message = f"logged session {session} ({statuses[0]}) on {when.isoformat()} in {plan}"
     if after.plan is not None:
@@ -823,6 +827,71 @@ def log_entry(
             message += (f"; next: session {owed[0][1]}, projected for "
                         f"{owed[0][0].date().isoformat()}")
     say(message, err=True)
+
+
+class ProgressFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+@app.command("progress")
+def progress_report(
+    paths: List[str] = typer.Argument(..., metavar="PLAN...",
+                                      help="Plan files, or folders (and globs) of plans for "
+                                           "a caseload view."),
+    output_format: ProgressFormat = typer.Option(
+        ProgressFormat.text, "--format", "-f",
+        help="text for people; json for scripts (per plan: measures by scale, sessions)."),
+    today: Optional[str] = Today,
+    protocols: Optional[List[Path]] = ProtocolDirs,
+) -> None:
+    """How each course is going, from its log: sessions and rating scales.
+
+    For each plan: the sessions held, cancelled, missed and remaining, and the date the
+    last session is projected for; for each rating scale logged, its baseline, latest
+    score, change, severity band, response (a fall of 50% or more), remission, reliable
+    change and a small trend of its scores.
+
+    Given a folder (or a glob), a caseload view: one line per plan, named by its path,
+    those that need attention first: reliable deterioration or a risk item without a risk
+    line, then not on track at mid-course, then a plan that does not check, then two
+    missed sessions in a row, then a rating overdue, then nearing the end (3 sessions or
+    fewer left); the rest after, each group by path. A plan with errors is summarised by
+    them (ipt-plan check shows them in full).
+
+    Examples:
+
+      ipt-plan progress plans/ms-a.iptplan
+
+      ipt-plan progress clinic/ --today 2027-03-01
+
+      ipt-plan progress clinic/ --format json | jq '.plans[].measures["PHQ-9"].latest'
+
+    Nothing is sent anywhere: the output names each plan by its path only, as check does.
+    Exit codes: 0 every plan read, 1 a plan does not check, 2 usage error (a path that
+    names nothing, a bad option).
+    """
+    from . import collector
+    from . import progress as tracking
+
+    collector.off_for_this_run()
+
+    day = today or dt.date.today()  # a date: Today's callback read it
+    plans = tracking.progress(paths, tuple(protocols or ()), day)
+    if not plans:
+        say(f"ipt-plan: no plans (*.iptplan) found in {', '.join(paths)}", err=True)
+        raise typer.Exit(2)
+    caseload = any(Path(p).is_dir() or any(c in p for c in "*?[") for p in paths)
+    if output_format is ProgressFormat.json:
+        out = tracking.format_json(plans, day, ordered=caseload)
+    elif caseload:
+        out = tracking.format_caseload(plans, tracking.can_show_sparks(sys.stdout))
+    else:
+        out = tracking.format_text(plans, tracking.can_show_sparks(sys.stdout))
+    sys.stdout.write(out)
+    if any(p.result.path_missing for p in plans):
+        raise typer.Exit(2)
+    raise typer.Exit(1 if any(not p.ok for p in plans) else 0)
 
 
 class OutputLost(Exception):

@@ -36,7 +36,7 @@ LAYERS = [
     ["outdir"],  # where agendas go, and how they are written
     ["loader"],  # the facade: one plan
     ["checking"],  # many plans
-    ["skeleton", "batch", "record"],  # tools over the facade
+    ["skeleton", "batch", "record", "progress"],  # tools over the facade
     ["render_report"],
     ["cli"],
     ["__init__", "__main__"],

@@ -129,6 +129,23 @@ def test_a_bad_score_is_shown_as_a_syntax_error_and_nothing_is_written(plan):
     assert plan.read_bytes() == before
 
 
+@pytest.mark.parametrize("args, code, message", [
+    (["2027-01-21", "-s", 2, "--held"], "IPT501", "after today (2027-01-20)"),
+    (["2026-12-14", "-s", 1, "--held"], "IPT501", "session 1 is already logged as held"),
+    (["2026-12-14", "-s", 40, "--missed"], "IPT501", "this plan has no session 40"),
+    (["2026-12-14", "-s", 2, "--held", "--score", "PHQ-9=30"], "IPT502", "PHQ-9"),
+    (["2026-12-14", "-s", 2, "--held", "--items", "PHQ-9=1 2 3"], "IPT502", "PHQ-9"),
+])
+def test_an_entry_that_would_give_the_plan_an_error_is_not_written(plan, args, code, message):
+    assert log(plan, "2026-12-07", "-s", 1, "--held", "--score", "PHQ-9=19").exit_code == 0
+    before = plan.read_bytes()
+    result = log(plan, *args)
+    assert result.exit_code == 1, result.output
+    assert f"error[{code}]" in result.stderr and message in result.stderr
+    assert "nothing was written" in result.stderr
+    assert plan.read_bytes() == before
+
+
 def test_a_plan_with_errors_is_not_changed(plan):
     broken = plan.read_text(encoding="utf-8").replace("role_play for sister", "role_play for sistr")
     plan.write_text(broken, encoding="utf-8")
@@ -224,6 +241,7 @@ log
     score PHQ-9 19 items 2 2 3 2 2 3 2 2 1
     score GAD-7 12
     score HAM-D 18
+    risk "Passive thoughts of death, no plan or intent; safety plan agreed"
   2026-12-14 session 2 cancelled "client unwell"
   2026-12-21 session 2 held
     score PHQ-9 15
@@ -425,3 +443,186 @@ def test_json_export_holds_the_log_and_each_sessions_planned_and_projected_date(
     assert document["log"] is None
     assert all(s["status"] == "projected" and s["date"] == s["planned_date"]
                for p in document["phases"] for s in p["sessions"])
+
+
+# --- ipt-plan progress ---------------------------------------------------------------------
+
+def slots(count: int) -> list[dt.date]:
+    """The reference plan's weekly dates from Monday 2026-12-07, 2026-12-28 skipped."""
+    days, day = [], dt.date(2026, 12, 7)
+    while len(days) < count:
+        if day != dt.date(2026, 12, 28):
+            days.append(day)
+        day += dt.timedelta(weeks=1)
+    return days
+
+
+def plan_with_log(*appointments: tuple[str, int | None]) -> tuple[str, dt.date]:
+    """The reference plan with a log of appointments on consecutive slots: ("held", PHQ-9
+    total), ("cancelled", None) or ("missed", None), sessions numbered as they are held;
+    and the day after the last one."""
+    lines, number, days = ["", "log"], 1, slots(len(appointments))
+    for day, (status, total) in zip(days, appointments):
+        if status == "held":
+            lines.append(f"  {day} session {number} held")
+            if total is not None:
+                lines.append(f"    score PHQ-9 {total}")
+            number += 1
+        else:
+            reason = ' "client unwell"' if status == "cancelled" else ""
+            lines.append(f"  {day} session {number} {status}{reason}")
+    text = REFERENCE.read_text(encoding="utf-8").rstrip("\n") + "\n" + "\n".join(lines) + "\n"
+    return text, days[-1] + dt.timedelta(days=1)
+
+
+def held(*totals: int) -> list[tuple[str, int | None]]:
+    return [("held", total) for total in totals]
+
+
+def test_progress_of_one_plan_in_text(logged):
+    result = ipt("progress", logged, "--today", TODAY)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        str(logged),
+        "  3 of 16 sessions held, 1 cancelled, 1 missed, 13 remaining; projected end 2027-04-19",
+        "  PHQ-9: baseline 19 (session 1), latest 12 (session 3), change -7, moderate, "
+        "response no, remission no, improvement; trend +=-",
+        "  GAD-7: baseline 12 (session 1), latest 12 (session 1), change 0, moderate, "
+        "response n/a, remission n/a, no reliable change; trend =",
+        "  HAM-D: baseline 18 (session 1), latest 18 (session 1), change 0, "
+        "response no, remission no, reliable change n/a; trend ,",
+    ]
+
+
+def test_progress_trend_is_a_sparkline_on_a_terminal_and_ascii_elsewhere():
+    from ipt_plan.progress import can_show_sparks, trend
+
+    assert trend([19, 15, 12, 4], 0, 27, unicode=True) == "▆▅▄▂"
+    assert trend([19, 15, 12, 4], 0, 27, unicode=False) == "+=-."
+    assert trend([0, 27], 0, 27, unicode=True) == "▁█"
+
+    class Stream:
+        def __init__(self, tty: bool, encoding: str):
+            self.tty, self.encoding = tty, encoding
+
+        def isatty(self) -> bool:
+            return self.tty
+
+    assert can_show_sparks(Stream(True, "utf-8"))
+    assert not can_show_sparks(Stream(False, "utf-8"))  # a file or a pipe
+    assert not can_show_sparks(Stream(True, "ascii"))  # a terminal that cannot show them
+    assert not can_show_sparks(Stream(True, "latin-1"))
+
+
+def test_progress_json_per_plan(logged):
+    import json
+
+    result = ipt("progress", logged, "--format", "json", "--today", TODAY)
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert (document["format"], document["today"]) == ("ipt-plan/progress", TODAY)
+    (plan,) = document["plans"]
+    assert (plan["held"], plan["cancelled"], plan["missed"], plan["remaining"],
+            plan["projected_end"]) == (3, 1, 1, 13, "2027-04-19")
+    phq9 = plan["measures"]["PHQ-9"]
+    assert {k: phq9[k] for k in ("baseline", "latest", "change", "band", "response",
+                                 "remission", "reliable")} == {
+        "baseline": 19, "latest": 12, "change": -7, "band": "moderate", "response": False,
+        "remission": False, "reliable": "improvement"}
+    assert plan["measures"]["GAD-7"]["reliable"] == "no reliable change"
+    sessions = {s["number"]: s for s in plan["sessions"]}
+    assert sessions[2] == {"number": 2, "planned_date": "2026-12-14", "date": "2026-12-21",
+                           "status": "held"}
+    assert sessions[4] == {"number": 4, "planned_date": "2027-01-04", "date": "2027-01-25",
+                           "status": "projected"}
+    assert {s["status"] for s in plan["sessions"]} <= {"held", "cancelled", "missed",
+                                                       "projected"}
+
+
+def test_progress_of_a_session_cancelled_and_still_owed(tmp_path):
+    import json
+
+    text, day = plan_with_log(*held(19, 17), ("cancelled", None))
+    path = tmp_path / "p.iptplan"
+    path.write_text(text, encoding="utf-8")
+    result = ipt("progress", path, "-f", "json", "--today", day.isoformat())
+    sessions = {s["number"]: s for s in json.loads(result.stdout)["plans"][0]["sessions"]}
+    assert sessions[3] == {"number": 3, "planned_date": "2026-12-21",
+                           "date": "2027-01-04", "status": "cancelled"}
+
+
+def caseload_folder(tmp_path: Path) -> tuple[Path, dt.date]:
+    """Plans named so that their paths sort otherwise than their needs."""
+    folder = tmp_path / "clinic"
+    folder.mkdir()
+    cases = {
+        "a-steady": held(19, 17, 15, 14),
+        "z-worse": held(8, 10, 15),
+        "c-stuck": held(19, 19, 18, 18, 18, 17, 18, 17),
+        "e-missing": [*held(19, 17), ("missed", None), ("missed", None)],
+        "f-unrated": held(19, None, 16),
+        "g-ending": held(19, 17, 15, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4),
+        "y-worse-too": held(9, 12, 16),
+    }
+    latest = dt.date.min
+    for name, appointments in cases.items():
+        text, day = plan_with_log(*appointments)
+        (folder / f"{name}.iptplan").write_text(text, encoding="utf-8")
+        latest = max(latest, day)
+    broken, _ = plan_with_log(*held(19))
+    (folder / "d-broken.iptplan").write_text(
+        broken.replace("role_play for sister", "role_play for sistr"), encoding="utf-8")
+    return folder, latest
+
+
+def test_progress_of_a_folder_is_a_caseload_needs_first(tmp_path):
+    folder, day = caseload_folder(tmp_path)
+    result = ipt("progress", folder, "--today", day.isoformat())
+    assert result.exit_code == 1  # a plan does not check
+    lines = result.stdout.splitlines()
+    names = [Path(line.split()[0]).stem for line in lines]
+    assert names == ["y-worse-too", "z-worse", "c-stuck", "d-broken", "e-missing",
+                     "f-unrated", "g-ending", "a-steady"]
+    by_name = dict(zip(names, lines))
+    assert "deterioration" in by_name["z-worse"]
+    assert "not on track" in by_name["c-stuck"]
+    assert "does not check: 1 error, " in by_name["d-broken"]
+    assert "IPT002 line 43; see ipt-plan check" in by_name["d-broken"]
+    assert "two missed in a row" in by_name["e-missing"]
+    assert "rating overdue" in by_name["f-unrated"]
+    assert "nearing the end" in by_name["g-ending"]
+    assert "on course; 4/16 held, 12 remaining" in by_name["a-steady"]
+    assert by_name["a-steady"].endswith("PHQ-9 19->14 +===")  # not a terminal: ASCII
+    # Each plan is named by its path, as check names it, and by nothing else.
+    assert all(line.startswith(str(folder)) for line in lines)
+    assert "A-0142" not in result.stdout and "Moreno" not in result.stdout
+
+
+def test_progress_json_of_a_folder_is_in_caseload_order(tmp_path):
+    import json
+
+    folder, day = caseload_folder(tmp_path)
+    result = ipt("progress", folder, "-f", "json", "--today", day.isoformat())
+    plans = json.loads(result.stdout)["plans"]
+    assert [Path(p["path"]).stem for p in plans][:2] == ["y-worse-too", "z-worse"]
+    broken = next(p for p in plans if p["path"].endswith("d-broken.iptplan"))
+    assert (broken["checks"], broken["errors"], broken["attention"]) == (
+        False, 1, ["does not check"])
+    assert "measures" not in broken and broken["diagnostics"][0]["code"] == "IPT002"
+
+
+def test_progress_of_a_plan_that_does_not_check_is_a_summary_not_a_traceback(tmp_path):
+    for name, data in (("binary.iptplan", b"\x00\x01"), ("broken.iptplan", b'plan "x"\nlog\n  x')):
+        (tmp_path / name).write_bytes(data)
+        result = ipt("progress", tmp_path / name, "--today", TODAY)
+        assert result.exit_code == 1, result.output
+        assert "does not check:" in result.stdout and "Traceback" not in result.output
+    result = ipt("progress", tmp_path / "none.iptplan", "--today", TODAY)
+    assert result.exit_code == 2
+
+
+def test_progress_help_teaches_by_example():
+    result = ipt("progress", "--help")
+    assert result.exit_code == 0
+    assert "ipt-plan progress plans/ms-a.iptplan" in result.output
+    assert "--format json" in result.output
