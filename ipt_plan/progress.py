@@ -269,8 +269,9 @@ def _plan_json(plan: PlanProgress) -> dict[str, Any]:
         "checks": plan.ok,
         "errors": len(result.errors),
         "warnings": len(result.warnings),
-        "diagnostics": [{"code": d.code, "severity": d.severity.value, "line": d.line,
-                         "message": d.message} for d in result.diagnostics],
+        # Codes and lines, not messages, which may quote the plan (ipt-plan check has them)
+        "diagnostics": [{"code": d.code, "severity": d.severity.value, "line": d.line}
+                        for d in result.diagnostics],
         "attention": list(plan.attention),
     }
     if plan.counts is None:
