@@ -141,7 +141,7 @@ def trend(points: Iterable[int], low: int, high: int, unicode: bool) -> str:
     """One mark per score, its height the total's place in the scale's range."""
     marks = SPARKS if unicode else ASCII_SPARKS
     span = max(high - low, 1)
-    return "".join(marks[min(len(marks) - 1, (total - low) * len(marks) // (span + 1))]
+    return "".join(marks[min(len(marks) - 1, max(0, total - low) * len(marks) // (span + 1))]
                    for total in points)
 
 

@@ -163,10 +163,11 @@ def entry_lines(request: EntryRequest) -> list[str]:
     items = dict(request.items)
     totals = dict(request.scores)
     for scale in [*totals, *(s for s in items if s not in totals)]:
-        numbers = ITEM_SEPARATORS.split(items[scale].strip()) if scale in items else []
+        numbers = [n for n in ITEM_SEPARATORS.split(items.get(scale, "")) if n]
         total = totals.get(scale)
         if total is None:  # only the items: their sum is the total
-            total = str(sum(map(int, numbers))) if all(n.isdigit() for n in numbers) else ""
+            total = (str(sum(map(int, numbers))) if numbers and all(n.isdigit() for n in numbers)
+                     else "")
         line = " ".join(filter(None, ("score", scale, total)))
         if numbers:
             line += " items " + " ".join(numbers)

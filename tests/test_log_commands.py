@@ -648,3 +648,12 @@ def test_the_readmes_log_example_runs_and_gives_the_log_it_shows(plan):
     result = ipt("progress", plan, "--today", TODAY)
     assert result.stdout.splitlines()[1:] == [
         lines[1], lines[2].replace("▆▅", "+=")]  # not a terminal: ASCII
+
+
+@pytest.mark.parametrize("items", ["", "2 two 1", "2,2,1,1,1,1,0,1"])
+def test_items_that_do_not_make_a_score_are_shown_as_the_plan_would_show_them(plan, items):
+    before = plan.read_bytes()
+    result = log(plan, "2026-12-07", "-s", 1, "--held", "--items", f"PHQ-9={items}")
+    assert result.exit_code == 1, result.output
+    assert ("error[IPT001]" in result.stderr or "error[IPT502]" in result.stderr)
+    assert "nothing was written" in result.stderr and plan.read_bytes() == before
