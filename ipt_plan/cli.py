@@ -30,8 +30,7 @@ app = typer.Typer(
          "A first plan:      ipt-plan new --focus role_dispute -o ms-a.iptplan\n\n"
          "Check plans:       ipt-plan check plans/\n\n"
          "Session agendas:   ipt-plan render plans/ -o agendas\n\n"
-         "After a session:   ipt-plan log ms-a.iptplan 2027-01-04 --session 4 --held "
-         "--score PHQ-9=12\n\n"
+         "After a session:   ipt-plan log ms-a.iptplan 2027-01-04 -s 4 --held\n\n"
          "How it is going:   ipt-plan progress plans/\n\n"
          "Each command has its own --help with examples. Exit codes: 0 fine, 1 problems "
          "found in a plan, 2 usage error.",
@@ -761,13 +760,16 @@ def log_entry(
 
     Examples:
 
-      ipt-plan log ms-a.iptplan 2027-01-04 --session 4 --held --score PHQ-9=12 --homework done
+      ipt-plan log ms-a.iptplan 2027-01-04 -s 4 --held --score PHQ-9=12
 
-      ipt-plan log ms-a.iptplan 2027-01-11 --session 5 --cancelled "client unwell"
+      ipt-plan log ms-a.iptplan 2027-01-11 -s 5 --cancelled "client unwell"
 
-      ipt-plan log ms-a.iptplan 2027-01-18 --session 5 --missed
+      ipt-plan log ms-a.iptplan 2027-01-18 -s 5 --missed
 
-      ipt-plan log ms-a.iptplan 2027-01-25 --session 5 --held --items PHQ-9="2 2 1 1 1 1 0 1 0" --risk "No thoughts of self-harm" --note "Spoke to Anna on Sunday"
+      \b
+    ipt-plan log ms-a.iptplan 2027-01-25 -s 5 --held --homework done \\
+        --items PHQ-9="2 2 1 1 1 1 0 1 0" --risk "No thoughts of self-harm" \\
+        --note "Spoke to Anna on Sunday"
 
     Exit codes: 0 recorded, 1 the plan has errors or the entry would give it one (nothing
     written), 2 usage error or a file ipt-plan will not change.

@@ -10,7 +10,7 @@ it was read.
 
     request = EntryRequest(dt.date(2027, 1, 4), 4, "held", scores=(("PHQ-9", "12"),))
     outcome = record("plans/ms-a.iptplan", request, today=dt.date(2027, 1, 4))
-    outcome.written, outcome.result.diagnostics
+    outcome.written, outcome.after.diagnostics    # after: the plan with the entry, checked
 """
 
 from __future__ import annotations
