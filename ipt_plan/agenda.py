@@ -236,27 +236,29 @@ def death_date(died: Died) -> str:
 def course_from_result(result: Result) -> Course:
     """The course of a checked plan; a plan with errors has no agendas (AgendaError)."""
     plan, graph = result.checked_plan("agendas")
-    return build_course(plan, result.profile, result.catalogue, graph)
+    return build_course(plan, result.profile, result.catalogue, graph, result.today)
 
 
 def build_course(plan: Plan, profile: Profile | None, cat: Catalogue | None = None,
-                 graph: PlanGraph | None = None) -> Course:
+                 graph: PlanGraph | None = None, today: dt.date | None = None) -> Course:
     """Every session's agenda and the overview's tables, from a plan that checks clean;
-    its graph is built with `cat` unless the check's is given."""
+    its graph is built with `cat` unless the check's is given. A log's owed sessions are
+    dated from `today` on (None: the real date)."""
     cat = cat or catalogue()
-    return _CourseBuilder(plan, profile, cat, graph or build_graph(plan, cat)).course()
+    return _CourseBuilder(plan, profile, cat, graph or build_graph(plan, cat), today).course()
 
 
 class _CourseBuilder:
     """Holds what every agenda of one plan shares: its graph, appointments and catalogue."""
 
-    def __init__(self, plan: Plan, profile: Profile | None, cat: Catalogue, graph: PlanGraph):
+    def __init__(self, plan: Plan, profile: Profile | None, cat: Catalogue, graph: PlanGraph,
+                 today: dt.date | None = None):
         self.plan, self.profile, self.cat = plan, profile, cat
         self.graph = graph
         self.course_sessions = list(plan.sessions())
         numbers = sorted({s.number for _, s in self.course_sessions})
         # How each session is held: schedule.appointments is the one place that says it.
-        self.held = appointments(plan, course_format(profile))
+        self.held = appointments(plan, course_format(profile), today)
         self.rhythms = schedules_in_force(plan, numbers)
         self.format = plan.format.text if plan.format else course_format(profile)
         self.mixed_formats = len({a.format for a in self.held.values()}) > 1

@@ -3,8 +3,10 @@ chooses the exit code (0 clean, 1 problems found, 2 usage error)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
+import re
 import sys
 from enum import Enum
 from pathlib import Path
@@ -28,6 +30,8 @@ app = typer.Typer(
          "A first plan:      ipt-plan new --focus role_dispute -o ms-a.iptplan\n\n"
          "Check plans:       ipt-plan check plans/\n\n"
          "Session agendas:   ipt-plan render plans/ -o agendas\n\n"
+         "After a session:   ipt-plan log ms-a.iptplan 2027-01-04 -s 4 --held\n\n"
+         "How it is going:   ipt-plan progress plans/\n\n"
          "Each command has its own --help with examples. Exit codes: 0 fine, 1 problems "
          "found in a plan, 2 usage error.",
     no_args_is_help=True,
@@ -69,6 +73,25 @@ ProtocolDirs = typer.Option(
          "(catalogue.toml). Repeatable.")
 
 
+def _day(value: Optional[str]) -> Optional[dt.date]:
+    """--today's date; a usage error (exit 2) unless it is a real YYYY-MM-DD date."""
+    if value is None:
+        return None
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"'{value}' is not a date; write it as YYYY-MM-DD, like "
+                                 "2027-03-01") from None
+
+
+Today = typer.Option(
+    None, "--today", metavar="YYYY-MM-DD", callback=_day,
+    help="Check as on this day: a log's dates are judged against it and the sessions it "
+         "still owes are dated from it on. Default: today's date.")
+
+
 @app.command()
 def check(
     paths: List[str] = typer.Argument(..., metavar="PATH...",
@@ -85,6 +108,7 @@ def check(
     jobs: Optional[int] = typer.Option(
         None, "--jobs", "-j", min=1, metavar="N",
         help="Processes for large batches (64 plans or more). Default: the machine's cores."),
+    today: Optional[str] = Today,
 ) -> None:
     """Check plans against IPT's structure and their protocol.
 
@@ -109,7 +133,7 @@ def check(
 
     collector.off_for_this_run()
 
-    results = check_paths(paths, protocols or (), jobs or os.cpu_count() or 1)
+    results = check_paths(paths, protocols or (), jobs or os.cpu_count() or 1, today)
     if not results:  # folders with no plan in them: silence would read as "all clean"
         say(f"ipt-plan: no plans (*.iptplan) found in {', '.join(paths)}", err=True)
         raise typer.Exit(2)
@@ -143,8 +167,10 @@ def explain(code: str = typer.Argument(..., help="A rule code, such as IPT203.")
         say(f"ipt-plan: there is no rule {code}; `ipt-plan rules` lists them", err=True)
         raise typer.Exit(2)
     indent = lambda text: "\n".join("    " + line for line in text.splitlines())  # noqa: E731
+    day = (f"The examples are checked as on {r.examples_today.isoformat()} (ipt-plan check "
+           f"--today {r.examples_today.isoformat()}).\n\n" if r.examples_today else "")
     say(f"{r.code} ({r.name}), {r.severity.value} by default\n\n{r.summary}.\n\n"
-               f"Why:\n{indent(r.rationale)}\n\nSource: {r.source}\n\n"
+               f"Why:\n{indent(r.rationale)}\n\nSource: {r.source}\n\n{day}"
                f"Fails:\n{indent(r.bad_example)}\n\nPasses:\n{indent(r.good_example)}")
 
 
@@ -262,6 +288,7 @@ def render(
         None, "--jobs", "-j", min=1, metavar="N",
         help="Plans rendered at once, in separate processes. Default: the machine's cores."),
     protocols: Optional[List[Path]] = ProtocolDirs,
+    today: Optional[str] = Today,
 ) -> None:
     """Turn plans into the agendas a clinician holds in each session.
 
@@ -298,7 +325,7 @@ def render(
     progress = render_report.Progress(sys.stderr)
     try:
         outcome = batch.run(paths, out, agenda_format.value, templates, jobs, protocols or (),
-                            on_outcome=progress.update, on_start=progress.start)
+                            on_outcome=progress.update, on_start=progress.start, today=today)
     except (batch.UsageError, TemplateProblem) as err:
         say(f"ipt-plan: {err}", err=True)
         raise typer.Exit(2)
@@ -359,6 +386,7 @@ def export(
              "to tell this plan's sessions apart in your calendar. Without it, events "
              "carry nothing that identifies the client; TEXT goes wherever the calendar does."),
     protocols: Optional[List[Path]] = ProtocolDirs,
+    today: Optional[str] = Today,
 ) -> None:
     """Export a plan for a calendar, a FHIR record system or a script.
 
@@ -371,11 +399,19 @@ def export(
     starts new ones). Events carry the phase and whether a scale is due: nothing that
     identifies the client or their problem (add --label to tell plans apart).
 
-    fhir: a Bundle with a CarePlan (an activity per session, linked to its goals) and a
-    Goal per focus goal. The client ID is never written; name the patient with --subject.
+    With a log, a held session's event is on the day it was held and an owed one at its
+    projected time (from --today on), under the same UID with a higher SEQUENCE; a
+    cancelled appointment is an event with STATUS:CANCELLED.
 
-    json: the plan as parsed, every session with its date (written out in the plan or
-    not), and each element's line; documented by schemas/plan.schema.json.
+    fhir: a Bundle with a CarePlan (an activity per session, linked to its goals), a
+    Goal per focus goal and a Goal of remission (PHQ-9 below 5) for a measured scale that
+    has one. A log adds an Observation per score (LOINC-coded for the PHQ-9 and GAD-7
+    totals), an Encounter per held session and an Appointment per cancelled or missed
+    one. The client ID is never written; name the patient with --subject.
+
+    json: the plan as parsed, every session with its status and its planned and
+    projected date (written out in the plan or not), the log, and each element's line;
+    documented by schemas/plan.schema.json.
 
     Examples:
 
@@ -411,7 +447,7 @@ def export(
         if export_format is not ExportFormat.json:
             exporting.time_zone(tz)
         exporting.calendar_label(label)
-        result = load_file(plan, protocols or ())
+        result = load_file(plan, protocols or (), today=today)
         if not result.ok:
             _errors_and_exit(result)
         if export_format is ExportFormat.ics:
@@ -661,6 +697,203 @@ def new(
         typer.echo("\n\n".join(report.format_diagnostic(d, lines) for d in result.diagnostics),
                    err=True)
         raise typer.Exit(1)
+
+
+def parse_date(value: str, name: str) -> dt.date:
+    """A YYYY-MM-DD date from the command line, or a usage error (exit 2)."""
+    try:
+        return _day(value)  # type: ignore[return-value]
+    except typer.BadParameter as err:
+        say(f"ipt-plan: {name} {err}", err=True)
+        raise typer.Exit(2) from None
+
+
+class HomeworkOutcome(str, Enum):
+    done = "done"
+    partly = "partly"
+    not_done = "not_done"
+
+
+@app.command("log")
+def log_entry(
+    plan: Path = typer.Argument(..., metavar="PLAN", help="One plan file."),
+    date: str = typer.Argument(..., metavar="DATE",
+                               help="The appointment's date, YYYY-MM-DD."),
+    session: int = typer.Option(..., "--session", "-s", min=0, metavar="N",
+                                help="The session's number in the plan."),
+    held: bool = typer.Option(False, "--held", help="The session took place."),
+    cancelled: Optional[str] = typer.Option(
+        None, "--cancelled", metavar="REASON",
+        help="The session was cancelled, and why (\"client unwell\", \"clinic closed\")."),
+    missed: bool = typer.Option(False, "--missed",
+                                help="The client did not attend and did not cancel."),
+    score: Optional[List[str]] = typer.Option(
+        None, "--score", metavar="SCALE=TOTAL",
+        help="A rating scale's total, such as PHQ-9=12. Repeatable."),
+    items: Optional[List[str]] = typer.Option(
+        None, "--items", metavar="SCALE=\"N N ...\"",
+        help="A scale's item scores in order, such as PHQ-9=\"2 2 3 1 1 2 1 0 0\"; without "
+             "--score for it, their sum is the total. Repeatable."),
+    homework: Optional[HomeworkOutcome] = typer.Option(
+        None, "--homework", help="How the homework set last session went."),
+    risk: Optional[List[str]] = typer.Option(
+        None, "--risk", metavar="TEXT",
+        help="Risk was assessed, and what was found. Repeatable."),
+    note: Optional[List[str]] = typer.Option(None, "--note", metavar="TEXT",
+                                             help="A note on the session. Repeatable."),
+    today: Optional[str] = Today,
+    protocols: Optional[List[Path]] = ProtocolDirs,
+) -> None:
+    """Record what happened at an appointment: one entry added to the plan's log.
+
+    Say whether the session was --held, --cancelled (with the reason) or --missed; for a
+    held session, add its scores, how the homework went, what a risk assessment found
+    and notes. The entry goes into the plan's log (a log is started at the end of a plan
+    that has none) in date order, laid out as `ipt-plan fmt` lays it out.
+
+    The plan is checked with the entry before anything is written: if the entry would
+    give it an error (a scale the plan does not measure, a score out of the scale's
+    range, a line that does not read), the error is shown and the file is left as it
+    was. A plan that has errors already is not changed. The file is replaced whole,
+    keeping its mode, and only if nobody changed it meanwhile; a symbolic link, a
+    hard-linked file or anything but a regular file is refused.
+
+    Examples:
+
+      ipt-plan log ms-a.iptplan 2027-01-04 -s 4 --held --score PHQ-9=12
+
+      ipt-plan log ms-a.iptplan 2027-01-11 -s 5 --cancelled "client unwell"
+
+      ipt-plan log ms-a.iptplan 2027-01-18 -s 5 --missed
+
+      \b
+    ipt-plan log ms-a.iptplan 2027-01-25 -s 5 --held --homework done \\
+        --items PHQ-9="2 2 1 1 1 1 0 1 0" --risk "No thoughts of self-harm" \\
+        --note "Spoke to Anna on Sunday"
+
+    Exit codes: 0 recorded, 1 the plan has errors or the entry would give it one (nothing
+    written), 2 usage error or a file ipt-plan will not change.
+    """
+    from . import record as recording
+    from . import report
+    from .schedule import course_calendar
+
+    when = parse_date(date, "DATE")
+    day = today or dt.date.today()  # a date: Today's callback read it
+    statuses = [name for name, given in (("held", held), ("cancelled", cancelled is not None),
+                                         ("missed", missed)) if given]
+    if len(statuses) != 1:
+        say("ipt-plan: say what happened with one of --held, --cancelled REASON or --missed",
+            err=True)
+        raise typer.Exit(2)
+    try:
+        request = recording.EntryRequest(
+            when, session, statuses[0], cancelled,
+            recording.parse_pairs(score or (), "--score", "PHQ-9=12"),
+            recording.parse_pairs(items or (), "--items", 'PHQ-9="2 2 3 1 1 2 1 0 0"'),
+            homework.value if homework else None, tuple(risk or ()), tuple(note or ()))
+        outcome = recording.record(plan, request, tuple(protocols or ()), today=day)
+    except recording.LogUsageError as err:
+        say(f"ipt-plan: {err}", err=True)
+        raise typer.Exit(2)
+    except FileNotFoundError:
+        say(f"ipt-plan: no plan file at {plan}", err=True)
+        raise typer.Exit(2)
+    except OSError as err:  # a link, a folder, a pipe... (files.RefusedWrite) or the disk
+        say(f"ipt-plan: cannot log in {plan}: {err.strerror or err}", err=True)
+        raise typer.Exit(2)
+    style = report.Style(report.use_colour("auto", sys.stderr))
+    if outcome.after is None:
+        sys.stderr.write(report.format_text([outcome.before], style))
+        say(f"ipt-plan: {plan} has errors, so nothing was added to its log; fix them first "
+            f"(ipt-plan check {plan})", err=True)
+        raise typer.Exit(1)
+    after = outcome.after
+    lines = after.text.split("\n") if after.text is not None else None
+    shown = [d for d in outcome.new_diagnostics if outcome.written or d in after.errors]
+    for diagnostic in shown:
+        typer.echo(report.format_diagnostic(diagnostic, lines, style) + "\n", err=True)
+    if not outcome.written:
+        first, last = outcome.lines
+        where = f"line {first}" if first == last else f"lines {first}-{last}"
+        say(f"ipt-plan: nothing was written: with this entry ({where} above), {plan} would "
+            f"have {plural(len(after.errors), 'error')}", err=True)
+        raise typer.Exit(1)
+    message = f"logged session {session} ({statuses[0]}) on {when.isoformat()} in {plan}"
+    if after.plan is not None:
+        calendar = course_calendar(after.plan, day)
+        done = {e.number for e in after.plan.log or () if e.held}
+        owed = sorted((when_, number) for number, when_ in calendar.dates.items()
+                      if number not in done)
+        if owed:
+            message += (f"; next: session {owed[0][1]}, projected for "
+                        f"{owed[0][0].date().isoformat()}")
+    say(message, err=True)
+
+
+class ProgressFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+@app.command("progress")
+def progress_report(
+    paths: List[str] = typer.Argument(..., metavar="PLAN...",
+                                      help="Plan files, or folders (and globs) of plans for "
+                                           "a caseload view."),
+    output_format: ProgressFormat = typer.Option(
+        ProgressFormat.text, "--format", "-f",
+        help="text for people; json for scripts (per plan: measures by scale, sessions)."),
+    today: Optional[str] = Today,
+    protocols: Optional[List[Path]] = ProtocolDirs,
+) -> None:
+    """How each course is going, from its log: sessions and rating scales.
+
+    For each plan: the sessions held, cancelled, missed and remaining, and the date the
+    last session is projected for; for each rating scale logged, its baseline, latest
+    score, change, severity band, response (a fall of 50% or more), remission, reliable
+    change and a small trend of its scores.
+
+    Given a folder (or a glob), a caseload view: one line per plan, named by its path,
+    those that need attention first: reliable deterioration or a risk item without a risk
+    line, then not on track at mid-course, then a plan that does not check, then two
+    missed sessions in a row, then a rating overdue, then nearing the end (3 sessions or
+    fewer left); the rest after, each group by path. A plan with errors is summarised by
+    them (ipt-plan check shows them in full).
+
+    Examples:
+
+      ipt-plan progress plans/ms-a.iptplan
+
+      ipt-plan progress clinic/ --today 2027-03-01
+
+      ipt-plan progress clinic/ --format json | jq '.plans[].measures["PHQ-9"].latest'
+
+    Nothing is sent anywhere: the output names each plan by its path only, as check does.
+    Exit codes: 0 every plan read, 1 a plan does not check, 2 usage error (a path that
+    names nothing, a bad option).
+    """
+    from . import collector
+    from . import progress as tracking
+
+    collector.off_for_this_run()
+
+    day = today or dt.date.today()  # a date: Today's callback read it
+    plans = tracking.progress(paths, tuple(protocols or ()), day)
+    if not plans:
+        say(f"ipt-plan: no plans (*.iptplan) found in {', '.join(paths)}", err=True)
+        raise typer.Exit(2)
+    caseload = any(Path(p).is_dir() or any(c in p for c in "*?[") for p in paths)
+    if output_format is ProgressFormat.json:
+        out = tracking.format_json(plans, day, ordered=caseload)
+    elif caseload:
+        out = tracking.format_caseload(plans, tracking.can_show_sparks(sys.stdout))
+    else:
+        out = tracking.format_text(plans, tracking.can_show_sparks(sys.stdout))
+    sys.stdout.write(out)
+    if any(p.result.path_missing for p in plans):
+        raise typer.Exit(2)
+    raise typer.Exit(1 if any(not p.ok for p in plans) else 0)
 
 
 class OutputLost(Exception):

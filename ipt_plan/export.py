@@ -28,17 +28,20 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .version import __version__
 from .agenda import AgendaItem, Course, FocusSummary, MeasurePlan, SessionAgenda, build_course
-from .model import Activity, Plan, Schedule
+from .knowledge import Catalogue, Scale, catalogue
+from .measurement import band_of, progress_of
+from .model import Activity, LogEntry, Plan, Schedule, Score
 from .result import PlanHasErrors, Result
 from .resources import resource_dir
-from .schedule import course_calendar
+from .schedule import Calendar, SessionState, course_calendar, session_states
 from .wording import did_you_mean_then
 
 FORMATS = ("ics", "fhir", "json")
 JSON_FORMAT = "ipt-plan/plan"
 # 2: a measure's `every` is null for one rated `at sessions ...`, and a phase may be a
-# continuation phase; version 1 had neither (see schemas/plan.schema.json).
-JSON_FORMAT_VERSION = 2
+# continuation phase; version 1 had neither. 3: the log, and each session's status and
+# planned date, its `date` being where the log puts it (see schemas/plan.schema.json).
+JSON_FORMAT_VERSION = 3
 PRODID = f"-//ipt-plan//ipt-plan {__version__}//EN"
 # FHIR's way to say a required value is withheld: "masked", for security or privacy reasons.
 DATA_ABSENT_REASON = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
@@ -48,6 +51,16 @@ DATA_ABSENT_REASON = "http://hl7.org/fhir/StructureDefinition/data-absent-reason
 SUBJECT_REFERENCE = re.compile(
     r"((https?)://([A-Za-z0-9\-\\.:%$]*/)+)?(Patient|Group)/[A-Za-z0-9\-.]{1,64}"
     r"(/_history/[A-Za-z0-9\-.]{1,64})?")
+# Codes the log's resources are written with (HL7 FHIR R4 terminology). A score's total is
+# coded in LOINC where the catalogue gives its code (PHQ-9 44261-6, GAD-7 70274-6), and
+# named by text otherwise.
+LOINC = "http://loinc.org"
+OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+GOAL_ACHIEVEMENT = "http://terminology.hl7.org/CodeSystem/goal-achievement"
+# An encounter's class: ambulatory, or virtual for a session by telephone or video.
+ENCOUNTER_CLASS = {"in_person": ("AMB", "ambulatory"), "telephone": ("VR", "virtual"),
+                   "video": ("VR", "virtual")}
 # The namespace of the FHIR resource ids an export makes (uuid5 of this URL).
 FHIR_ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://ipt-plan.invalid/fhir")
 
@@ -69,7 +82,7 @@ def checked_course(result: Result) -> Course:
         plan, graph = result.checked_plan("export")
     except PlanHasErrors as err:
         raise ExportError(str(err)) from None
-    return build_course(plan, result.profile, graph=graph)
+    return build_course(plan, result.profile, graph=graph, today=result.today)
 
 
 def local_time_zone_name() -> str:
@@ -244,15 +257,28 @@ def _event_description(session: SessionAgenda) -> str:
     return "\n".join(lines)
 
 
-def _scheduled_dates(result: Result, course) -> dict[int, dt.datetime]:
-    """Every session's date and time, as the rhythm in force at it gives them (schedule
-    lines and skips: schedule.course_calendar), or an ExportError when the course runs off
-    the calendar."""
-    dates = course_calendar(result.plan).dates
+def _calendar(result: Result, course: Course) -> Calendar:
+    """Every session's date and time (schedule.course_calendar: the rhythm in force at
+    each, skips applied; a log's held sessions on their days and owed ones projected from
+    the day the plan was checked as on), or an ExportError when the course runs off the
+    calendar."""
+    calendar = course_calendar(result.plan, result.today)
+    dates = calendar.dates
     if dates and len(dates) < len(course.sessions):
         raise ExportError(f"{result.path}: the schedule runs past the year 9999, so not "
                           "every session has a date; check the schedule's first date")
-    return dates
+    return calendar
+
+
+def _scheduled_dates(result: Result, course: Course) -> dict[int, dt.datetime]:
+    return _calendar(result, course).dates
+
+
+def _appointment_uid(session_uid: str, number: int, day: dt.date) -> str:
+    """The UID of an appointment of session `number` that did not take place (cancelled or
+    missed): the session's own UID, marked with the appointment's day, since the session
+    itself moves on to a later date under its own UID."""
+    return session_uid.replace(f"session-{number}.", f"session-{number}-{day:%Y%m%d}.", 1)
 
 
 def to_ics(result: Result, tz: str | None = None, label: str | None = None) -> str:
@@ -260,46 +286,86 @@ def to_ics(result: Result, tz: str | None = None, label: str | None = None) -> s
     scheduled date and time in the zone `tz` (default: the machine's), skips applied and
     each change of rhythm followed, as long as the session lasts.
     Each event's summary starts with `label` when given: the only thing in the calendar
-    that tells one client's sessions from another's."""
+    that tells one client's sessions from another's.
+
+    With a log, a held session is on the day it was held and an owed one at its
+    projected time; an event away from its scheduled time keeps its UID and gets a
+    SEQUENCE above 0 (the log's number of entries, which only grows), so that a calendar
+    takes it as the same event, moved. An appointment that was cancelled is an event of
+    its own at its day with STATUS:CANCELLED; one the client missed, an event that says
+    so."""
     zone = time_zone(tz)
     label = calendar_label(label)
     course = checked_course(result)
     plan = result.plan
     assert plan is not None  # checked_course refuses a plan that could not be built
-    dates = _scheduled_dates(result, course)
+    schedule_calendar = _calendar(result, course)
+    dates = schedule_calendar.dates
     if plan.schedule is None or not dates:
         raise ExportError(f"{result.path} has no schedule, and a calendar needs one: add a "
                           "line such as `schedule weekly from 2027-01-04 at 10:00 for 50 min` "
                           "under the plan line")
     from icalendar import Calendar, Event
 
+    states = session_states(plan, result.today, schedule_calendar)
     # DTSTAMP says when the calendar data was made. The clock time of the export would make
     # every run differ; the schedule's first day, at midnight UTC, keeps the output
     # byte-identical for the same plan; a calendar importing the file matches its events
-    # to the ones it holds by UID.
-    stamp = dt.datetime.combine(min(dates.values()).date(), dt.time(0), dt.timezone.utc)
+    # to the ones it holds by UID. A plan with a log changes as the days pass (owed
+    # sessions move on): its stamp is the day it was checked as on, so a later export
+    # stamps its events later.
+    first_day = min(dates.values()).date()
+    stamp_day = max(first_day, result.today) if plan.log and result.today else first_day
+    stamp = dt.datetime.combine(stamp_day, dt.time(0), dt.timezone.utc)
+    revision = len(plan.log or ())
     uids = _calendar_uids(plan, course)
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    for session in course.sessions:
-        when = dates.get(session.number)
-        if when is None:  # a course running past year 9999: the calendar ends there
-            continue
-        start = when.replace(tzinfo=zone)
+
+    def event_at(uid: str, start: dt.datetime, session: SessionAgenda, sequence: int,
+                 cancelled: bool, description: str) -> Event:
         event = Event()
-        event.add("uid", uids[session.number])
+        event.add("uid", uid)
         event.add("dtstamp", stamp)
         event.add("dtstart", start)
         event.add("dtend", start + _length(session))
         event.add("summary", _event_summary(session, label))
-        event.add("description", _event_description(session))
+        event.add("description", description)
         event.add("class", "CONFIDENTIAL")  # a therapy session: private in a shared calendar
-        calendar.add_component(event)
+        if cancelled:
+            event.add("status", "CANCELLED")
+        if sequence:
+            event.add("sequence", sequence)
+        return event
+
+    days = list(dates.values())
+    for session in course.sessions:
+        state = states[session.number]
+        for entry in state.entries:
+            if entry.held or entry.date is None:
+                continue
+            start = _fhir_time(entry.date, state.planned, zone)
+            days.append(start.replace(tzinfo=None))
+            cancelled = entry.status.text == "cancelled"
+            calendar.add_component(event_at(
+                _appointment_uid(uids[session.number], session.number, entry.date), start,
+                session, revision, cancelled,
+                "Cancelled; the session moves to a later date." if cancelled else
+                "Not attended; the session moves to a later date."))
+        when = dates.get(session.number)
+        if when is None:  # a course running past year 9999: the calendar ends there
+            continue
+        description = _event_description(session)
+        if state.status == "held":
+            description = "Held.\n" + description
+        calendar.add_component(event_at(
+            uids[session.number], when.replace(tzinfo=zone), session,
+            revision if state.moved else 0, False, description))
     # The zone's rules only for the span of the course: the default span (1970-2038) would
     # both bloat the file and miss a course planned past 2038.
-    first, last = min(dates.values()).date(), max(dates.values()).date()
+    first, last = min(days).date(), max(days).date()
     calendar.add_missing_timezones(first_date=first - dt.timedelta(days=1),
                                    last_date=last + dt.timedelta(days=1))
     return calendar.to_ical().decode("utf-8")
@@ -361,9 +427,134 @@ def _activity_description(session: SessionAgenda) -> str:
     return " ".join(parts)
 
 
+def _fhir_time(day: dt.date, like: dt.datetime | None, zone: ZoneInfo) -> dt.datetime:
+    """`day` at the clock time the schedule gives the session (`like`), in `zone`."""
+    return dt.datetime.combine(day, like.time() if like else dt.time(0)).replace(tzinfo=zone)
+
+
+def _scale_code(name: str, scale: Scale | None) -> dict[str, Any]:
+    """A scale's total: LOINC where the catalogue gives its code, else its name only."""
+    code: dict[str, Any] = {"text": f"{name} total score"}
+    if scale is not None and scale.loinc:
+        code["coding"] = [{"system": LOINC, "code": scale.loinc}]
+    return code
+
+
+class _LogResources:
+    """What the log adds to a FHIR bundle: an Observation per score, an Encounter per held
+    session, an Appointment per cancelled or missed one; by session, the fullUrls that the
+    CarePlan's activities point to."""
+
+    def __init__(self, bundle_key: str, subject: dict[str, Any], zone: ZoneInfo,
+                 cat: Catalogue, course: Course):
+        self.key, self.subject, self.zone, self.cat = bundle_key, subject, zone, cat
+        self.agendas = {s.number: s for s in course.sessions}
+        self.entries: list[dict[str, Any]] = []
+        self.encounter: dict[int, str] = {}  # session -> its Encounter's fullUrl
+        self.observations: dict[int, list[str]] = {}  # session -> its Observations
+
+    def add(self, state: SessionState, length: dt.timedelta) -> list[tuple[LogEntry, str]]:
+        """The session's resources; returns its appointments that did not take place,
+        with their fullUrls, in the order logged."""
+        from fhir.resources.R4B.appointment import Appointment
+        from fhir.resources.R4B.encounter import Encounter
+        from fhir.resources.R4B.observation import Observation
+
+        session = self.agendas[state.number]
+        held = next((e for e in state.entries if e.held), None)
+        appointments = []
+        for index, entry in enumerate(state.entries):
+            if entry.held or entry.date is None:
+                continue
+            url = _fhir_id(self.key, "appointment", state.number, index)
+            start = _fhir_time(entry.date, state.planned, self.zone)
+            reason = entry.reason if entry.status.text == "cancelled" else "did not attend"
+            appointment = Appointment(
+                status="cancelled" if entry.status.text == "cancelled" else "noshow",
+                description=_heading(session),
+                start=start.isoformat(), end=(start + length).isoformat(),
+                minutesDuration=int(length.total_seconds() // 60) or None,
+                cancelationReason={"text": reason} if reason else None,
+                participant=[{"actor": self.subject, "status": "accepted"}])
+            self.entries.append({"fullUrl": url, "resource": appointment})
+            appointments.append((entry, url))
+        if held is None or held.date is None:
+            return appointments
+        url = _fhir_id(self.key, "encounter", state.number)
+        start = _fhir_time(held.date, state.date, self.zone)
+        code, display = ENCOUNTER_CLASS.get(session.delivery, ENCOUNTER_CLASS["in_person"])
+        encounter = Encounter.model_validate({
+            "status": "finished",
+            "class": {"system": ACT_CODE, "code": code, "display": display},
+            "type": [{"text": _heading(session)}],
+            "subject": self.subject,
+            "period": {"start": start.isoformat(), "end": (start + length).isoformat()}})
+        self.entries.append({"fullUrl": url, "resource": encounter})
+        self.encounter[state.number] = url
+        for score in held.scores:
+            scale = self.cat.measures.get(score.scale.text)
+            observation: dict[str, Any] = {
+                "status": "final",
+                "category": [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "survey",
+                                          "display": "Survey"}]}],
+                "code": _scale_code(score.scale.text, scale),
+                "subject": self.subject,
+                "encounter": {"reference": url},
+                "effectiveDateTime": held.date.isoformat(),
+                "valueInteger": score.value,
+            }
+            band = band_of(scale, score.value) if scale is not None else None
+            if band:
+                observation["interpretation"] = [{"text": band}]
+            if score.items:
+                observation["component"] = [
+                    {"code": {"text": f"{score.scale.text} item {number}"},
+                     "valueInteger": int(word.text)}
+                    for number, word in enumerate(score.items, 1)]
+            obs_url = _fhir_id(self.key, "observation", state.number, score.scale.text)
+            self.entries.append({"fullUrl": obs_url, "resource": Observation(**observation)})
+            self.observations.setdefault(state.number, []).append(obs_url)
+        return appointments
+
+
+def _remission_goals(plan: Plan, cat: Catalogue, subject: dict[str, Any], bundle_key: str
+                     ) -> list[dict[str, Any]]:
+    """A Goal of remission for each scale the plan measures whose remission threshold the
+    catalogue gives (PHQ-9: a total below 5), achieved or in progress once the log has a
+    score of it."""
+    from fhir.resources.R4B.goal import Goal
+
+    progress = progress_of(plan, cat) if plan.log else {}
+    goals = []
+    for measure in plan.measures:
+        name = measure.name.text
+        scale = cat.measures.get(name)
+        if scale is None or scale.remission_below is None:
+            continue
+        goal: dict[str, Any] = {
+            "lifecycleStatus": "proposed",
+            "description": {"text": f"Remission: {name} total below {scale.remission_below}"},
+            "subject": subject,
+            "target": [{"measure": _scale_code(name, scale),
+                        "detailQuantity": {"value": scale.remission_below, "comparator": "<"}}],
+        }
+        if name in progress and progress[name].remission is not None:
+            code = "achieved" if progress[name].remission else "in-progress"
+            goal["achievementStatus"] = {"coding": [{"system": GOAL_ACHIEVEMENT, "code": code}]}
+        goals.append({"fullUrl": _fhir_id(bundle_key, "goal", "remission", name),
+                      "resource": Goal(**goal)})
+    return goals
+
+
 def to_fhir(result: Result, subject: str | None = None, tz: str | None = None) -> str:
     """An HL7 FHIR R4 Bundle (type collection): one CarePlan with an activity per session,
-    each linked to the Goals of the foci it works on, and one Goal per focus goal.
+    each linked to the Goals of the foci it works on, one Goal per focus goal and a Goal
+    of remission per measured scale that has a remission threshold (PHQ-9 below 5). A
+    plan's log adds an Observation per score (category survey, LOINC-coded where the
+    catalogue gives the code), an Encounter per held session and an Appointment per
+    cancelled (status cancelled) or missed (noshow) one; an activity is completed once
+    its session is held, cancelled for an appointment that did not take place, and
+    scheduled for a session still owed, at its projected time.
 
     The client ID is never written; `subject` (Patient/123) names the patient's record
     when the user chooses to. Clock times are in the zone `tz` (default: the machine's)."""
@@ -372,8 +563,9 @@ def to_fhir(result: Result, subject: str | None = None, tz: str | None = None) -
     course = checked_course(result)
     plan = result.plan
     assert plan is not None
+    cat = result.catalogue or catalogue()
     # fhir.resources 8 keeps R5 at the top level and R4B (FHIR 4.3) in this subpackage; it
-    # has no R4 (4.0.1) package, and Bundle, CarePlan and Goal did not change from R4 to
+    # has no R4 (4.0.1) package, and the resources written here did not change from R4 to
     # R4B, so these models write and validate R4 resources.
     from fhir.resources.R4B.bundle import Bundle
     from fhir.resources.R4B.careplan import CarePlan
@@ -382,7 +574,9 @@ def to_fhir(result: Result, subject: str | None = None, tz: str | None = None) -
     # Ids come from the plan's whole text: the same plan gives the same bundle, any edit a
     # new one, and the client ID in the text cannot be recovered from a hash of all of it.
     bundle_key = _digest(result.text or "")
-    dates = _scheduled_dates(result, course)
+    calendar = _calendar(result, course)
+    dates = calendar.dates
+    states = session_states(plan, result.today, calendar)
     lengths = {s.number: _length(s) for s in course.sessions}
 
     goal_refs: dict[str, list[str]] = {}  # focus id -> the fullUrls of its goals
@@ -405,14 +599,32 @@ def to_fhir(result: Result, subject: str | None = None, tz: str | None = None) -
                                + f" (plan line {focus.line})."}],
             )
             entries.append({"fullUrl": full_url, "resource": goal})
+    remission = _remission_goals(plan, cat, subject_reference, bundle_key)
+    entries.extend(remission)
 
+    log = _LogResources(bundle_key, subject_reference, zone, cat, course)
     activities = []
     for session in course.sessions:
+        state = states[session.number]
+        for entry, url in log.add(state, lengths[session.number]):
+            start = _fhir_time(entry.date, state.planned, zone)  # type: ignore[arg-type]
+            activities.append({"detail": {
+                "kind": "Appointment",
+                "code": {"text": _heading(session)},
+                "status": "cancelled",
+                "statusReason": {"text": (f"Cancelled: {entry.reason}" if entry.reason
+                                          else "Cancelled") if entry.status.text == "cancelled"
+                                 else "Did not attend"},
+                "scheduledPeriod": {"start": start.isoformat(),
+                                    "end": (start + lengths[session.number]).isoformat()},
+                "description": _activity_description(session),
+            }, "outcomeReference": [{"reference": url}]})
         when = dates.get(session.number)
+        done = state.status == "held"
         detail: dict[str, Any] = {
             "kind": "Appointment",
             "code": {"text": _heading(session)},
-            "status": "scheduled" if when else "not-started",
+            "status": "completed" if done else "scheduled" if when else "not-started",
             "description": _activity_description(session),
             "goal": [{"reference": ref} for f in session.foci for ref in goal_refs[f.id]],
         }
@@ -424,7 +636,12 @@ def to_fhir(result: Result, subject: str | None = None, tz: str | None = None) -
                                          "end": (start + lengths[session.number]).isoformat()}
         else:
             detail["scheduledString"] = f"Session {session.number}; the plan has no schedule"
-        activities.append({"detail": detail})
+        activity: dict[str, Any] = {"detail": detail}
+        outcomes = ([log.encounter[session.number]] if session.number in log.encounter else []
+                    ) + log.observations.get(session.number, [])
+        if outcomes:
+            activity["outcomeReference"] = [{"reference": url} for url in outcomes]
+        activities.append(activity)
 
     notes = [f"Diagnosis: {plan.diagnosis}."] if plan.diagnosis else []
     if course.measures:
@@ -447,7 +664,8 @@ def to_fhir(result: Result, subject: str | None = None, tz: str | None = None) -
                            f"{f.area_label} ({f.id})" for f in course.foci) + ".",
         "category": [{"text": "Interpersonal psychotherapy (IPT)"}],
         "subject": subject_reference,
-        "goal": [{"reference": ref} for refs in goal_refs.values() for ref in refs],
+        "goal": [{"reference": ref} for refs in goal_refs.values() for ref in refs]
+                + [{"reference": goal["fullUrl"]} for goal in remission],
         "activity": activities,
         "note": [{"text": text} for text in notes] or None,
         "author": {"display": plan.clinician} if plan.clinician else None,
@@ -461,6 +679,7 @@ def to_fhir(result: Result, subject: str | None = None, tz: str | None = None) -
     present = {key: value for key, value in care_plan.items() if value is not None}
     entries.insert(0, {"fullUrl": _fhir_id(bundle_key, "careplan"),
                        "resource": CarePlan(**present)})
+    entries.extend(log.entries)
     # Building the models runs fhir.resources' (pydantic) validation: a field the R4
     # structure does not have, or a value of the wrong type, stops here, not in the
     # receiving system.
@@ -486,6 +705,10 @@ def _activity_json(activity: Activity, addressed: dict[int, tuple[str, ...]]) ->
     }
 
 
+def _day_of(when: dt.datetime | None) -> str | None:
+    return when.date().isoformat() if when else None
+
+
 def _schedule_json(schedule: Schedule) -> dict[str, Any]:
     """A schedule line, with the time and length in force from it (a change keeps the
     ones before it unless it gives its own)."""
@@ -498,6 +721,33 @@ def _schedule_json(schedule: Schedule) -> dict[str, Any]:
         "minutes": schedule.minutes,
         "line": schedule.loc.line,
     }
+
+
+def _log_json(plan: Plan, cat: Catalogue) -> list[dict[str, Any]] | None:
+    """The log as written, each score with its severity band (measurement.band_of)."""
+    if plan.log is None:
+        return None
+
+    def score(found: Score) -> dict[str, Any]:
+        scale = cat.measures.get(found.scale.text)
+        return {"scale": found.scale.text, "total": found.value,
+                "items": [int(word.text) for word in found.items],
+                "band": band_of(scale, found.value) if scale is not None else None,
+                "line": found.loc.line}
+
+    return [{
+        "date": entry.date.isoformat() if entry.date else None,
+        "session": entry.number,
+        "status": entry.status.text,
+        "reason": entry.reason,
+        "scores": [score(found) for found in entry.scores],
+        "homework": None if entry.homework is None else {
+            "outcome": entry.homework.outcome.text, "text": entry.homework.text,
+            "line": entry.homework.loc.line},
+        "risks": [{"text": risk.detail, "line": risk.loc.line} for risk in entry.risks],
+        "notes": [{"text": note.detail, "line": note.loc.line} for note in entry.notes],
+        "line": entry.loc.line,
+    } for entry in plan.log]
 
 
 def to_json(result: Result) -> str:
@@ -515,6 +765,7 @@ def to_json(result: Result) -> str:
                  if item.line is not None}
     agendas = {s.number: s for s in course.sessions}
     measures = {m.name: m for m in course.measures}
+    states = session_states(plan, result.today, _calendar(result, course))
     schedule = plan.schedule
     document = {
         "format": JSON_FORMAT,
@@ -562,6 +813,8 @@ def to_json(result: Result) -> str:
                 "number": session.number,
                 "title": session.title,
                 "date": agendas[session.number].date,
+                "planned_date": _day_of(states[session.number].planned),
+                "status": states[session.number].status,
                 "time": agendas[session.number].time,
                 "minutes": agendas[session.number].minutes,
                 "delivery": agendas[session.number].delivery,
@@ -573,6 +826,7 @@ def to_json(result: Result) -> str:
             } for session in phase.course()],
             "line": phase.loc.line,
         } for phase in plan.phases],
+        "log": _log_json(plan, result.catalogue or catalogue()),
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 

@@ -185,15 +185,34 @@ def _remove(dir_fd: int, name: str) -> None:
         pass
 
 
-def replace_in(dir_fd: int, name: str, data: bytes, shown: str, keep_links: bool) -> None:
+def same_file(seen: os.stat_result, now: os.stat_result) -> bool:
+    """Whether `now` is the file `seen` was, unchanged: the same file, the same size, the
+    same time of its last change."""
+    return ((seen.st_dev, seen.st_ino, seen.st_size, seen.st_mtime_ns)
+            == (now.st_dev, now.st_ino, now.st_size, now.st_mtime_ns))
+
+
+def _check_unchanged(old: os.stat_result | None, expected: os.stat_result, shown: str) -> None:
+    if old is None or not same_file(expected, old):
+        raise RefusedWrite(shown, "it changed since ipt-plan read it (saved from an editor, "
+                                  "or replaced), and writing now would lose that change; "
+                                  "run the command again")
+
+
+def replace_in(dir_fd: int, name: str, data: bytes, shown: str, keep_links: bool,
+               expected: os.stat_result | None = None) -> None:
     """Write `data` as `name` in the open folder `dir_fd`, atomically. `name` is never
     followed if it is a link; `shown` is the path the user knows it by, for messages.
     With `keep_links`, a file with other names (hard links) is refused rather than split
-    from them; without, it is replaced and the other names keep the old text."""
+    from them; without, it is replaced and the other names keep the old text. With
+    `expected` (what os.stat said of the file when it was read), a file that is no longer
+    that one, unchanged, is refused: a read-change-write never loses another's edit."""
     try:
         old: os.stat_result | None = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
     except FileNotFoundError:
         old = None
+    if expected is not None:
+        _check_unchanged(old, expected, shown)
     if old is not None:
         _check_replaceable(old, shown, keep_links)
         _check_not_planted(old, os.fstat(dir_fd), shown)
@@ -221,21 +240,58 @@ def replace_in(dir_fd: int, name: str, data: bytes, shown: str, keep_links: bool
 
 
 def write_atomically(target: str | os.PathLike, data: bytes, *,
-                     cleared: set[str] | None = None) -> None:
+                     cleared: set[str] | None = None, follow_links: bool = True,
+                     expected: os.stat_result | None = None) -> None:
     """Write a file the user named (an export, a plan being formatted): a symbolic link
-    they named keeps pointing at its file, which is replaced. A new file is private
+    they named keeps pointing at its file, which is replaced (without `follow_links`, a
+    link is refused: a plan that ipt-plan changes in place). A new file is private
     (0600); a replaced one keeps its owner, group and mode; a device, pipe, socket, folder
-    or hard-linked file is refused (RefusedWrite). What killed runs left in the folder is
+    or hard-linked file is refused (RefusedWrite), and so is, with `expected`, a file that
+    changed since it was read (see `replace_in`). What killed runs left in the folder is
     cleared first; with `cleared` (one set per run), once per folder."""
-    _check_links_named(os.fspath(target))
-    path = os.path.realpath(target)
+    if follow_links:
+        _check_links_named(os.fspath(target))
+        path = os.path.realpath(target)
+    else:
+        # The folders on the way are the user's to choose; the file itself is not followed
+        # (replace_in refuses a link there, and one put there after this look).
+        folder, name = os.path.split(os.path.abspath(target))
+        path = os.path.join(os.path.realpath(folder), name)
     folder, name = os.path.split(path)
     clear_leftovers(folder, cleared)
     dir_fd = os.open(folder, _FOLDER)
     try:
-        replace_in(dir_fd, name, data, os.fspath(target), keep_links=True)
+        replace_in(dir_fd, name, data, os.fspath(target), keep_links=True, expected=expected)
     finally:
         os.close(dir_fd)
+
+
+def read_unfollowed(target: str | os.PathLike, limit: int) -> tuple[bytes, os.stat_result]:
+    """Up to `limit` bytes of the regular file `target`, and what os.stat says of it, for
+    a file ipt-plan will change in place (`write_atomically(..., follow_links=False,
+    expected=...)`): a symbolic link there is not followed but refused, and so is anything
+    but a regular file (RefusedWrite), looked at on the open file so that it cannot change
+    between the look and the read. A pipe is opened without waiting."""
+    shown = os.fspath(target)
+    try:
+        fd = os.open(target, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            raise RefusedWrite(shown, "it is a symbolic link, and ipt-plan changes a plan only "
+                                      "where it is, never through a link; name the plan's "
+                                      "own file") from None
+        if err.errno == errno.ENXIO:  # a socket
+            raise RefusedWrite(shown, "it is a socket, not a regular file; ipt-plan changes "
+                                      "only regular files") from None
+        raise
+    try:
+        seen = os.fstat(fd)
+        _check_replaceable(seen, shown, keep_links=True)
+    except BaseException:
+        os.close(fd)
+        raise
+    with open(fd, "rb") as handle:
+        return handle.read(limit), seen
 
 
 # --- folders ipt-plan manages (a plan's agendas) ----------------------------------------

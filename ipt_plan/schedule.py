@@ -8,7 +8,7 @@ import calendar
 import datetime as dt
 from typing import TYPE_CHECKING, Iterator, NamedTuple
 
-from .model import DEFAULT_DELIVERY, Phase, Plan, Schedule, Session
+from .model import DEFAULT_DELIVERY, LogEntry, Phase, Plan, Schedule, Session
 
 if TYPE_CHECKING:
     from .knowledge import Catalogue, Profile
@@ -228,3 +228,50 @@ def appointments(plan: Plan, course_format: str = "individual",
             session_format(plan, phase, session, course_format),
             tuple(word.text for word in session.participants))
     return held
+
+
+# --- each session's state, from the log ---------------------------------------------------
+
+# What happened to a session, as outputs say it: held; cancelled or missed (its last
+# appointment, and it is still owed); projected (not yet come, or a plan without a log).
+SESSION_STATUSES = ("held", "cancelled", "missed", "projected")
+
+
+class SessionState(NamedTuple):
+    """One session of the course as the log leaves it."""
+
+    number: int
+    status: str  # one of SESSION_STATUSES
+    planned: dt.datetime | None  # where the schedule alone puts it (the forecast)
+    date: dt.datetime | None  # held on, or projected to; None without a usable schedule
+    entries: tuple[LogEntry, ...]  # the log's entries for it, in the order written
+
+    @property
+    def moved(self) -> bool:
+        """Held or projected at another time than the schedule gave it."""
+        return self.date is not None and self.date != self.planned
+
+    @property
+    def owed(self) -> bool:
+        return self.status != "held"
+
+
+def session_states(plan: Plan, today: dt.date | None = None,
+                   calendar: Calendar | None = None) -> dict[int, SessionState]:
+    """Every session of the course, by number, in order: held (on the date of its first
+    held entry), else cancelled or missed (its last entry's, still owed and projected on),
+    else projected (course_calendar: after the last entry, never before `today`)."""
+    calendar = calendar or course_calendar(plan, today)
+    entries: dict[int, list[LogEntry]] = {}
+    for entry in plan.log or ():
+        entries.setdefault(entry.number, []).append(entry)
+    states = {}
+    for number in sorted({session.number for _, session in plan.sessions()}):
+        own = tuple(entries.get(number, ()))
+        if any(entry.held for entry in own):
+            status = "held"
+        else:
+            status = own[-1].status.text if own else "projected"
+        states[number] = SessionState(number, status, calendar.forecast.get(number),
+                                      calendar.dates.get(number), own)
+    return states

@@ -86,3 +86,13 @@ def encodable(text: str) -> str:
     """A file name as text that can be written as UTF-8: the bytes of a name that is not
     UTF-8 written out as `\\x9b` (for JSON and SARIF, which keep every other character)."""
     return text.translate(_UNDECODED)
+
+
+def shows(text: str, encoding: str | None) -> bool:
+    """Whether a stream in `encoding` can carry `text` as it is (a sparkline's blocks on
+    a terminal that is not UTF-8 cannot): False for an unknown encoding."""
+    try:
+        text.encode(encoding or "ascii")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True

@@ -24,6 +24,7 @@ LAYERS = [
     ["builder"],
     ["knowledge"],
     ["schedule"],
+    ["measurement"],  # what the log's scores say, by the catalogue's numbers
     ["graph"],
     ["rules"],  # the package: its families import its registry, and the registry none of them
     ["suppress", "config"],
@@ -35,7 +36,7 @@ LAYERS = [
     ["outdir"],  # where agendas go, and how they are written
     ["loader"],  # the facade: one plan
     ["checking"],  # many plans
-    ["skeleton", "batch"],  # tools over the facade
+    ["skeleton", "batch", "record", "progress"],  # tools over the facade
     ["render_report"],
     ["cli"],
     ["__init__", "__main__"],

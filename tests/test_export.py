@@ -204,12 +204,15 @@ def test_fhir_bundle_reads_back_as_the_plan(plan):
     care_plan = care_plan_entry.resource
     assert (care_plan.status, care_plan.intent, care_plan.title) == (
         "active", "plan", result.plan.title)
-    goals = by_type["Goal"]
+    # The foci's goals, then a goal of remission for each measured scale that has a
+    # remission threshold (tests/test_log_commands.py)
+    goals = [g for g in by_type["Goal"] if not g.resource.target]
+    remission = [g for g in by_type["Goal"] if g.resource.target]
     assert [g.resource.description.text for g in goals] == [
         goal.text for focus in result.plan.foci for goal in focus.goals]
     assert {g.resource.lifecycleStatus for g in goals} == {"proposed"}
     goal_urls = [g.fullUrl for g in goals]
-    assert [r.reference for r in care_plan.goal] == goal_urls
+    assert [r.reference for r in care_plan.goal] == goal_urls + [g.fullUrl for g in remission]
     assert len(set(goal_urls)) == len(goal_urls)
 
     sessions = [s for _, s in result.plan.sessions()]
@@ -297,7 +300,7 @@ def test_json_matches_its_schema_and_the_plan(plan):
     jsonschema.Draft202012Validator(schema(), format_checker=jsonschema.FormatChecker()
                                     ).validate(document)
     model = result.plan
-    assert (document["format"], document["version"]) == ("ipt-plan/plan", 2)
+    assert (document["format"], document["version"]) == ("ipt-plan/plan", 3)
     header = ("title", "client", "clinician", "diagnosis")
     assert [document[key] for key in header] == [getattr(model, key) for key in header]
     assert document["schedule"]["start"] == model.schedule.start.isoformat()

@@ -430,6 +430,9 @@ def output_of(name: str) -> str:
                 "\r\n ", "").replace("\\", "")
         return json.dumps(json.loads(export.to_fhir(result) if fmt == "fhir"
                                      else export.to_json(result)), ensure_ascii=False)
+    if name == "`progress`":  # its text and its json, as on a day after the course
+        return "\n".join(invoke("progress", REFERENCE, *options, "--today", "2027-06-01").stdout
+                         for options in ((), ("--format", "json")))
     assert name == "`graph`", name
     return invoke("graph", REFERENCE, "--format", "dot").stdout
 
@@ -437,12 +440,13 @@ def output_of(name: str) -> str:
 def test_the_readme_table_names_every_output_and_column():
     table = readme_table()
     assert list(table) == ["agendas (`render`)", "`export -f json`", "`export -f fhir`",
-                           "`export -f ics`", "`graph`", "diagnostics"]
+                           "`export -f ics`", "`graph`", "`progress`", "diagnostics"]
     assert all(list(row)[:-1] == list(COLUMNS) for row in table.values())
 
 
 @pytest.mark.parametrize("output", ["agendas (`render`)", "`export -f json`",
-                                    "`export -f fhir`", "`export -f ics`", "`graph`"])
+                                    "`export -f fhir`", "`export -f ics`", "`graph`",
+                                    "`progress`"])
 def test_the_readme_table_says_what_each_output_holds(output):
     text, row = output_of(output), readme_table()[output]
     for column, samples in COLUMNS.items():
