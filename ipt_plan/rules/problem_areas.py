@@ -8,6 +8,7 @@ import bisect
 from typing import Iterator
 
 from .. import codes
+from ..model import Focus
 from ..wording import joined, plural, span
 from .registry import A_CLEAN_COURSE, ERROR, WARNING, Context, Finding, rule
 
@@ -199,22 +200,27 @@ DIED_EXAMPLE, DIED_MONTH_EXAMPLE = "died 2026-02-14", "died 2026-02"
 
 
 @rule(codes.FOCUS_DETAIL, "focus-detail", ERROR,
-      "a focus missing required detail (goals; a dispute's stage; a death's date), or a "
-      "died line on a focus that is not grief",
+      "a focus missing required detail (goals; a dispute's stage; a death's date), a died "
+      "line on a focus that is not grief, or a death dated after the course begins",
       rationale="A role dispute's stage (renegotiation, impasse, dissolution) decides the plan "
                 "of action, and every focus needs at least one goal to review progress against. "
                 "A grief focus says when the death was (`died 2026-02-14`, or `died 2026-02` "
                 "when only the month is known): grief is reserved for the death of someone "
                 "significant, and the date ties the episode and its anniversaries to that death. "
                 "Other losses (a divorce, a job, a move) are role transitions, so a died line "
-                "belongs under a grief focus only.",
+                "belongs under a grief focus only. The death has happened before the course "
+                "begins: a died date after the first session's date (with a schedule; a month "
+                "alone only when its month is later) is usually an expected loss, such as a "
+                "parent with a terminal illness, which the Guide works as a role transition.",
       source="Weissman, Markowitz & Klerman 2000",
       bad="""
 plan "Ms. A: caregiving conflict with her sister"
+  schedule weekly from 2026-03-02 at 10:00 for 50 min
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"   # no stage line under it
   goal "Say what I can and cannot do, calmly"
-focus father: grief "Her father died in February"   # no died line under it
+focus father: grief "Her father has weeks to live"
+  died 2026-05                      # after the course begins: an expected loss
   goal "Talk about him with her sister"
 
 phase initial sessions 1-3
@@ -238,6 +244,7 @@ phase termination sessions 14-16
 """,
       good="""
 plan "Ms. A: caregiving conflict with her sister"
+  schedule weekly from 2026-03-02 at 10:00 for 50 min
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
   stage renegotiation
@@ -281,6 +288,8 @@ def focus_detail(ctx: Context) -> Iterator[Finding]:
                           "of death", focus.id.loc,
                           f"add a line under it: {DIED_EXAMPLE} (or {DIED_MONTH_EXAMPLE} when "
                           "only the month is known)")
+        if area and area.name == GRIEF and focus.died is not None:
+            yield from _death_after_start(ctx, focus)
         if area and area.name != GRIEF and focus.died is not None:
             yield Finding(f"a died line belongs to a grief focus; '{focus.id.text}' is a "
                           f"{area.label.lower()}", focus.died.loc,
@@ -292,6 +301,27 @@ def focus_detail(ctx: Context) -> Iterator[Finding]:
             yield Finding(f"the focus '{focus.id.text}' has no goal", focus.id.loc,
                           f'add one under it, in the patient\'s words: goal "..." '
                           f"(for this area, goals are about: {example})")
+
+
+def _death_after_start(ctx: Context, focus: Focus) -> Iterator[Finding]:
+    """A grief focus mourns a death that has happened: its date is not after the date of
+    the course's first session (a month alone: not a later month). Without a schedule
+    there is no date to compare with, and nothing is said."""
+    start = ctx.dates.get(ctx.plan.first_session)
+    died = focus.died
+    if start is None or died is None:
+        return
+    start_day = start.date()
+    later = ((died.date.year, died.date.month) > (start_day.year, start_day.month)
+             if died.month_only else died.date > start_day)
+    if later:
+        yield Finding(f"the grief focus '{focus.id.text}' mourns a death dated {died.text}, "
+                      f"after the course begins (session {ctx.plan.first_session} on "
+                      f"{start_day.isoformat()})", died.loc,
+                      "grief is for a death that has already happened: if the date is a slip, "
+                      "correct it; an expected loss (a parent with a terminal illness) or a "
+                      "loss that is not a death (a divorce, a job) is a role transition: write "
+                      f"focus {focus.id.text}: role_transition and remove the died line")
 
 
 # A problem area worked like another at one of its stages: a role dispute at dissolution

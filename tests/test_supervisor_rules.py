@@ -1,0 +1,139 @@
+"""A supervisor's usual catches, each shown on a small whole plan: a grief focus mourns a
+death that has happened; the initial tasks come in order and include psychoeducation and
+the sick role; a dispute's stage drives the strategy; the course is measured, with a
+score at its first and last session. A rule about a phase the plan does not have (an
+ipt-m course has no initial or middle phase) says nothing."""
+
+from __future__ import annotations
+
+from ipt_plan import load_string
+from ipt_plan.config import Config
+
+NO_CONFIG = Config()
+
+# A clean acute course, with parts to replace: {header} after the protocol line, {foci},
+# and each phase's sessions.
+COURSE = '''plan "Ms. A: caregiving conflict with her sister"
+  protocol {protocol}
+{header}
+{foci}
+phase initial sessions 1-3
+{initial}
+phase middle sessions 4-13
+{middle}
+phase termination sessions 14-16
+{termination}'''
+HEADER = "  measure PHQ-9 every session"
+DISPUTE = '''focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"'''
+INITIAL = '''  session 1
+    psychoeducation
+    sick_role
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract'''
+MIDDLE = '''  session 5
+    communication_analysis'''
+TERMINATION = '''  session 14
+    termination_discussion
+  session 16
+    relapse_prevention'''
+
+
+def course(*, protocol: str = "ipt", header: str = HEADER, foci: str = DISPUTE,
+           initial: str = INITIAL, middle: str = MIDDLE, termination: str = TERMINATION) -> str:
+    return COURSE.format(protocol=protocol, header=header, foci=foci, initial=initial,
+                         middle=middle, termination=termination)
+
+
+def found(text: str):
+    return load_string(text, "plan.iptplan", config=NO_CONFIG).diagnostics
+
+
+def codes(text: str) -> list[str]:
+    return [d.code for d in found(text)]
+
+
+def line_of(text: str, fragment: str) -> int:
+    return next(n for n, line in enumerate(text.split("\n"), 1) if fragment in line)
+
+
+def test_the_base_course_is_clean():
+    assert found(course()) == ()
+
+
+# --- 1. IPT204: grief needs a death that has happened --------------------------------------
+
+SCHEDULE = "  schedule weekly from 2027-03-01 at 10:00 for 50 min\n" + HEADER
+GRIEF_MIDDLE = '''  session 5
+    facilitate_mourning'''
+
+
+def grief(died: str, header: str = SCHEDULE) -> str:
+    return course(header=header, foci=f'''focus father: grief "Her father's death"
+  died {died}
+  goal "Talk about him with her sister"''', middle=GRIEF_MIDDLE)
+
+
+def test_a_death_dated_after_the_first_session_is_an_error():
+    text = grief("2027-03-02")
+    [diag] = found(text)
+    assert (diag.code, diag.severity.value, diag.line) == ("IPT204", "error",
+                                                          line_of(text, "died 2027-03-02"))
+    assert "2027-03-02, after the course begins (session 1 on 2027-03-01)" in diag.message
+    assert "role transition" in diag.hint and "terminal illness" in diag.hint
+
+
+def test_a_death_before_or_on_the_day_of_the_first_session_is_grief():
+    assert found(grief("2027-02-28")) == ()
+    assert found(grief("2027-03-01")) == ()
+
+
+def test_a_month_alone_is_after_only_when_its_month_is_later():
+    assert found(grief("2027-03")) == ()  # the course begins on 1 March: March may be before
+    assert codes(grief("2027-04")) == ["IPT204"]
+    assert codes(grief("2028-01")) == ["IPT204"]
+
+
+def test_without_a_schedule_no_date_is_compared():
+    assert found(grief("2099-12-31", header=HEADER)) == ()
+
+
+def test_the_first_session_is_session_0_where_the_plan_has_one():
+    text = '''plan "Mrs. P: after her mother's death"
+  protocol ipt-brief
+  schedule weekly from 2027-03-01 at 10:00 for 50 min
+  measure PHQ-9 every session
+
+focus mother: grief "Her mother died in the spring"
+  died {died}
+  goal "Talk about her mother with her brother"
+
+phase pretreatment session 0
+  session 0
+    psychoeducation
+
+phase initial sessions 1-2
+  session 1
+    sick_role
+    interpersonal_inventory
+  session 2
+    formulation
+    treatment_contract
+
+phase middle sessions 3-6
+  session 3
+    facilitate_mourning
+
+phase termination sessions 7-8
+  session 7
+    termination_discussion
+  session 8
+    relapse_prevention
+'''
+    assert found(text.format(died="2027-03-01")) == ()
+    [diag] = found(text.format(died="2027-03-05"))  # after session 0, before session 1
+    assert diag.code == "IPT204" and "(session 0 on 2027-03-01)" in diag.message
