@@ -344,6 +344,9 @@ class Profile(NamedTuple):
     sick_role: str = "full"  # "full", or "limited" (IPT-A: school goes on)
     sick_role_note: str | None = None
     usual_measures: tuple[str, ...] = ()  # the rating scales the protocol usually uses
+    # Initial tasks that build on each other, in order (`initial_order`): each comes in
+    # the same session as the one before it or later (IPT301).
+    initial_order: tuple[str, ...] = ()
 
     def standing_tasks(self, phase: str) -> tuple[str, ...]:
         """The techniques the protocol expects in every session of this phase."""
@@ -439,6 +442,21 @@ def _standing(data: dict, cat: Catalogue, forbidden: tuple[str, ...], first: lis
     return tuple(standing), first_session
 
 
+def _initial_order(data: dict, cat: Catalogue) -> tuple[str, ...]:
+    """The `initial_order` list: tasks of the opening of a course that build on each other,
+    in the order they are given (the inventory, then the formulation, then the contract)."""
+    order = _names(data, "initial_order", tuple(cat.techniques))
+    twice = sorted({task for task in order if order.count(task) > 1})
+    if twice:
+        raise ProfileError(f"'initial_order' names {', '.join(twice)} more than once")
+    elsewhere = [task for task in order
+                 if not {"pretreatment", "initial"} & set(cat.techniques[task].phases)]
+    if elsewhere:
+        raise ProfileError(f"'initial_order' names {', '.join(elsewhere)}, which does not "
+                           "belong to the initial phase")
+    return order
+
+
 def _participants(data: dict, cat: Catalogue, allowed_phases: tuple[str, ...]
                   ) -> tuple[ExpectedParticipant, ...]:
     """The `[[participants]]` tables: who the protocol expects to join, in which phases."""
@@ -511,6 +529,7 @@ def profile_from_toml(text: str, path: str, cat: Catalogue | None = None) -> Pro
     forbidden = _names(data, "forbidden", activities)
     standing, first_session = _standing(data, cat, forbidden,
                                         _first_phases(phases, optional_phases, phase_order))
+    initial_order = _initial_order(data, cat)
     note = data.get("sick_role_note")
     if note is not None and (not isinstance(note, str) or not note.strip()):
         raise ProfileError("'sick_role_note' must be text, like sick_role_note = \"...\"")
@@ -538,6 +557,7 @@ def profile_from_toml(text: str, path: str, cat: Catalogue | None = None) -> Pro
         sick_role=_choice(data, "sick_role", SICK_ROLES),
         sick_role_note=note,
         usual_measures=_names(data, "usual_measures", tuple(cat.measures)),
+        initial_order=initial_order,
     )
 
 

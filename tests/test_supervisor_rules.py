@@ -6,8 +6,11 @@ ipt-m course has no initial or middle phase) says nothing."""
 
 from __future__ import annotations
 
-from ipt_plan import load_string
+import pytest
+
+from ipt_plan import load_file, load_string
 from ipt_plan.config import Config
+from ipt_plan.knowledge import ProfileError, profile_from_toml
 
 NO_CONFIG = Config()
 
@@ -137,3 +140,88 @@ phase termination sessions 7-8
     assert found(text.format(died="2027-03-01")) == ()
     [diag] = found(text.format(died="2027-03-05"))  # after session 0, before session 1
     assert diag.code == "IPT204" and "(session 0 on 2027-03-01)" in diag.message
+
+
+# --- 2. IPT301: the initial tasks in order --------------------------------------------------
+
+
+def test_a_formulation_before_any_inventory_is_an_error_at_the_formulation():
+    initial = '''  session 1
+    psychoeducation
+    sick_role
+  session 2
+    formulation
+    treatment_contract
+  session 3
+    interpersonal_inventory'''
+    text = course(initial=initial)
+    [diag] = found(text)  # one mistake, one message: not the contract too, nor IPT304
+    assert (diag.code, diag.severity.value, diag.line) == ("IPT301", "error",
+                                                          line_of(text, "    formulation"))
+    assert diag.message == ("formulation at session 2 comes before any interpersonal_inventory, "
+                            "which it builds on (first at session 3)")
+    assert "give formulation at session 3 or later" in diag.hint
+
+
+def test_a_contract_before_the_formulation_is_an_error_at_the_contract():
+    initial = '''  session 1
+    psychoeducation
+    sick_role
+    interpersonal_inventory
+    treatment_contract
+  session 3
+    formulation'''
+    text = course(initial=initial)
+    [diag] = found(text)
+    assert (diag.code, diag.line) == ("IPT301", line_of(text, "treatment_contract"))
+    assert diag.message.startswith("treatment_contract at session 1 comes before any formulation")
+
+
+def test_tasks_may_share_a_session_in_any_written_order():
+    initial = '''  session 1
+    psychoeducation
+    sick_role
+  session 2
+    treatment_contract
+    formulation
+    interpersonal_inventory'''
+    assert found(course(initial=initial)) == ()
+
+
+def test_a_task_missing_is_reported_once_and_not_as_out_of_order():
+    initial = '''  session 1
+    psychoeducation
+    sick_role
+  session 3
+    formulation
+    treatment_contract'''
+    [diag] = found(course(initial=initial))
+    assert diag.message == "the initial phase has no interpersonal_inventory"
+
+
+def test_the_order_is_the_profile_s_data(tmp_path):
+    clinic = (tmp_path / "clinic.toml")
+    base = '''name = "clinic"
+title = "Our clinic's IPT"
+source = "Our clinic"
+sessions = [12, 16]
+initial_tasks = ["interpersonal_inventory", "formulation", "treatment_contract"]
+termination_tasks = ["termination_discussion", "relapse_prevention"]
+'''
+    initial = '''  session 2
+    formulation
+    treatment_contract
+  session 3
+    interpersonal_inventory'''
+    clinic.write_text(base, encoding="utf-8")  # no initial_order: no order is asked
+    (tmp_path / "ordered.toml").write_text(
+        base + 'initial_order = ["interpersonal_inventory", "formulation"]\n', encoding="utf-8")
+    for profile, expected in (("clinic.toml", []), ("ordered.toml", ["IPT301"])):
+        plan = tmp_path / f"with-{profile}.iptplan"
+        plan.write_text(course(protocol=f'"{profile}"', initial=initial), encoding="utf-8")
+        assert [d.code for d in load_file(plan, config=NO_CONFIG).diagnostics] == expected
+    for wrong, why in (('["formulation", "formulation"]', "more than once"),
+                       ('["role_play"]', "does not belong to the initial phase"),
+                       ('["formulaton"]', "does not know")):
+        with pytest.raises(ProfileError, match=why):
+            profile_from_toml(base + f"initial_order = {wrong}\n", "clinic.toml")

@@ -8,16 +8,20 @@ from typing import Iterator
 
 from .. import codes
 from ..graph import activity_node
-from ..model import PHASE_ORDER
+from ..model import PHASE_ORDER, Activity
 from ..wording import joined, plural
 from .registry import A_CLEAN_COURSE, ERROR, WARNING, Context, Finding, rule
 
 
 @rule(codes.INITIAL_TASKS, "initial-tasks", ERROR,
-      "initial phase lacks a required task (inventory, a formulation covering every focus, contract)",
+      "initial phase lacks a required task (inventory, a formulation covering every focus, "
+      "contract), or gives them out of order",
       rationale="The initial phase ends with the interpersonal inventory taken, an "
                 "interpersonal formulation that links the depression to each chosen problem "
-                "area, and a treatment contract: without them the middle phase has no agreed focus.",
+                "area, and a treatment contract: without them the middle phase has no agreed "
+                "focus. They build on each other: the formulation is built from the inventory, "
+                "and the contract agrees the focus the formulation names, so each comes in the "
+                "same session as the one before it or later (the profile's initial_order).",
       source="Weissman, Markowitz & Klerman 2000; protocol profile",
       bad="""
 plan "Ms. A: caregiving conflict with her sister"
@@ -47,6 +51,7 @@ def initial_tasks(ctx: Context) -> Iterator[Finding]:
     initial = ctx.phases_of("initial")
     if not initial:
         return
+    yield from _initial_order(ctx)
     done: dict[str, set[str]] = {}
     for activity, _, _ in ctx.activities("pretreatment", "initial"):
         done.setdefault(activity.name.text, set()).update(ctx.foci_of(activity))
@@ -63,6 +68,32 @@ def initial_tasks(ctx: Context) -> Iterator[Finding]:
                               f"{joined([repr(m) for m in missing])}", initial[0].name.loc,
                               "name every focus: formulation for "
                               + ", ".join(f.id.text for f in ctx.plan.foci))
+
+
+# The phases of the acute course, where the initial tasks' order is read: a contract
+# renewed for booster or maintenance sessions comes after the course and is not judged.
+ACUTE_PHASES = ("pretreatment", "initial", "middle", "termination")
+
+
+def _initial_order(ctx: Context) -> Iterator[Finding]:
+    """Each task of the profile's initial_order is first given in the same session as the
+    task before it (the nearest one the plan gives) or later."""
+    first: dict[str, tuple[int, int, Activity]] = {}  # task -> (session, line, activity)
+    for activity, session, _ in ctx.activities(*ACUTE_PHASES):
+        name = activity.name.text
+        if name in ctx.profile.initial_order:
+            placed = (session, activity.loc.line, activity)
+            first[name] = min(first.get(name, placed), placed, key=lambda p: (p[0], p[1]))
+    given = [task for task in ctx.profile.initial_order if task in first]
+    for before, task in zip(given, given[1:]):
+        (needed_at, _, _), (at, _, activity) = first[before], first[task]
+        if at < needed_at:
+            order = ", then ".join(ctx.profile.initial_order)
+            yield Finding(f"{task} at session {at} comes before any {before}, which it "
+                          f"builds on (first at session {needed_at})", activity.name.loc,
+                          f"the initial tasks build on each other ({order}; two of them may "
+                          f"share a session): give {task} at session {needed_at} or later, or "
+                          f"{before} earlier")
 
 
 @rule(codes.TERMINATION_TASKS, "termination-tasks", ERROR,
