@@ -101,6 +101,8 @@ focus isolation: interpersonal_deficits "Lives alone since his brother moved awa
 
 phase pretreatment session 0
   session 0 "Pre-group meeting" for 60 min
+    psychoeducation
+    sick_role
     interpersonal_inventory
     formulation
 phase initial sessions 1-1

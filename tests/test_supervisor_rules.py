@@ -10,7 +10,7 @@ import pytest
 
 from ipt_plan import load_file, load_string
 from ipt_plan.config import Config
-from ipt_plan.knowledge import ProfileError, profile_from_toml
+from ipt_plan.knowledge import ProfileError, available_profiles, profile_from_toml
 
 NO_CONFIG = Config()
 
@@ -225,3 +225,85 @@ termination_tasks = ["termination_discussion", "relapse_prevention"]
                        ('["formulaton"]', "does not know")):
         with pytest.raises(ProfileError, match=why):
             profile_from_toml(base + f"initial_order = {wrong}\n", "clinic.toml")
+
+
+# --- 3. IPT301: psychoeducation and the sick role are initial tasks --------------------------
+
+
+def test_psychoeducation_and_the_sick_role_given_nowhere_are_errors():
+    initial = INITIAL.replace("    psychoeducation\n", "")
+    text = course(initial=initial)
+    [diag] = found(text)
+    assert (diag.code, diag.severity.value, diag.line) == ("IPT301", "error",
+                                                          line_of(text, "phase initial"))
+    assert diag.message == "the initial phase has no psychoeducation"
+    [diag] = found(course(initial=INITIAL.replace("    sick_role\n", "")))
+    assert diag.message == "the initial phase has no sick_role"
+
+
+def test_given_only_after_the_initial_phase_is_the_ipt303_warning_alone():
+    initial = INITIAL.replace("    psychoeducation\n", "")
+    middle = MIDDLE + "\n  session 6\n    psychoeducation"
+    text = course(initial=initial, middle=middle)
+    [diag] = found(text)
+    assert (diag.code, diag.severity.value, diag.line) == ("IPT303", "warning",
+                                                          line_of(text, "    psychoeducation"))
+
+
+def test_a_task_given_later_where_it_belongs_is_not_given_in_the_initial_phase():
+    # A contract in continuation sessions renews one; IPT303 says nothing of it, so the
+    # missing contract of the course is still this error: never neither rule.
+    initial = INITIAL.replace("\n    treatment_contract", "")
+    text = course(initial=initial) + '''
+phase continuation sessions 17-18
+  session 17
+    treatment_contract
+'''
+    assert [d.message for d in found(text)] == ["the initial phase has no treatment_contract"]
+
+
+def test_a_pretreatment_session_0_counts_as_initial():
+    text = '''plan "Mr. R: group IPT"
+  protocol ipt-group
+  schedule weekly from 2027-09-06 at 18:00 for 90 min
+  measure PHQ-9 every session
+
+focus isolation: interpersonal_deficits "Lives alone since his brother moved away"
+  goal "Talk to someone outside the group every week"
+
+phase pretreatment session 0
+  session 0 "Pre-group meeting"
+    psychoeducation
+    interpersonal_inventory
+    formulation
+phase initial session 1
+  session 1
+    sick_role
+    treatment_contract
+phase middle sessions 2-7
+  session 3
+    reduce_isolation
+  session 7
+    termination_discussion
+phase termination session 8
+  session 8
+    termination_discussion
+    relapse_prevention
+'''
+    assert found(text) == ()
+
+
+def test_the_adolescents_limited_sick_role_is_named_in_the_hint():
+    text = course(protocol="ipt-a", initial=INITIAL.replace("    sick_role\n", ""))
+    [diag] = found(text)
+    assert diag.message == "the initial phase has no sick_role"
+    assert "sick_role, a limited one (school goes on:" in diag.hint
+
+
+def test_every_profile_with_an_initial_phase_asks_for_both():
+    profiles = available_profiles()
+    for name, profile in profiles.items():
+        asked = {"psychoeducation", "sick_role"} <= set(profile.initial_tasks)
+        # IPT-M: the patient has recovered, and its initial phase only renews the contract.
+        assert asked == (name != "ipt-m"), name
+        assert "initial" in profile.phases + profile.optional_phases, name

@@ -62,6 +62,9 @@ phase middle sessions 4-13
     communication_analysis
 
 phase initial sessions 1-3          # written after the middle phase
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -161,6 +164,9 @@ focus sister: role_dispute "Sister Anna directs the care of their mother"
   goal "Say what I can and cannot do, calmly"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -187,6 +193,9 @@ focus sister: role_dispute "Sister Anna directs the care of their mother"
   goal "Say what I can and cannot do, calmly"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -321,6 +330,9 @@ focus sister: role_dispute "Sister Anna directs the care of their mother"
   goal "Say what I can and cannot do, calmly"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -379,6 +391,9 @@ focus sister: role_dispute "Sister Anna directs the care of their mother"
   goal "Say what I can and cannot do, calmly"
 
 phase initial sessions 1-5          # five sessions
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -415,6 +430,9 @@ focus sister: role_dispute "Sister Anna directs the care of their mother"
   goal "Say what I can and cannot do, calmly"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -478,6 +496,8 @@ focus sister: role_dispute "Sister Anna directs the care of their mother"
 
 phase initial sessions 1-3
   session 1 for 90 min              # longer than the protocol's sessions
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -506,6 +526,8 @@ focus sister: role_dispute "Sister Anna directs the care of their mother"
 
 phase initial sessions 1-3
   session 1 for 45 min
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -598,6 +620,9 @@ focus sister: role_dispute "Sister Anna directs the care of their mother"
   goal "Say what I can and cannot do, calmly"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -624,6 +649,9 @@ focus sister: role_dispute "Sister Anna directs the care of their mother"
   goal "Say what I can and cannot do, calmly"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3

@@ -36,6 +36,9 @@ focus sister: role_dispute "Sister Anna directs the care of their mother"
   goal "Say what I can and cannot do, calmly"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -62,6 +65,9 @@ focus sister: role_dispute "Sister Anna directs the care of their mother"
   goal "Say what I can and cannot do, calmly"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -93,6 +99,9 @@ focus sister: role_dispute "Sister Anna directs the care of their mother"
   goal "Say what I can and cannot do, calmly"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -119,6 +128,9 @@ focus sister: role_dispute "Sister Anna directs the care of their mother"
   goal "Say what I can and cannot do, calmly"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -151,6 +163,9 @@ focus sister: role_dispute "Sister Anna directs the care of their mother"
   goal "Say what I can and cannot do, calmly"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -176,6 +191,9 @@ focus sister: role_dispute "Sister Anna directs the care of their mother"
   goal "Say what I can and cannot do, calmly"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -208,6 +226,9 @@ focus sister: role_dispute "Sister Anna directs the care of their mother"
   goal "Say what I can and cannot do, calmly"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory   # ipt-plan: ignore[IPT303]
   session 3
@@ -232,6 +253,9 @@ focus sister: role_dispute "Sister Anna directs the care of their mother"
   goal "Say what I can and cannot do, calmly"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -287,6 +311,9 @@ focus sister: role_dispute "Sister Anna directs the care of their mother"
   goal "Say what I can and cannot do, calmly"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -315,6 +342,9 @@ focus sister: role_dispute "Sister Anna directs the care of their mother"
   goal "Say what I can and cannot do, calmly"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3

@@ -14,12 +14,15 @@ from .registry import A_CLEAN_COURSE, ERROR, WARNING, Context, Finding, rule
 
 
 @rule(codes.INITIAL_TASKS, "initial-tasks", ERROR,
-      "initial phase lacks a required task (inventory, a formulation covering every focus, "
-      "contract), or gives them out of order",
-      rationale="The initial phase ends with the interpersonal inventory taken, an "
-                "interpersonal formulation that links the depression to each chosen problem "
-                "area, and a treatment contract: without them the middle phase has no agreed "
-                "focus. They build on each other: the formulation is built from the inventory, "
+      "initial phase lacks a required task (psychoeducation, sick role, inventory, a "
+      "formulation covering every focus, contract), or gives them out of order",
+      rationale="The initial phase explains the depression as a treatable illness "
+                "(psychoeducation) and gives the sick role, and it ends with the interpersonal "
+                "inventory taken, an interpersonal formulation that links the depression to "
+                "each chosen problem area, and a treatment contract: without them the middle "
+                "phase has no agreed focus. A pre-treatment session 0 counts as initial; a task "
+                "given only later, in a phase where it does not belong, is IPT303's warning "
+                "instead. The tasks build on each other: the formulation is built from the inventory, "
                 "and the contract agrees the focus the formulation names, so each comes in the "
                 "same session as the one before it or later (the profile's initial_order).",
       source="Weissman, Markowitz & Klerman 2000; protocol profile",
@@ -32,6 +35,9 @@ focus sister: role_dispute "Sister Anna directs the care of their mother"
   goal "Say what I can and cannot do, calmly"
 
 phase initial sessions 1-3          # no interpersonal_inventory
+  session 1
+    psychoeducation
+    sick_role
   session 3
     formulation
     treatment_contract
@@ -53,14 +59,22 @@ def initial_tasks(ctx: Context) -> Iterator[Finding]:
         return
     yield from _initial_order(ctx)
     done: dict[str, set[str]] = {}
-    for activity, _, _ in ctx.activities("pretreatment", "initial"):
-        done.setdefault(activity.name.text, set()).update(ctx.foci_of(activity))
+    for activity, _, phase in ctx.activities():
+        # A task given in the initial phase (a pre-treatment session 0 included) is done; one
+        # given only later, in a phase where it does not belong, is IPT303's warning, not
+        # this error as well (one mistake, one message).
+        if phase in ("pretreatment", "initial") or _out_of_place(ctx, activity, phase):
+            done.setdefault(activity.name.text, set()).update(ctx.foci_of(activity))
     for task in ctx.profile.initial_tasks:
         if task not in done:
+            detail = ""
+            if task == "formulation" and ctx.plan.foci:
+                detail = " for " + ", ".join(f.id.text for f in ctx.plan.foci)
+            elif task == "sick_role" and ctx.profile.sick_role == "limited":
+                note = ctx.profile.sick_role_note
+                detail = ", a limited one" + (f" ({note})" if note else "")
             yield Finding(f"the initial phase has no {task}", initial[0].name.loc,
-                          f"add it to a session of the initial phase: {task}"
-                          + (" for " + ", ".join(f.id.text for f in ctx.plan.foci)
-                             if task == "formulation" and ctx.plan.foci else ""))
+                          f"add it to a session of the initial phase: {task}{detail}")
         elif task == "formulation":
             missing = [f.id.text for f in ctx.plan.foci if f.id.text not in done[task]]
             if missing:
@@ -68,6 +82,13 @@ def initial_tasks(ctx: Context) -> Iterator[Finding]:
                               f"{joined([repr(m) for m in missing])}", initial[0].name.loc,
                               "name every focus: formulation for "
                               + ", ".join(f.id.text for f in ctx.plan.foci))
+
+
+def _out_of_place(ctx: Context, activity: Activity, phase: str) -> bool:
+    """Whether IPT303 warns about this activity: a technique in a phase where it does not
+    belong."""
+    technique = ctx.catalogue.techniques.get(activity.name.text)
+    return bool(technique) and phase in PHASE_ORDER and phase not in technique.phases
 
 
 # The phases of the acute course, where the initial tasks' order is read: a contract
@@ -110,6 +131,9 @@ focus sister: role_dispute "Sister Anna directs the care of their mother"
   goal "Say what I can and cannot do, calmly"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -152,6 +176,9 @@ focus sister: role_dispute "Sister Anna directs the care of their mother"
   goal "Say what I can and cannot do, calmly"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -179,6 +206,7 @@ focus sister: role_dispute "Sister Anna directs the care of their mother"
 
 phase initial sessions 1-3
   session 1
+    sick_role
     psychoeducation
   session 2
     interpersonal_inventory
@@ -199,8 +227,8 @@ phase termination sessions 14-16
       uses_profile=False)
 def technique_phase(ctx: Context) -> Iterator[Finding]:
     for activity, _, phase in ctx.activities():
-        technique = ctx.catalogue.techniques.get(activity.name.text)
-        if technique and phase in PHASE_ORDER and phase not in technique.phases:
+        if _out_of_place(ctx, activity, phase):
+            technique = ctx.catalogue.techniques[activity.name.text]
             yield Finding(f"{technique.name} belongs to the "
                           f"{joined(list(technique.phases), 'or')} phase, not the {phase} phase",
                           activity.name.loc, "move it to a session of a phase where it belongs")
@@ -220,6 +248,9 @@ focus sister: role_dispute "Sister Anna directs the care of their mother"
   goal "Say what I can and cannot do, calmly"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -246,6 +277,9 @@ focus sister: role_dispute "Sister Anna directs the care of their mother"
   goal "Say what I can and cannot do, calmly"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -294,6 +328,9 @@ focus work: role_transition "Off work since a passenger assaulted him in March"
   goal "Go back to work he can do, or choose other work"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -321,6 +358,9 @@ focus work: role_transition "Off work since a passenger assaulted him in March"
   goal "Go back to work he can do, or choose other work"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -367,6 +407,9 @@ focus sister: role_dispute "Sister Anna directs the care of their mother"
   goal "Say what I can and cannot do, calmly"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3

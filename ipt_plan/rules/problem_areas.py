@@ -31,6 +31,9 @@ focus friend: grief "Her closest friend died in May"   # a third focus
   goal "Talk about her with the friends they shared"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -62,6 +65,9 @@ focus retirement: role_transition "Retired in June after 30 years at the library
   goal "Two weekly activities with people outside the family"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -110,6 +116,9 @@ focus alone: interpersonal_deficits "Few friends since the move"   # and a dispu
   goal "Meet one person outside the family each week"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -155,6 +164,9 @@ focus sister: role_dispute "Sister Anna directs the care of their mother"
   goal "Say what I can and cannot do, calmly"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -224,6 +236,9 @@ focus father: grief "Her father has weeks to live"
   goal "Talk about him with her sister"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -254,6 +269,9 @@ focus father: grief "Her father died in February"
   goal "Talk about him with her sister"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -372,6 +390,9 @@ focus sister: role_dispute "Sister Anna directs the care of their mother"
   goal "Say what I can and cannot do, calmly"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -399,6 +420,9 @@ focus sister: role_dispute "Sister Anna directs the care of their mother"
   goal "Say what I can and cannot do, calmly"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -475,6 +499,9 @@ focus alone: interpersonal_deficits "Has seen no one since the assault"   # not 
   goal "Meet one friend a week"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -501,6 +528,9 @@ focus work: role_transition "Off work since a passenger assaulted him in March"
   goal "Go back to work he can do, or choose other work"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
