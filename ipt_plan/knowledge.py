@@ -65,6 +65,13 @@ class Area(NamedTuple):
     summary: str
     goals: tuple[str, ...]
     stages: tuple[str, ...]
+    # The techniques that do the work each stage calls for (`stage_work`), as (stage,
+    # techniques) pairs in the order of `stages`: a tuple, so the catalogue stays hashable.
+    stage_work: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def work_at(self, stage: str) -> tuple[str, ...]:
+        """The techniques that do this stage's work; none when the catalogue names none."""
+        return next((names for name, names in self.stage_work if name == stage), ())
 
 
 class PhaseInfo(NamedTuple):
@@ -116,7 +123,7 @@ CATALOGUE_TABLES = ("phases", "areas", "techniques", "measures", "participants")
 CLINIC_TABLES = ("techniques", "measures", "participants")
 _KEYS = {
     "phases": ({"label", "purpose"}, {"aliases"}),
-    "areas": ({"label", "summary", "goals"}, {"stages"}),
+    "areas": ({"label", "summary", "goals"}, {"stages", "stage_work"}),
     "techniques": ({"label", "description", "phases"},
                    {"area", "after_any", "prompts", "default_focus"}),
     "measures": ({"label", "items", "low", "high", "rater", "source"}, set()),
@@ -201,6 +208,29 @@ def _scale(entry: _Entry) -> Scale:
         entry.fail(f"has the rater '{visible(rater)}'; a rater is "
                    + joined([f'"{r}"' for r in RATERS], "or"))
     return Scale(entry.name, entry.text("label"), items, low, high, rater, entry.text("source"))
+
+
+def _stage_work(entry: _Entry, area: Area, techniques: dict[str, Technique]
+                ) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """An area's `stage_work` table: for each of its stages, the techniques that do the
+    work that stage calls for."""
+    table = entry.data.get("stage_work", {})
+    example = 'like stage_work.impasse = ["explore_expectations"]'
+    if not isinstance(table, dict):
+        entry.fail(f"needs 'stage_work' as a table of its stages, {example}")
+    unknown = [stage for stage in table if stage not in area.stages]
+    if unknown:
+        entry.fail(f"'stage_work' names the stage {joined([repr(visible(u)) for u in unknown])}, "
+                   f"which is not one of its stages ({', '.join(area.stages) or 'it has none'})")
+    for stage, names in table.items():
+        if (not isinstance(names, list) or not names
+                or not all(isinstance(n, str) for n in names)):
+            entry.fail(f"needs 'stage_work.{stage}' as a list of techniques, {example}")
+        missing = [n for n in names if n not in techniques]
+        if missing:
+            entry.fail(f"'stage_work.{stage}' names {joined([repr(visible(m)) for m in missing])}, "
+                       "which is no technique of the catalogue (`ipt-plan techniques` lists them)")
+    return tuple((stage, tuple(table[stage])) for stage in area.stages if stage in table)
 
 
 def _entries(path: Path, data: dict, own: bool) -> dict[str, dict[str, _Entry]]:
@@ -294,6 +324,8 @@ def _merged(additions: tuple[tuple[str, int, int], ...]) -> Catalogue:
             merged["techniques"][name].fail(
                 f"'after_any' names {joined([repr(visible(u)) for u in unknown])}, which is "
                 "no technique of the catalogue (`ipt-plan techniques` lists them)")
+    for name, entry in merged["areas"].items():
+        areas[name] = areas[name]._replace(stage_work=_stage_work(entry, areas[name], techniques))
     measures = {name: _scale(e) for name, e in merged["measures"].items()}
     participants = {name: Participant(name, e.text("label"), e.text("description"))
                     for name, e in merged["participants"].items()}

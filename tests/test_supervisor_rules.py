@@ -10,7 +10,7 @@ import pytest
 
 from ipt_plan import load_file, load_string
 from ipt_plan.config import Config
-from ipt_plan.knowledge import ProfileError, available_profiles, profile_from_toml
+from ipt_plan.knowledge import ProfileError, available_profiles, catalogue, profile_from_toml
 
 NO_CONFIG = Config()
 
@@ -307,3 +307,89 @@ def test_every_profile_with_an_initial_phase_asks_for_both():
         # IPT-M: the patient has recovered, and its initial phase only renews the contract.
         assert asked == (name != "ipt-m"), name
         assert "initial" in profile.phases + profile.optional_phases, name
+
+
+# --- 4. IPT207: the stage drives the strategy ------------------------------------------------
+
+
+def dispute(*stages: str) -> str:
+    lines = "\n".join(f"  stage {stage}" for stage in stages)
+    return f'''focus sister: role_dispute "Sister Anna directs the care of their mother"
+{lines}
+  goal "Say what I can and cannot do, calmly"'''
+
+
+EXPLORING = '''  session 5
+    exploration for sister'''
+
+
+def test_a_dissolved_dispute_with_no_transition_work_is_warned_at_its_stage_line():
+    text = course(foci=dispute("renegotiation", "dissolution from session 9"))
+    [diag] = found(text)
+    assert (diag.code, diag.severity.value, diag.line) == (
+        "IPT207", "warning", line_of(text, "stage dissolution"))
+    assert diag.message == ("the role dispute 'sister' is at dissolution from session 9, but no "
+                            "middle-phase session works on it as a role transition")
+    assert "mourn_old_role for sister (or evaluate_new_role or build_new_skills)" in diag.hint
+
+
+def test_transition_work_for_the_dispute_meets_it():
+    for work in ("  session 10\n    mourn_old_role for sister",
+                 "  session 11\n    build_new_skills for sister",
+                 "  every session\n    evaluate_new_role for sister"):
+        text = course(foci=dispute("dissolution"), middle=work + "\n" + MIDDLE)
+        assert found(text) == (), work
+
+
+def test_transition_work_for_another_focus_does_not():
+    foci = dispute("dissolution") + '''
+focus retirement: role_transition "Retired in June after 30 years at the library"
+  goal "Two weekly activities with people outside the family"'''
+    initial = INITIAL.replace("    formulation", "    formulation for sister, retirement")
+    middle = MIDDLE + " for sister\n  session 6\n    mourn_old_role"  # the retirement's
+    assert codes(course(foci=foci, initial=initial, middle=middle)) == ["IPT207"]
+
+
+def test_a_dissolution_only_after_the_middle_phase_is_not_judged():
+    assert found(course(foci=dispute("renegotiation", "dissolution from session 15"))) == ()
+
+
+def test_an_impasse_that_never_moves_and_is_not_worked_on_gets_a_softer_note():
+    text = course(foci=dispute("impasse"), middle=EXPLORING)
+    [diag] = found(text)
+    assert (diag.code, diag.severity.value, diag.line) == (
+        "IPT207", "warning", line_of(text, "stage impasse"))
+    assert diag.message == ("the role dispute 'sister' stays at impasse, and no middle-phase "
+                            "session works to move it")
+    assert diag.hint.startswith("consider reopening the disagreement")
+
+
+def test_an_impasse_worked_on_or_moved_is_not_noted():
+    assert found(course(foci=dispute("impasse"))) == ()  # communication_analysis for it
+    worked = EXPLORING + "\n  session 7\n    explore_expectations for sister"
+    assert found(course(foci=dispute("impasse"), middle=worked)) == ()
+    moved = dispute("impasse", "renegotiation from session 8")
+    assert found(course(foci=moved, middle=EXPLORING)) == ()
+
+
+def test_work_before_the_impasse_began_does_not_move_it():
+    text = course(foci=dispute("renegotiation", "impasse from session 10"))  # analysis at 5
+    assert codes(text) == ["IPT207"]
+    worked = MIDDLE + "\n  session 11\n    decision_analysis"
+    assert found(course(foci=dispute("renegotiation", "impasse from session 10"),
+                        middle=worked)) == ()
+
+
+def test_each_stage_s_techniques_are_catalogue_data():
+    area = catalogue().areas["role_dispute"]
+    assert area.work_at("dissolution") == ("mourn_old_role", "evaluate_new_role",
+                                           "build_new_skills")
+    assert area.work_at("impasse") == ("explore_expectations", "communication_analysis",
+                                       "decision_analysis", "role_play")
+    assert area.work_at("renegotiation") == ()
+
+
+def test_transition_work_before_the_dissolution_is_ipt205_s_error_alone():
+    early = MIDDLE + "\n  session 6\n    mourn_old_role for sister"
+    assert codes(course(foci=dispute("renegotiation", "dissolution from session 9"),
+                        middle=early)) == ["IPT205"]

@@ -8,7 +8,7 @@ import bisect
 from typing import Iterator
 
 from .. import codes
-from ..model import Focus
+from ..model import Activity, Focus
 from ..wording import joined, plural, span
 from .registry import A_CLEAN_COURSE, ERROR, WARNING, Context, Finding, rule
 
@@ -554,3 +554,147 @@ def area_not_in_protocol(ctx: Context) -> Iterator[Finding]:
         if focus.area.text in ctx.catalogue.areas and focus.area.text not in ctx.profile.areas:
             yield Finding(f"{ctx.protocol} does not work on {focus.area.text}", focus.area.loc,
                           f"it works on {joined(list(ctx.profile.areas), 'or')}")
+
+
+# The stage a dispute ends in, worked like a role transition from then on (the Guide); and
+# the stage that is to move, reopened towards renegotiation. The techniques that do each
+# stage's work are the catalogue's (an area's stage_work).
+DISSOLVED, STUCK = "dissolution", "impasse"
+
+
+@rule(codes.STAGE_STRATEGY, "stage-strategy", WARNING,
+      "a dispute's stage without the work it calls for in the middle phase: dissolution "
+      "without transition work, or an impasse that never moves",
+      rationale="A role dispute's stage decides the plan of action. At dissolution the "
+                "relationship is ending, and the Guide works the dispute like a role "
+                "transition: mourning what it was and building the new role, so the middle "
+                "phase holds that work for it. An impasse is reopened, to move it towards "
+                "renegotiation: an impasse that the plan never moves (no later stage line) and "
+                "that no middle session works on (setting out expectations, analysing, "
+                "deciding, rehearsing) is noted, more softly, for the clinician to consider. "
+                "The techniques of each stage are the catalogue's (stage_work). A course "
+                "without a middle phase (maintenance IPT) is not judged.",
+      source="Weissman, Markowitz & Klerman 2000; catalogue",
+      bad="""
+plan "Ms. A: caregiving conflict with her sister"
+  measure PHQ-9 every session
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage impasse
+  stage dissolution from session 9   # and no session works on it as a transition
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+  session 6
+    explore_expectations for sister
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
+      good="""
+plan "Ms. A: caregiving conflict with her sister"
+  measure PHQ-9 every session
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage impasse
+  stage dissolution from session 9
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+  session 6
+    explore_expectations for sister
+  session 10
+    mourn_old_role for sister       # dissolved: worked like a role transition
+  session 12
+    build_new_skills for sister
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
+      uses_profile=False)
+def stage_strategy(ctx: Context) -> Iterator[Finding]:
+    middle = ctx.phases_of("middle")
+    if not middle:
+        return  # no middle phase (maintenance IPT): the rule is about one
+    first, last = min(ph.first for ph in middle), max(ph.last for ph in middle)
+    # The last session each middle activity falls in: its own, or its phase's last for an
+    # `every session` line.
+    every = {a.loc.line: ph.last for ph in middle for a in ph.every}
+    work = [(a, every.get(a.loc.line, session)) for a, session, _ in ctx.activities("middle")]
+    for focus in ctx.plan.foci:
+        area = ctx.catalogue.areas.get(focus.area.text)
+        if area is None or not area.stage_work or not focus.stages:
+            continue
+        name = focus.id.text
+        for index, stage in enumerate(focus.stages):
+            ends = (focus.stages[index + 1].first - 1 if index + 1 < len(focus.stages)
+                    else last)
+            if stage.first > last or ends < first:
+                continue  # it does not hold at any session of the middle phase
+            techniques = area.work_at(stage.name.text)
+            if not techniques:
+                continue
+            options = f"{techniques[0]} for {name}" + (
+                f" (or {joined(list(techniques[1:]), 'or')})" if len(techniques) > 1 else "")
+            since = max(stage.first, first)
+            if stage.name.text == DISSOLVED and not _worked(ctx, work, name, techniques, first):
+                at = f" from session {since}" if stage.first > first else ""
+                yield Finding(f"the role dispute '{name}' is at dissolution{at}, but no "
+                              "middle-phase session works on it as a role transition", stage.loc,
+                              "a dissolved dispute is worked like a role transition, mourning "
+                              "the relationship as it was and building the new role: add to a "
+                              f"middle session{at}: {options}")
+            if (stage.name.text == STUCK and index == len(focus.stages) - 1
+                    and not _worked(ctx, work, name, techniques, stage.first)):
+                yield Finding(f"the role dispute '{name}' stays at impasse, and no "
+                              "middle-phase session works to move it", stage.loc,
+                              "consider reopening the disagreement to move it towards "
+                              f"renegotiation: {options}; or, if it moves, write the stage "
+                              "it moves to: stage renegotiation from session N")
+
+
+def _worked(ctx: Context, work: list[tuple[Activity, int]], focus: str,
+            techniques: tuple[str, ...], since: int) -> bool:
+    """Whether a middle-phase line of one of these techniques works on the focus at or
+    after session `since` (`work`: each line with the last session it falls in). An area's
+    technique that addresses no focus at all (`mourn_old_role` in a plan with no role
+    transition) counts: IPT205 reports it, with this focus in its hint."""
+    for activity, until in work:
+        if activity.name.text not in techniques or until < since:
+            continue
+        foci = ctx.foci_of(activity)
+        technique = ctx.catalogue.techniques.get(activity.name.text)
+        if focus in foci or (not foci and not activity.foci and technique is not None
+                             and technique.area is not None):
+            return True
+    return False
