@@ -10,7 +10,9 @@ import pytest
 
 from ipt_plan import load_file, load_string
 from ipt_plan.config import Config
-from ipt_plan.knowledge import ProfileError, available_profiles, catalogue, profile_from_toml
+from ipt_plan.knowledge import (ProfileError, available_profiles, catalogue, find_profile,
+                                profile_from_toml)
+from ipt_plan.skeleton import skeleton
 
 NO_CONFIG = Config()
 
@@ -393,3 +395,93 @@ def test_transition_work_before_the_dissolution_is_ipt205_s_error_alone():
     early = MIDDLE + "\n  session 6\n    mourn_old_role for sister"
     assert codes(course(foci=dispute("renegotiation", "dissolution from session 9"),
                         middle=early)) == ["IPT205"]
+
+
+# --- 5. IPT108: the course is measured, with a score at each end -------------------------------
+
+
+def test_a_plan_with_no_measure_line_is_warned_at_its_plan_line():
+    text = course(header="")
+    [diag] = found(text)
+    assert (diag.code, diag.severity.value, diag.line) == ("IPT108", "warning", 1)
+    assert diag.message == ("this plan has no measure line, so no rating scale follows the "
+                            "depression")
+    assert "measure PHQ-9 every session" in diag.hint and "NG222" in diag.hint
+    # The protocol's usual scale is the one offered.
+    [diag] = found(course(protocol="ipt-a", header=""))
+    assert "like: measure HAM-D every session" in diag.hint
+
+
+def test_one_scale_at_each_end_is_enough():
+    assert found(course(header="  measure PHQ-9 at sessions 1, 16")) == ()
+    both = "  measure HAM-D at sessions 1, 8\n  measure PHQ-9 every 4 sessions"  # 4, 8, 12, 16
+    assert found(course(header=both)) == ()
+
+
+def test_no_score_at_the_first_session_is_no_baseline():
+    text = course(header="  measure PHQ-9 at sessions 4, 8, 16")
+    [diag] = found(text)
+    assert (diag.code, diag.line) == ("IPT108", line_of(text, "measure PHQ-9"))
+    assert diag.message == ("no rating scale is rated at session 1, the course's first session: "
+                            "there is no baseline to judge response or remission against")
+    assert diag.hint.startswith("rate one there, like: measure PHQ-9 at sessions 1, 4, 8, 16")
+
+
+def test_no_score_at_the_last_session_is_no_end_score():
+    [diag] = found(course(header="  measure PHQ-9 every 5 sessions"))  # 1, 5, 10, 15
+    assert diag.message.startswith("no rating scale is rated at session 16, the course's last")
+    assert "measure PHQ-9 at sessions 1, 5, 10, 15, 16" in diag.hint
+
+
+def test_the_baseline_is_session_0_where_the_plan_has_one():
+    text = '''plan "Mr. R: group IPT"
+  protocol ipt-group
+  measure PHQ-9 {when}
+
+focus isolation: interpersonal_deficits "Lives alone since his brother moved away"
+  goal "Talk to someone outside the group every week"
+
+phase pretreatment session 0
+  session 0
+    psychoeducation
+    sick_role
+    interpersonal_inventory
+    formulation
+phase initial session 1
+  session 1
+    treatment_contract
+phase middle sessions 2-7
+  session 3
+    reduce_isolation
+  session 7
+    termination_discussion
+phase termination session 8
+  session 8
+    termination_discussion
+    relapse_prevention
+'''
+    assert found(text.format(when="every 4 sessions")) == ()  # 0, 4, 8
+    [diag] = found(text.format(when="at sessions 1, 8"))
+    assert diag.message.startswith("no rating scale is rated at session 0, the course's first")
+
+
+def test_continuation_sessions_are_not_the_course_s_last():
+    boosters = '''
+phase continuation sessions 17-19
+  session 17
+    relapse_prevention'''
+    [diag] = found(course(header="  measure PHQ-9 at sessions 1, 19") + boosters)
+    assert diag.message.startswith("no rating scale is rated at session 16, the course's last")
+    assert found(course(header="  measure PHQ-9 at sessions 1, 16, 19") + boosters) == ()
+
+
+def test_a_broken_measure_line_is_one_mistake_with_one_message():
+    assert codes(course(header="  measure PHQ-9")) == ["IPT001"]
+    # And a scale rated past the course's end: IPT102 names the session, IPT108 says nothing.
+    assert codes(course(header="  measure PHQ-9 at sessions 1, 17")) == ["IPT102"]
+
+
+def test_new_plans_rate_the_last_session_too():
+    for name in available_profiles():
+        text = skeleton(find_profile(name), ["role_transition"]).text
+        assert "IPT108" not in codes(text), name

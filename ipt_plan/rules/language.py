@@ -30,6 +30,7 @@ rule(codes.SYNTAX, "syntax", ERROR, "a line that is not written the way the lang
 plan "Ms. A: caregiving conflict with her sister"
   clinician Dr. R. Moreno           # text without quotes
   schedule weekly from 2026-12-07 10:00 for 50 min   # "at" left out
+  measure PHQ-9 every session
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
   stage renegotiation
@@ -59,6 +60,7 @@ phase termination sessions 14-16
 plan "Ms. A: caregiving conflict with her sister"
   clinician "Dr. R. Moreno"
   schedule weekly from 2026-12-07 at 10:00 for 50 min
+  measure PHQ-9 every session
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
   stage renegotiation
@@ -93,6 +95,7 @@ rule(codes.DEFINED_TWICE, "defined-twice", ERROR,
      source="ipt-plan",
      bad="""
 plan "Ms. A: caregiving conflict with her sister"
+  measure PHQ-9 every session
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
   stage renegotiation
@@ -122,6 +125,7 @@ phase termination sessions 14-16
 """,
      good="""
 plan "Ms. A: caregiving conflict with her sister"
+  measure PHQ-9 every session
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
   stage renegotiation
@@ -157,6 +161,7 @@ rule(codes.BAD_PROFILE, "bad-profile", ERROR, "a protocol profile file that cann
      bad="""
 plan "Ms. A: caregiving conflict with her sister"
   protocol "clinic/our-ipt.toml"      # the file has: sessions = 16
+  measure PHQ-9 every session
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
   stage renegotiation
@@ -185,6 +190,7 @@ phase termination sessions 14-16
      good="""
 plan "Ms. A: caregiving conflict with her sister"
   protocol "clinic/our-ipt.toml"      # the file has: sessions = [16, 16]
+  measure PHQ-9 every session
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
   stage renegotiation
@@ -220,6 +226,7 @@ rule(codes.UNUSED_SUPPRESSION, "unused-suppression", WARNING,
      source="ipt-plan",
      bad="""
 plan "Ms. A: caregiving conflict with her sister"
+  measure PHQ-9 every session
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
   stage renegotiation
@@ -247,6 +254,7 @@ phase termination sessions 14-16
 """,
      good="""
 plan "Ms. A: caregiving conflict with her sister"
+  measure PHQ-9 every session
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
   stage renegotiation
@@ -305,6 +313,7 @@ rule(codes.INTERNAL_ERROR, "internal-error", ERROR, "ipt-plan itself failed on t
       source="Catalogue: Klerman et al. 1984; Weissman, Markowitz & Klerman 2000, ch. 10",
       bad="""
 plan "Ms. A: caregiving conflict with her sister"
+  measure PHQ-9 every session
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
   stage renegotiation
@@ -336,6 +345,7 @@ phase termination sessions 14-16
 """,
       good="""
 plan "Ms. A: caregiving conflict with her sister"
+  measure PHQ-9 every session
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
   stage renegotiation

@@ -29,6 +29,7 @@ from .registry import A_CLEAN_COURSE, ERROR, WARNING, Context, Finding, rule
       bad="""
 plan "Ms. A: caregiving conflict with her sister"
   protocol ipt
+  measure PHQ-9 every session
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
   stage renegotiation
@@ -125,6 +126,7 @@ def _initial_order(ctx: Context) -> Iterator[Finding]:
       bad="""
 plan "Ms. A: caregiving conflict with her sister"
   protocol ipt
+  measure PHQ-9 every session
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
   stage renegotiation
@@ -170,6 +172,7 @@ def termination_tasks(ctx: Context) -> Iterator[Finding]:
       source="Weissman, Markowitz & Klerman 2000, ch. 10; catalogue",
       bad="""
 plan "Ms. A: caregiving conflict with her sister"
+  measure PHQ-9 every session
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
   stage renegotiation
@@ -199,6 +202,7 @@ phase termination sessions 14-16
 """,
       good="""
 plan "Ms. A: caregiving conflict with her sister"
+  measure PHQ-9 every session
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
   stage renegotiation
@@ -242,6 +246,7 @@ def technique_phase(ctx: Context) -> Iterator[Finding]:
       source="Weissman, Markowitz & Klerman 2000, ch. 10",
       bad="""
 plan "Ms. A: caregiving conflict with her sister"
+  measure PHQ-9 every session
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
   stage renegotiation
@@ -271,6 +276,7 @@ phase termination sessions 14-16
 """,
       good="""
 plan "Ms. A: caregiving conflict with her sister"
+  measure PHQ-9 every session
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
   stage renegotiation
@@ -323,6 +329,7 @@ def prerequisite(ctx: Context) -> Iterator[Finding]:
       bad="""
 plan "Mr. B: after the assault on his bus"
   protocol ipt-ptsd
+  measure PHQ-9 every session
 
 focus work: role_transition "Off work since a passenger assaulted him in March"
   goal "Go back to work he can do, or choose other work"
@@ -353,6 +360,7 @@ phase termination sessions 13-14
       good="""
 plan "Mr. B: after the assault on his bus"
   protocol ipt-ptsd
+  measure PHQ-9 every session
 
 focus work: role_transition "Off work since a passenger assaulted him in March"
   goal "Go back to work he can do, or choose other work"
@@ -401,6 +409,7 @@ def forbidden_activity(ctx: Context) -> Iterator[Finding]:
       bad="""
 plan "Ms. A: caregiving conflict with her sister"
   protocol ipt
+  measure PHQ-9 every session
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
   stage renegotiation

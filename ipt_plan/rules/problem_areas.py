@@ -20,6 +20,7 @@ from .registry import A_CLEAN_COURSE, ERROR, WARNING, Context, Finding, rule
       bad="""
 plan "Ms. A: caregiving conflict with her sister"
   protocol ipt
+  measure PHQ-9 every session
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
   stage renegotiation
@@ -57,6 +58,7 @@ phase termination sessions 14-16
       good="""
 plan "Ms. A: caregiving conflict with her sister"
   protocol ipt
+  measure PHQ-9 every session
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
   stage renegotiation
@@ -108,6 +110,7 @@ def focus_count(ctx: Context) -> Iterator[Finding]:
       source="Weissman, Markowitz & Klerman 2000",
       bad="""
 plan "Ms. A: caregiving conflict with her sister"
+  measure PHQ-9 every session
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
   stage renegotiation
@@ -158,6 +161,7 @@ def deficits_with_another(ctx: Context) -> Iterator[Finding]:
       source="Weissman, Markowitz & Klerman 2000",
       bad="""
 plan "Ms. A: caregiving conflict with her sister"
+  measure PHQ-9 every session
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
   stage renegotiation
@@ -228,6 +232,7 @@ DIED_EXAMPLE, DIED_MONTH_EXAMPLE = "died 2026-02-14", "died 2026-02"
       bad="""
 plan "Ms. A: caregiving conflict with her sister"
   schedule weekly from 2026-03-02 at 10:00 for 50 min
+  measure PHQ-9 every session
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"   # no stage line under it
   goal "Say what I can and cannot do, calmly"
@@ -260,6 +265,7 @@ phase termination sessions 14-16
       good="""
 plan "Ms. A: caregiving conflict with her sister"
   schedule weekly from 2026-03-02 at 10:00 for 50 min
+  measure PHQ-9 every session
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
   stage renegotiation
@@ -384,6 +390,7 @@ class _Stages:
       source="Weissman, Markowitz & Klerman 2000; Klerman et al. 1984",
       bad="""
 plan "Ms. A: caregiving conflict with her sister"
+  measure PHQ-9 every session
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
   stage renegotiation
@@ -413,6 +420,7 @@ phase termination sessions 14-16
 """,
       good="""
 plan "Ms. A: caregiving conflict with her sister"
+  measure PHQ-9 every session
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
   stage impasse
@@ -494,6 +502,7 @@ def technique_for_other_area(ctx: Context) -> Iterator[Finding]:
       bad="""
 plan "Mr. B: after the assault on his bus"
   protocol ipt-ptsd
+  measure PHQ-9 every session
 
 focus alone: interpersonal_deficits "Has seen no one since the assault"   # not an area of IPT for PTSD
   goal "Meet one friend a week"
@@ -523,6 +532,7 @@ phase termination sessions 13-14
       good="""
 plan "Mr. B: after the assault on his bus"
   protocol ipt-ptsd
+  measure PHQ-9 every session
 
 focus work: role_transition "Off work since a passenger assaulted him in March"
   goal "Go back to work he can do, or choose other work"

@@ -54,6 +54,9 @@ class Context:
     profile: Profile
     catalogue: Catalogue
     graph: PlanGraph
+    # The first words of the lines that could not be read (already reported): a plan with
+    # a broken `measure` line meant to have one, and is not told that it has none.
+    unread: frozenset[str] = frozenset()
 
     @cached_property
     def calendar(self) -> Calendar:
@@ -134,6 +137,7 @@ class Rule(NamedTuple):
 A_CLEAN_COURSE = """
 plan "Ms. A: caregiving conflict with her sister"
   protocol ipt
+  measure PHQ-9 every session
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
   stage renegotiation
