@@ -485,3 +485,46 @@ def test_new_plans_rate_the_last_session_too():
     for name in available_profiles():
         text = skeleton(find_profile(name), ["role_transition"]).text
         assert "IPT108" not in codes(text), name
+
+
+# --- 11. A rule about a phase the plan does not have does not apply ---------------------------
+
+MAINTENANCE_FOCI = '''focus husband: role_dispute "Her husband left in the spring"
+  stage impasse
+  stage dissolution from session 4
+  goal "Settle the arrangements for the children calmly"
+focus mother: grief "Her mother died in 2025"
+  died 2025-11
+  goal "Visit her mother's grave with her sister"'''
+MAINTENANCE_WORK = '''  session 5
+    facilitate_mourning
+    clarification for husband'''
+
+
+def test_an_ipt_m_course_without_initial_middle_or_termination_phase_is_not_judged_by_them():
+    # Maintenance IPT: no initial phase (no psychoeducation, sick role, inventory or
+    # formulation; the contract before any formulation), no middle phase (a dispute at
+    # dissolution worked on with none of its stage's techniques), no termination phase
+    # (the scale rated at neither end): none of that is said of it.
+    text = f'''plan "Mrs. V: staying well after her third episode"
+  protocol ipt-m
+  schedule monthly from 2027-01-04 at 10:00 for 50 min
+  measure HAM-D at sessions 6, 9
+
+{MAINTENANCE_FOCI}
+
+phase maintenance sessions 1-12
+  every session
+    symptom_review
+  session 1
+    risk_assessment
+    treatment_contract
+{MAINTENANCE_WORK}
+'''
+    assert found(text) == ()
+    # The same foci, work and scale in an acute course with those phases: each rule speaks.
+    acute = course(header="  schedule weekly from 2027-01-04 at 10:00 for 50 min\n"
+                          "  measure HAM-D at sessions 6, 9",
+                   foci=MAINTENANCE_FOCI, initial="  session 3\n    treatment_contract",
+                   middle=MAINTENANCE_WORK)
+    assert sorted(set(codes(acute))) == ["IPT108", "IPT207", "IPT301"]
