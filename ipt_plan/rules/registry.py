@@ -28,11 +28,16 @@ ERROR, WARNING = Severity.ERROR, Severity.WARNING
 
 
 class Finding(NamedTuple):
-    """What a check found: the message, where (None: the plan as a whole) and a fix."""
+    """What a check found: the message, where (None: the plan as a whole) and a fix, at
+    the rule's severity unless the finding says otherwise: a rule whose findings are not
+    all as sure (IPT305: a forbidden activity is an error, a word that betrays it in free
+    text a warning) gives the lesser ones their own. A configured severity for the code
+    still applies to all of them."""
 
     message: str
     loc: Loc | None
     hint: str | None = None
+    severity: Severity | None = None  # None: the rule's
 
 
 class PlacedActivity(NamedTuple):
@@ -180,8 +185,8 @@ def run(ctx: Context, path: str, profile_usable: bool = True) -> list[Diagnostic
             continue
         try:
             for finding in rule_.check(ctx):
-                found.append(Diagnostic.at(rule_.code, rule_.severity, finding.message, path,
-                                           finding.loc, finding.hint))
+                found.append(Diagnostic.at(rule_.code, finding.severity or rule_.severity,
+                                           finding.message, path, finding.loc, finding.hint))
         except Exception as err:  # noqa: BLE001 - reported, never raised
             found.append(Diagnostic.at(
                 codes.INTERNAL_ERROR, Severity.ERROR,
