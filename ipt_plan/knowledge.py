@@ -94,12 +94,24 @@ class Participant(NamedTuple):
     description: str
 
 
+class Vocabulary(NamedTuple):
+    """Word lists the rules read in a plan's own text (`[vocabulary]`; see catalogue.toml):
+    whole words or phrases, matched whatever their case."""
+
+    death: tuple[str, ...]  # words that say a text speaks of a death (IPT208)
+    negation: tuple[str, ...]  # words before a word that say the plan does not do it
+    negation_reach: int  # how many other words a negation may stand before the word
+    negation_after: tuple[str, ...]  # words just after a word that say the same
+    clause_breaks: tuple[str, ...]  # words that end a negation's reach, as a comma does
+
+
 class Catalogue(NamedTuple):
     techniques: dict[str, Technique]
     areas: dict[str, Area]
     measures: dict[str, Scale]
     phases: dict[str, PhaseInfo]
     participants: dict[str, Participant]
+    vocabulary: Vocabulary
 
 
 def _read_toml(path: Path) -> dict:
@@ -114,6 +126,22 @@ def _read_toml(path: Path) -> dict:
 # The tables of a catalogue file, and those a clinic's additions may hold.
 CATALOGUE_TABLES = ("phases", "areas", "techniques", "measures", "participants")
 CLINIC_TABLES = ("techniques", "measures", "participants")
+# ipt-plan's own word lists (one table of lists, not of entries); a clinic's file has none.
+VOCABULARY = "vocabulary"
+_WORD_LISTS = ("death", "negation", "negation_after", "clause_breaks")
+# A word or phrase as a word list holds it: words (letters, digits, an apostrophe inside),
+# joined by single spaces or hyphens: "died", "passed away", "in vivo", "isn't".
+PHRASE = re.compile(r"\w+(?:'\w+)*(?:[ -]\w+(?:'\w+)*)*")
+
+
+def word_list(value: object) -> tuple[str, ...] | None:
+    """A word list's words or phrases, or None when it is not a list of them."""
+    if (not isinstance(value, list) or not value
+            or not all(isinstance(v, str) and PHRASE.fullmatch(v) for v in value)):
+        return None
+    return tuple(value)
+
+
 _KEYS = {
     "phases": ({"label", "purpose"}, {"aliases"}),
     "areas": ({"label", "summary", "goals"}, {"stages"}),
@@ -209,12 +237,13 @@ def _entries(path: Path, data: dict, own: bool) -> dict[str, dict[str, _Entry]]:
     found: dict[str, dict[str, _Entry]] = {}
     for table, entries in data.items():
         if table not in allowed:
-            what = (f"[{visible(table)}] is ipt-plan's own" if table in CATALOGUE_TABLES
+            what = (f"[{visible(table)}] is ipt-plan's own"
+                    if table in CATALOGUE_TABLES or table == VOCABULARY
                     else f"'{visible(table)}' is not one of them")
             raise CatalogueError(f"{path}: a clinic's catalogue adds "
                                  f"{joined(list(CLINIC_TABLES))}; {what}" if not own else
                                  f"{path}: '{visible(table)}' is not a table ipt-plan reads "
-                                 f"(the tables are: {', '.join(CATALOGUE_TABLES)})")
+                                 f"(the tables are: {', '.join(CATALOGUE_TABLES)}, {VOCABULARY})")
         if not isinstance(entries, dict):
             raise CatalogueError(f"{path}: '{table}' must hold entries like [{table}.NAME]")
         for name in entries:
@@ -263,9 +292,37 @@ def _catalogue_stamps(extra: tuple[Path, ...]) -> tuple[tuple[str, int, int], ..
                  if stamp is not None)
 
 
+def _vocabulary(path: Path, value: object) -> Vocabulary:
+    """The `[vocabulary]` table of ipt-plan's own catalogue, checked."""
+    def fail(why: str):
+        raise CatalogueError(f"{path}: [{VOCABULARY}] {why}")
+
+    if not isinstance(value, dict):
+        fail("is missing: the rules read its word lists (" + ", ".join(_WORD_LISTS) + ")")
+    keys = set(_WORD_LISTS) | {"negation_reach"}
+    unknown = sorted(set(value) - keys)
+    if unknown:
+        fail(f"has {joined([repr(visible(k)) for k in unknown])}, which ipt-plan does not read "
+             f"(the keys are: {', '.join(sorted(keys))})")
+    lists = {}
+    for key in _WORD_LISTS:
+        lists[key] = word_list(value.get(key))
+        if lists[key] is None:
+            fail(f"needs '{key}' as a list of words or phrases, each of words joined by single "
+                 f"spaces or hyphens, like {key} = [\"died\", \"passed away\"]")
+    reach = value.get("negation_reach")
+    if not _whole(reach, 0):
+        fail("needs 'negation_reach' as a whole number of words, like negation_reach = 3")
+    return Vocabulary(lists["death"], lists["negation"], reach, lists["negation_after"],
+                      lists["clause_breaks"])
+
+
 @lru_cache(maxsize=32)
 def _merged(additions: tuple[tuple[str, int, int], ...]) -> Catalogue:
-    sources = [(BUILTIN_CATALOGUE, _read_toml(BUILTIN_CATALOGUE), True)]
+    own = _read_toml(BUILTIN_CATALOGUE)
+    vocabulary = _vocabulary(BUILTIN_CATALOGUE, own.get(VOCABULARY))
+    own = {table: entries for table, entries in own.items() if table != VOCABULARY}
+    sources = [(BUILTIN_CATALOGUE, own, True)]
     sources += [(Path(name), _read_catalogue_file(Path(name)), False) for name, _, _ in additions]
     merged: dict[str, dict[str, _Entry]] = {table: {} for table in CATALOGUE_TABLES}
     for path, data, own in sources:
@@ -297,7 +354,7 @@ def _merged(additions: tuple[tuple[str, int, int], ...]) -> Catalogue:
     measures = {name: _scale(e) for name, e in merged["measures"].items()}
     participants = {name: Participant(name, e.text("label"), e.text("description"))
                     for name, e in merged["participants"].items()}
-    return Catalogue(techniques, areas, measures, phases, participants)
+    return Catalogue(techniques, areas, measures, phases, participants, vocabulary)
 
 
 # --- protocol profiles -----------------------------------------------------------------

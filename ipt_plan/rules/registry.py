@@ -19,6 +19,7 @@ from ..diagnostics import Diagnostic, Severity
 from ..graph import activity_node, nodes_of
 from ..knowledge import Catalogue, Profile
 from ..model import Activity, Loc, Phase, Plan
+from ..phrases import Found, find
 from ..schedule import Calendar, course_calendar
 
 if TYPE_CHECKING:  # networkx is imported only when the graph is built
@@ -116,6 +117,12 @@ class Context:
     def foci_of(self, activity: Activity) -> list[str]:
         """The ids of the foci an activity addresses, named or implied (`addresses` edges)."""
         return self.graph.nodes[activity_node(activity)]["foci"]
+
+    def words_in(self, text: str | None, phrases: Iterable[str]) -> list[Found]:
+        """The words or phrases of a list in one of the plan's texts, whole and whatever
+        their case, but where the text says the thing is not done (the catalogue's
+        vocabulary: "no exposure")."""
+        return find(text, phrases, self.catalogue.vocabulary)
 
 
 Check = Callable[[Context], Iterable[Finding]]
