@@ -401,6 +401,9 @@ class Profile(NamedTuple):
     sick_role: str = "full"  # "full", or "limited" (IPT-A: school goes on)
     sick_role_note: str | None = None
     usual_measures: tuple[str, ...] = ()  # the rating scales the protocol usually uses
+    # A practice the protocol leaves out, with the words that betray it in a plan's text
+    # (`[forbidden_words]`), as (practice, words) pairs: IPT305 warns on each word.
+    forbidden_words: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def standing_tasks(self, phase: str) -> tuple[str, ...]:
         """The techniques the protocol expects in every session of this phase."""
@@ -532,6 +535,27 @@ def _participants(data: dict, cat: Catalogue, allowed_phases: tuple[str, ...]
     return tuple(expected)
 
 
+def _forbidden_words(data: dict) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The `[forbidden_words]` table: each practice the protocol leaves out, with the words
+    or phrases that betray it in a plan's text."""
+    table = data.get("forbidden_words", {})
+    example = 'like [forbidden_words] with exposure = ["exposure", "in vivo"]'
+    if not isinstance(table, dict):
+        raise ProfileError(f"'forbidden_words' must be a table of practices, {example}")
+    found = []
+    for practice, words in table.items():
+        if not PHRASE.fullmatch(practice):
+            raise ProfileError(f"'forbidden_words' names the practice '{visible(practice)}'; a "
+                               f"practice is named in words, {example}")
+        listed = word_list(words)
+        if listed is None:
+            raise ProfileError(f"'forbidden_words.{practice}' must be a list of words or phrases, "
+                               "each of words joined by single spaces or hyphens, "
+                               f"{example}")
+        found.append((practice, listed))
+    return tuple(found)
+
+
 def profile_from_toml(text: str, path: str, cat: Catalogue | None = None) -> Profile:
     """The profile a file's text describes, checked against `cat` (ipt-plan's catalogue
     unless a clinic's additions are given); ProfileError says what is wrong."""
@@ -595,6 +619,7 @@ def profile_from_toml(text: str, path: str, cat: Catalogue | None = None) -> Pro
         sick_role=_choice(data, "sick_role", SICK_ROLES),
         sick_role_note=note,
         usual_measures=_names(data, "usual_measures", tuple(cat.measures)),
+        forbidden_words=_forbidden_words(data),
     )
 
 

@@ -8,7 +8,7 @@ from typing import Iterator
 
 from .. import codes
 from ..graph import activity_node
-from ..model import PHASE_ORDER
+from ..model import PHASE_ORDER, Loc, quoted_span
 from ..wording import joined, plural
 from .registry import A_CLEAN_COURSE, ERROR, WARNING, Context, Finding, rule
 
@@ -251,10 +251,21 @@ def prerequisite(ctx: Context) -> Iterator[Finding]:
                               f"{technique.after_any[0]}{' for ' + focus if focus else ''}")
 
 
-@rule(codes.FORBIDDEN_ACTIVITY, "forbidden-activity", ERROR, "an activity the protocol forbids",
+@rule(codes.FORBIDDEN_ACTIVITY, "forbidden-activity", ERROR,
+      "an activity the protocol forbids; a warning for a word of a forbidden practice in the "
+      "plan's text",
       rationale="Some adaptations leave out parts of standard practice on purpose: IPT for "
-                "PTSD assigns no homework, to keep it distinct from exposure-based therapies.",
-      source="protocol profile (ipt-ptsd: Markowitz et al. 2015)",
+                "PTSD assigns no homework and does no exposure, to stay distinct from "
+                "exposure-based therapies. An activity the protocol forbids is an error. A "
+                "protocol also lists the words that betray a practice it leaves out (ipt-ptsd: "
+                "exposure, imaginal, in vivo, hotspot, habituation): one of them in a "
+                "technique's detail, a note, a homework, a session's title or a phase's note is "
+                "a warning, since a text can name a practice without doing it. Where the text "
+                "says it is not done (\"no exposure\", \"exposure is not used\") the word is "
+                "not flagged. Words that also describe good IPT (\"not reliving the crash\") "
+                "stay off the lists. A severity configured for IPT305 applies to both.",
+      source="protocol profile (ipt-ptsd: Markowitz et al. 2015, IPT for PTSD without "
+             "exposure or homework)",
       bad="""
 plan "Mr. B: after the assault on his bus"
   protocol ipt-ptsd
@@ -315,6 +326,41 @@ def forbidden_activity(ctx: Context) -> Iterator[Finding]:
         if activity.name.text in forbidden:
             yield Finding(f"{ctx.protocol} does not use {activity.name.text}",
                           activity.name.loc, "remove it; write a note instead if it matters")
+    if ctx.profile.forbidden_words:
+        yield from _forbidden_words(ctx)
+
+
+def _free_texts(ctx: Context) -> Iterator[tuple[str, Loc, str]]:
+    """Each text the plan writes in a session or phase, where it is, and how to name it:
+    details of techniques, notes, homework, session titles and notes on a phase."""
+    kinds = {"note": "this note", "homework": "this homework"}
+    for activity, _, _ in ctx.activities():
+        if activity.detail and activity.detail_at:
+            yield (activity.detail, activity.detail_at,
+                   kinds.get(activity.kind, f"the detail of {activity.name.text}"))
+    for phase in ctx.plan.phases:
+        for note in phase.notes:
+            if note.detail and note.detail_at:
+                yield note.detail, note.detail_at, f"this note on the {phase.kind} phase"
+        for session in phase.sessions:
+            if session.title and session.title_at:
+                yield session.title, session.title_at, f"the title of session {session.number}"
+
+
+def _forbidden_words(ctx: Context) -> Iterator[Finding]:
+    for text, at, place in _free_texts(ctx):
+        for practice, words in ctx.profile.forbidden_words:
+            for word in ctx.words_in(text, words):
+                yield Finding(
+                    f"'{word.written(text)}' in {place} is a word of {practice}, which "
+                    f"{ctx.protocol} does not use",
+                    quoted_span(text, at, word.start, word.end),
+                    f"if the session does {practice}, leave it out; if the text says it is not "
+                    f"done, say so plainly (\"no {practice}\"); if it names something the session "
+                    f"does not do (what happened to the patient, say), keep it and silence this "
+                    f"line: "
+                    f"# ipt-plan: ignore[{codes.FORBIDDEN_ACTIVITY}]",
+                    WARNING)
 
 
 @rule(codes.LATE_ENDING, "late-ending", WARNING,

@@ -1,0 +1,241 @@
+"""What a supervisor usually catches in a plan, from the ending back: work opened too late
+(IPT307, and IPT203 where the ending is the first to work on a focus), the parent an IPT-A
+course leaves out (IPT308), the words of a practice the protocol forbids (IPT305), and a
+death behind an interpersonal deficits focus (IPT208). Each test is one point, shown on a
+small whole plan; a rule about a phase the plan does not have stays silent."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from conftest import PLANS, SHARED_EXAMPLES
+from typer.testing import CliRunner
+
+from ipt_plan import load_file, load_string
+from ipt_plan.cli import app
+from ipt_plan.config import Config
+from ipt_plan.diagnostics import Severity
+from ipt_plan import knowledge
+from ipt_plan.knowledge import (CatalogueError, ProfileError, catalogue, find_profile,
+                                profile_from_toml)
+from ipt_plan.model import Loc, quoted_span
+from ipt_plan.phrases import find
+from ipt_plan.report import format_json, format_text
+from ipt_plan.rules import RULES
+from ipt_plan.skeleton import skeleton
+
+NO_CONFIG = Config()
+BUNDLED = sorted(PLANS.glob("*.iptplan"))
+SHARED = sorted(SHARED_EXAMPLES.glob("*.iptplan")) if SHARED_EXAMPLES.is_dir() else []
+NEW_CODES = ("IPT208", "IPT305", "IPT307", "IPT308")
+
+
+def found(text: str, path: str = "plan.iptplan", config: Config = NO_CONFIG, dirs=()):
+    return load_string(text, path, dirs, config=config).diagnostics
+
+
+def codes(text: str, **kw) -> list[str]:
+    return [d.code for d in found(text, **kw)]
+
+
+def line_of(text: str, fragment: str) -> int:
+    return next(n for n, line in enumerate(text.split("\n"), 1) if fragment in line)
+
+
+def marked(text: str, d) -> str:
+    """The text a diagnostic's caret is under."""
+    return text.split("\n")[d.line - 1][d.column - 1:d.end_column - 1]
+
+
+# A clinic's profile, for the checks of new profile fields.
+PROFILE = '''
+name = "clinic"
+title = "Clinic course"
+source = "Clinic protocol 2026"
+sessions = [12, 12]
+[[participants]]
+who = "parent"
+phases = ["initial", "termination"]
+when = "the start and the end"
+source = "clinic policy"
+'''
+
+
+# A clean acute course with two foci, for the rules about when work starts.
+TWO_FOCI = '''plan "Ms. A: caregiving conflict with her sister"
+  protocol ipt
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+focus retirement: role_transition "Retired in June after 30 years at the library"
+  goal "Two weekly activities with people outside the family"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation for sister, retirement
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis for sister
+  session {n}
+    mourn_old_role for retirement
+{middle}
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 15
+    recognize_competence
+{ending}  session 16
+    relapse_prevention
+'''
+
+
+def two_foci(n: int = 8, middle: str = "", ending: str = "") -> str:
+    return TWO_FOCI.format(n=n, middle=middle, ending=ending)
+
+
+# --- the plans as they are --------------------------------------------------------------
+
+@pytest.mark.parametrize("path", BUNDLED + SHARED, ids=lambda p: p.name)
+def test_the_bundled_plans_and_shared_examples_raise_none_of_these(path):
+    assert not [d for d in load_file(path).diagnostics if d.code in NEW_CODES]
+
+
+# --- 8. IPT305: what a profile forbids, in words too ----------------------------------------
+
+PTSD = (PLANS / "ptsd-assault-bus-driver.iptplan").read_text(encoding="utf-8")
+SIX = ('evaluate_new_role for work "Time with Jay; the fear of the depot; what a different '
+       'job could offer"')
+
+
+def ptsd(**replace: str) -> str:
+    text = PTSD
+    for old, new in replace.items():
+        assert old in text
+        text = text.replace(old, new)
+    return text
+
+
+def at_six(line: str) -> str:
+    return ptsd(**{SIX: SIX + "\n    " + line})
+
+
+def test_the_ptsd_profile_lists_the_words_of_exposure():
+    assert find_profile("ipt-ptsd").forbidden_words == (
+        ("exposure", ("exposure", "imaginal", "in vivo", "hotspot", "habituation")),)
+    assert find_profile("ipt").forbidden_words == ()
+    shown = CliRunner().invoke(app, ["protocols", "--show", "ipt-ptsd"]).output
+    assert ('leaves out exposure: IPT305 warns on the words "exposure", "imaginal", "in vivo", '
+            '"hotspot" and "habituation"') in shown
+
+
+@pytest.mark.parametrize("line, word, place", [
+    ('clarification for carol "Imaginal reliving of the assault"', "Imaginal",
+     "the detail of clarification"),
+    ('note "Try an in vivo trip to the depot"', "in vivo", "this note"),
+    ('note "Find the HOTSPOT of the memory"', "HOTSPOT", "this note"),
+    ('note "Wait for habituation"', "habituation", "this note"),
+    ('note "Graded in-vivo visits"', "in-vivo", "this note"),
+])
+def test_a_forbidden_word_in_a_text_is_a_warning_with_the_caret_on_it(line, word, place):
+    text = at_six(line)
+    (d,) = found(text)
+    assert (d.code, d.severity, d.line) == ("IPT305", Severity.WARNING,
+                                            line_of(text, line[:20]))
+    assert marked(text, d) == word
+    assert d.message == (f"'{word}' in {place} is a word of exposure, which the ipt-ptsd "
+                         "protocol does not use")
+    assert "ignore[IPT305]" in d.hint
+
+
+def test_a_session_title_and_a_phase_note_are_read_too():
+    text = ptsd(**{'  session 4 "What the job was"': '  session 4 "Exposure to the route"',
+                   "phase middle sessions 4-12\n":
+                       'phase middle sessions 4-12\n  note "Hotspot work on the assault"\n'})
+    found_here = found(text)
+    assert [(d.code, d.severity, marked(text, d)) for d in found_here] == [
+        ("IPT305", Severity.WARNING, "Hotspot"), ("IPT305", Severity.WARNING, "Exposure")]
+    assert "this note on the middle phase" in found_here[0].message
+    assert "the title of session 4" in found_here[1].message
+
+
+def test_homework_text_is_read_beside_the_error_for_the_homework_itself():
+    text = at_six('homework "Listen to the imaginal exposure tape daily"')
+    result = sorted((d.severity.value, d.code, marked(text, d)) for d in found(text))
+    assert result == [("error", "IPT305", "homework"), ("warning", "IPT305", "exposure"),
+                      ("warning", "IPT305", "imaginal")]
+
+
+@pytest.mark.parametrize("note", [
+    "No exposure: IPT works on relationships, not on the memory",
+    "not exposure; we talk about Carol",
+    "Without imaginal or in vivo exposure",
+    "Exposure is not used in IPT for PTSD",
+    "An exposure-free approach",
+    "A non-exposure treatment",
+    "Talked about the assault rather than exposure",
+    "Not reliving the crash: what it did to his marriage",
+    "He doesn\u2019t want exposure therapy",
+    "Overexposure to the news; hotspots in town",  # not the whole words
+])
+def test_a_text_that_says_exposure_is_not_done_is_not_flagged(note):
+    assert found(at_six(f'note "{note}"')) == ()
+
+
+def test_a_negation_in_another_clause_does_not_hide_the_word():
+    text = at_six('note "No homework, but imaginal exposure of the assault"')
+    assert [marked(text, d) for d in found(text)] == ["imaginal", "exposure"]
+    text = at_six('note "He could not sleep after the hotspot work"')
+    assert [marked(text, d) for d in found(text)] == ["hotspot"]  # too far from the "not"
+
+
+def test_other_protocols_do_not_read_these_words():
+    text = at_six('note "Imaginal exposure"').replace("protocol ipt-ptsd", "protocol ipt")
+    assert "IPT305" not in codes(text)
+
+
+def test_a_configured_severity_applies_to_the_words_too():
+    text = at_six('note "Imaginal work"')
+    as_error = Config(severity={"IPT305": "error"})
+    assert [d.severity for d in found(text, config=as_error)] == [Severity.ERROR]
+    assert found(text, config=Config(severity={"IPT305": "off"})) == ()
+
+
+def test_the_outputs_give_the_word_finding_its_own_severity():
+    result = load_string(at_six('note "Imaginal work"'), "plan.iptplan", config=NO_CONFIG)
+    (entry,) = json.loads(format_json([result]))["files"][0]["diagnostics"]
+    assert (entry["code"], entry["severity"]) == ("IPT305", "warning")
+    assert "0 errors, 1 warning" in format_text([result])
+
+
+def test_the_caret_keeps_to_the_word_after_escaped_quotes():
+    text = at_six(r'note "He said \"just do the imaginal bit\" again"')
+    (d,) = found(text)
+    assert marked(text, d) == "imaginal"
+    # A backslash the language keeps as it is: the columns cannot be known for certain,
+    # so the whole quoted text is marked rather than a wrong word.
+    at = Loc(3, 10, 10 + len(r'"a\nimaginal"'))
+    assert quoted_span("a\\nimaginal", at, 3, 11) == at
+    assert quoted_span('a"b', Loc(1, 1, 1 + len(r'"a\"b"')), 2, 3) == Loc(1, 5, 6)
+
+
+@pytest.mark.parametrize("table, message", [
+    ('forbidden_words = ["exposure"]', "'forbidden_words' must be a table of practices"),
+    ('[forbidden_words]\nexposure = "exposure"', "'forbidden_words.exposure' must be a list"),
+    ('[forbidden_words]\nexposure = []', "'forbidden_words.exposure' must be a list"),
+    ('[forbidden_words]\nexposure = ["in  vivo"]', "'forbidden_words.exposure' must be a list"),
+    ('[forbidden_words]\n"" = ["x"]', "'forbidden_words' names the practice ''"),
+])
+def test_the_forbidden_words_are_checked_with_a_readable_message(table, message):
+    base = PROFILE.split("[[participants]]")[0]
+    with pytest.raises(ProfileError) as raised:
+        profile_from_toml(base + table + "\n", "clinic.toml")
+    assert message in str(raised.value)
