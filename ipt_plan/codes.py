@@ -41,6 +41,7 @@ TECHNIQUE_PHASE = "IPT303"
 PREREQUISITE = "IPT304"
 FORBIDDEN_ACTIVITY = "IPT305"
 LATE_ENDING = "IPT306"
+LATE_NEW_WORK = "IPT307"
 
 # Problems no rule or setting may hide: the file itself, the configuration, and ipt-plan's
 # own failures.

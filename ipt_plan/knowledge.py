@@ -404,6 +404,9 @@ class Profile(NamedTuple):
     # A practice the protocol leaves out, with the words that betray it in a plan's text
     # (`[forbidden_words]`), as (practice, words) pairs: IPT305 warns on each word.
     forbidden_words: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # The last share of the middle phase (rounded down, at least its last session) in
+    # which a focus first worked on is new work left too late (IPT307).
+    late_work_share: float = 0.25
 
     def standing_tasks(self, phase: str) -> tuple[str, ...]:
         """The techniques the protocol expects in every session of this phase."""
@@ -592,6 +595,11 @@ def profile_from_toml(text: str, path: str, cat: Catalogue | None = None) -> Pro
     forbidden = _names(data, "forbidden", activities)
     standing, first_session = _standing(data, cat, forbidden,
                                         _first_phases(phases, optional_phases, phase_order))
+    share = data.get("late_work_share", 0.25)
+    if (not isinstance(share, (int, float)) or isinstance(share, bool)
+            or not 0 < share < 1):
+        raise ProfileError("'late_work_share' must be a share of the middle phase between 0 "
+                           "and 1, like late_work_share = 0.25 (its last quarter)")
     note = data.get("sick_role_note")
     if note is not None and (not isinstance(note, str) or not note.strip()):
         raise ProfileError("'sick_role_note' must be text, like sick_role_note = \"...\"")
@@ -620,6 +628,7 @@ def profile_from_toml(text: str, path: str, cat: Catalogue | None = None) -> Pro
         sick_role_note=note,
         usual_measures=_names(data, "usual_measures", tuple(cat.measures)),
         forbidden_words=_forbidden_words(data),
+        late_work_share=float(share),
     )
 
 

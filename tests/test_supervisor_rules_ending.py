@@ -109,6 +109,161 @@ def test_the_bundled_plans_and_shared_examples_raise_none_of_these(path):
     assert not [d for d in load_file(path).diagnostics if d.code in NEW_CODES]
 
 
+# --- 6. IPT307: the ending opens no new work ----------------------------------------------
+
+def test_a_focus_first_worked_on_in_the_last_quarter_of_the_middle_phase_is_warned():
+    # Middle phase 4-13: ten sessions, a quarter rounded down is 2, so 12 and 13 are late.
+    assert codes(two_foci(11)) == []
+    text = two_foci(12)
+    (d,) = found(text)
+    assert (d.code, d.severity, d.line) == ("IPT307", Severity.WARNING,
+                                            line_of(text, "mourn_old_role"))
+    assert marked(text, d) == "mourn_old_role"
+    assert d.message == ("the focus 'retirement' is first worked on at session 12, in the last "
+                         "2 sessions of the middle phase (12-13), too close to the ending")
+    assert "new contract" in d.hint
+    assert codes(two_foci(13)) == ["IPT307"]
+
+
+SHORT = '''plan "Maya, 15: not speaking to Mum since the move"
+  protocol ipt-a
+
+focus mum: role_dispute "Since the move, Maya and Mum shout or do not speak"
+  stage impasse
+  goal "Talk with Mum about things that matter, without a row"
+
+phase initial sessions 1-4
+  session 1 "Assessment" with parent
+    interpersonal_inventory
+  session 4
+    formulation
+    treatment_contract
+
+phase middle sessions 5-9
+  session {n}
+    communication_analysis
+
+phase termination sessions 10-12
+  session 10
+    termination_discussion
+  session 12 "Ending" with parent
+    relapse_prevention
+'''
+
+
+def test_a_short_middle_phase_keeps_at_least_its_last_session_as_late():
+    # ipt-a's middle phase 5-9: five sessions, a quarter rounded down is 1: session 9.
+    assert codes(SHORT.format(n=8)) == []
+    (d,) = found(SHORT.format(n=9))
+    assert d.code == "IPT307"
+    assert "at session 9, in the last session of the middle phase" in d.message
+
+
+def test_going_on_with_a_focus_in_the_ending_is_not_new_work():
+    text = two_foci(8, ending="    build_new_skills for retirement\n")
+    assert codes(text) == []
+
+
+def test_the_initial_phase_tasks_are_not_work_on_a_focus():
+    # The formulation names 'retirement' in session 3; that does not make session 12 early.
+    assert "formulation for sister, retirement" in two_foci(12)
+    assert codes(two_foci(12)) == ["IPT307"]
+
+
+def test_a_technique_naming_no_focus_works_on_the_focus_the_catalogue_gives_it():
+    one_focus = '''plan "Ms. A: caregiving conflict with her sister"
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+{every}  session 13
+    communication_analysis
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+'''
+    # communication_analysis addresses the plan's one focus (default_focus "single").
+    assert codes(one_focus.format(every="")) == ["IPT307"]
+    # An `every session` line works on it from the phase's first session.
+    every = "  every session\n    link_mood_to_events\n"
+    assert codes(one_focus.format(every=every)) == []
+
+
+def test_a_focus_first_worked_on_in_the_ending_is_ipt203s_error_which_names_the_session():
+    text = two_foci(8).replace("  session 8\n    mourn_old_role for retirement\n", "")
+    text = text.replace("    recognize_competence\n",
+                        "    recognize_competence\n    build_new_skills for retirement\n")
+    (d,) = found(text)  # one diagnostic, not a second code for the same focus
+    assert d.code == "IPT203" and d.severity is Severity.ERROR
+    assert d.message == ("no middle-phase session works on the focus 'retirement'; it is "
+                         "first worked on in the termination phase, at session 15")
+    assert "opens no new work" in d.hint
+
+
+def test_a_focus_only_named_in_the_middle_and_first_worked_on_in_the_ending_is_ipt307():
+    # A contract line in the middle phase names the focus (IPT303: out of place), so IPT203
+    # sees it addressed; the work itself starts in the ending.
+    text = two_foci(8).replace("    mourn_old_role for retirement\n",
+                               "    treatment_contract for retirement\n")
+    text = text.replace("    recognize_competence\n",
+                        "    recognize_competence\n    build_new_skills for retirement\n")
+    found_codes = sorted(codes(text))
+    assert found_codes == ["IPT303", "IPT307"]
+    (d,) = [d for d in found(text) if d.code == "IPT307"]
+    assert d.message == ("the focus 'retirement' is first worked on in the termination phase, "
+                         "at session 15")
+
+
+def test_a_middle_phase_of_one_session_is_never_late():
+    text = '''plan "Ms. C: three sessions of interpersonal counselling"
+  protocol ipc
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial session 1
+  session 1
+    interpersonal_inventory
+    formulation
+
+phase middle session 2
+  session 2
+    communication_analysis
+    termination_discussion
+
+phase termination session 3
+  session 3
+    relapse_prevention
+'''
+    assert found(text) == ()  # its one middle session is both its first and its last
+
+
+def test_the_late_share_is_profile_data(tmp_path):
+    ipt = Path(find_profile("ipt").path).read_text(encoding="utf-8")
+    assert "late_work_share = 0.25" in ipt
+    (tmp_path / "half.toml").write_text(ipt.replace("late_work_share = 0.25",
+                                                    "late_work_share = 0.5"), encoding="utf-8")
+    text = two_foci(9).replace("protocol ipt", 'protocol "half.toml"')
+    assert codes(text, path=str(tmp_path / "plan.iptplan")) == ["IPT307"]  # 9-13 is late
+    assert find_profile("ipt").late_work_share == 0.25
+    for bad in ("late_work_share = 1", "late_work_share = 0", 'late_work_share = "quarter"'):
+        with pytest.raises(ProfileError, match="'late_work_share' must be a share"):
+            profile_from_toml(ipt.replace("late_work_share = 0.25", bad), "clinic.toml")
+
+
 # --- 8. IPT305: what a profile forbids, in words too ----------------------------------------
 
 PTSD = (PLANS / "ptsd-assault-bus-driver.iptplan").read_text(encoding="utf-8")

@@ -413,3 +413,124 @@ def late_ending(ctx: Context) -> Iterator[Finding]:
                       f"{plural(last - first, 'session')} before the last; {ctx.protocol} raises it "
                       f"at least {plural(notice, 'session')} before", activity.name.loc,
                       f"discuss the ending by session {last - notice}")
+
+
+@rule(codes.LATE_NEW_WORK, "late-new-work", WARNING,
+      "a focus first worked on late: in the last quarter of the middle phase, or in the ending",
+      rationale="The ending consolidates what the course has worked on; it does not open new "
+                "work. A focus the plan first works on only in the last quarter of the middle "
+                "phase (rounded down, and at least its last session: the profile's "
+                "late_work_share), or first in the termination phase, is a new problem taken "
+                "up too late for this course: a new problem belongs to a new contract "
+                "(continuation or maintenance treatment). Work on a focus is a technique of "
+                "the middle phase (the catalogue's phases) that addresses it, named with `for` "
+                "or implied by its area or the catalogue's default_focus; the initial phase's "
+                "tasks (the formulation, the contract) and the ending's (competence, the relapse "
+                "plan) are not. Going on with a focus already worked on, consolidating skills in "
+                "the ending, is what the ending is for. A focus that no middle-phase session "
+                "addresses at all is IPT203's error, which then names the ending session where "
+                "it is first worked on. A plan without a middle phase (maintenance IPT) has no "
+                "such end to judge.",
+      source="Weissman, Markowitz & Klerman 2000 (a new problem belongs to a new contract); "
+             "protocol profile (late_work_share: ipt-plan's reading, the last quarter)",
+      bad="""
+plan "Ms. A: caregiving conflict with her sister"
+  protocol ipt
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+focus retirement: role_transition "Retired in June after 30 years at the library"
+  goal "Two weekly activities with people outside the family"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation for sister, retirement
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis for sister
+  session 12
+    mourn_old_role                  # the retirement first taken up two sessions before the ending
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 15
+    build_new_skills                # the ending goes on with it: not new work
+  session 16
+    relapse_prevention
+""",
+      good="""
+plan "Ms. A: caregiving conflict with her sister"
+  protocol ipt
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+focus retirement: role_transition "Retired in June after 30 years at the library"
+  goal "Two weekly activities with people outside the family"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation for sister, retirement
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis for sister
+  session 8
+    mourn_old_role
+  session 12
+    evaluate_new_role
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 15
+    build_new_skills                # consolidating what was worked on
+  session 16
+    relapse_prevention
+""")
+def late_new_work(ctx: Context) -> Iterator[Finding]:
+    middles = ctx.phases_of("middle")
+    if len(middles) != 1:
+        return  # none (maintenance IPT: no middle phase to be late in), or IPT003's
+    middle = middles[0]
+    size = middle.last - middle.first + 1
+    if size < 2:
+        return  # one middle session: the first is also the last
+    # The last share of the middle phase, rounded down, at least its last session.
+    count = max(1, int(size * ctx.profile.late_work_share + 1e-9))
+    late = middle.last - count + 1
+    in_middle = {f for a, _, _ in ctx.activities("middle") for f in ctx.foci_of(a)}
+    for focus in ctx.plan.foci:
+        work = [item for item in ctx.work_on(focus.id.text, "middle")
+                if middle.first <= item.first_session <= middle.last]
+        if work:
+            first = work[0]
+            if first.first_session < late:
+                continue
+            where = ("the last session of the middle phase" if count == 1 else
+                     f"the last {plural(count, 'session')} of the middle phase "
+                     f"({late}-{middle.last})")
+            yield Finding(f"the focus '{focus.id.text}' is first worked on at session "
+                          f"{first.first_session}, in {where}, too close to the ending",
+                          first.activity.name.loc,
+                          f"start the work on '{focus.id.text}' earlier in the middle phase; if "
+                          "it is a new problem, leave it for a new contract (continuation or "
+                          "maintenance) and name it in the ending")
+        elif focus.id.text in in_middle:  # addressed in the middle, never worked on there
+            ending = ctx.work_on(focus.id.text, "termination")
+            if ending:
+                yield Finding(f"the focus '{focus.id.text}' is first worked on in the "
+                              f"termination phase, at session {ending[0].first_session}",
+                              ending[0].activity.name.loc,
+                              f"work on '{focus.id.text}' in the middle phase; the ending "
+                              "consolidates and opens no new work: a new problem belongs to a "
+                              "new contract (continuation or maintenance)")

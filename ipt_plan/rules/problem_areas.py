@@ -144,7 +144,11 @@ def deficits_with_another(ctx: Context) -> Iterator[Finding]:
 @rule(codes.FOCUS_NOT_WORKED, "focus-not-worked", ERROR,
       "a focus that no middle-phase session works on",
       rationale="The middle phase is where the chosen problem areas are worked on; a focus "
-                "that no session addresses is a promise in the contract the plan does not keep.",
+                "that no session addresses is a promise in the contract the plan does not keep. "
+                "Where the plan first works on it in the termination phase instead, the message "
+                "says so: the ending consolidates what was worked on and opens no new work, so "
+                "a problem first taken up then belongs to a new contract (IPT307 warns of work "
+                "begun late in the middle phase).",
       source="Weissman, Markowitz & Klerman 2000",
       bad="""
 plan "Ms. A: caregiving conflict with her sister"
@@ -187,9 +191,15 @@ def focus_not_worked(ctx: Context) -> Iterator[Finding]:
             area = ctx.catalogue.areas.get(focus.area.text)
             example = next((t.name for t in ctx.catalogue.techniques.values()
                             if area and t.area == area.name), "communication_analysis")
-            yield Finding(f"no {working[0]}-phase session works on the focus '{focus.id.text}'",
+            ending = ctx.work_on(focus.id.text, "termination")
+            yield Finding(f"no {working[0]}-phase session works on the focus '{focus.id.text}'"
+                          + (f"; it is first worked on in the termination phase, at session "
+                             f"{ending[0].first_session}" if ending else ""),
                           focus.id.loc, f"add a technique for it to a {working[0]} session, "
-                          f"like: {example} for {focus.id.text}")
+                          f"like: {example} for {focus.id.text}"
+                          + ("; the ending consolidates what was worked on and opens no new "
+                             "work: a problem first taken up then belongs to a new contract"
+                             if ending else ""))
 
 
 # The problem area a `died` line belongs to: the language writes the date of a death

@@ -124,6 +124,24 @@ class Context:
         vocabulary: "no exposure")."""
         return find(text, phrases, self.catalogue.vocabulary)
 
+    @cached_property
+    def _work(self) -> dict[str, list[PlacedActivity]]:
+        work: dict[str, list[PlacedActivity]] = {}
+        for item in sorted(self._activities, key=lambda i: (i.first_session, i.activity.loc.line)):
+            technique = self.catalogue.techniques.get(item.activity.name.text)
+            if technique is not None and "middle" in technique.phases:
+                for focus in self.foci_of(item.activity):
+                    work.setdefault(focus, []).append(item)
+        return work
+
+    def work_on(self, focus_id: str, *phase_kinds: str) -> list[PlacedActivity]:
+        """The lines that work on a focus, in session order, or those in phases of these
+        kinds: techniques the catalogue places in the middle phase, where a problem is
+        worked on, that address the focus. The initial phase's tasks (the formulation,
+        the contract) and the ending's (competence, the relapse plan) are not work on it."""
+        work = self._work.get(focus_id, [])
+        return [item for item in work if item.phase in phase_kinds] if phase_kinds else work
+
 
 Check = Callable[[Context], Iterable[Finding]]
 
