@@ -42,6 +42,7 @@ PREREQUISITE = "IPT304"
 FORBIDDEN_ACTIVITY = "IPT305"
 LATE_ENDING = "IPT306"
 LATE_NEW_WORK = "IPT307"
+EXPECTED_PARTICIPANT = "IPT308"
 
 # Problems no rule or setting may hide: the file itself, the configuration, and ipt-plan's
 # own failures.

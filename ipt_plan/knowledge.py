@@ -367,6 +367,10 @@ class ExpectedParticipant(NamedTuple):
     phases: tuple[str, ...]
     when: str  # in the source's words: "the first session, mid-treatment ..., and the end"
     source: str
+    # The phases where at least one session must have them (IPT308); the others of
+    # `phases` only when the problem calls for it. Empty: none required.
+    required_in: tuple[str, ...] = ()
+    stand_ins: tuple[str, ...] = ()  # participants who may come in their place: carer
 
 
 class Profile(NamedTuple):
@@ -513,10 +517,11 @@ def _participants(data: dict, cat: Catalogue, allowed_phases: tuple[str, ...]
     expected = []
     for number, entry in enumerate(value, 1):
         where = f"participants entry {number}"
-        unknown = sorted(set(entry) - {"who", "phases", "when", "source"})
+        keys = ("who", "phases", "when", "source", "required_in", "stand_ins")
+        unknown = sorted(set(entry) - set(keys))
         if unknown:
             raise ProfileError(f"{where} has the key {', '.join(map(visible, unknown))}, which "
-                               "ipt-plan does not read (the keys are: who, phases, when, source)")
+                               f"ipt-plan does not read (the keys are: {', '.join(keys)})")
         for key in ("who", "when", "source"):
             if not isinstance(entry.get(key), str) or not entry[key].strip():
                 raise ProfileError(f"{where} needs '{key}' as text, {example}")
@@ -534,7 +539,24 @@ def _participants(data: dict, cat: Catalogue, allowed_phases: tuple[str, ...]
             raise ProfileError(f"{where} names the phase {', '.join(map(visible, elsewhere))}, "
                                f"which this protocol does not have (its phases: "
                                f"{', '.join(allowed_phases)})")
-        expected.append(ExpectedParticipant(entry["who"], phases, entry["when"], entry["source"]))
+        required = _names({f"{where} required_in": entry.get("required_in", [])},
+                          f"{where} required_in")
+        extra = [p for p in required if p not in phases]
+        if extra:
+            raise ProfileError(f"{where} requires them in the {', '.join(map(visible, extra))} "
+                               f"phase, which is not among its phases ({', '.join(phases)}); "
+                               "'required_in' names some of 'phases'")
+        stand_ins = _names({f"{where} stand_ins": entry.get("stand_ins", [])},
+                           f"{where} stand_ins")
+        unknown = [name for name in stand_ins
+                   if name not in cat.participants or name == entry["who"]]
+        if unknown:
+            raise ProfileError(f"{where} names '{visible(unknown[0])}' in 'stand_ins', who is not "
+                               f"another participant ipt-plan knows; the participants are: "
+                               f"{', '.join(cat.participants)} (a clinic adds its own in a "
+                               "catalogue.toml)")
+        expected.append(ExpectedParticipant(entry["who"], phases, entry["when"], entry["source"],
+                                            required, stand_ins))
     return tuple(expected)
 
 

@@ -264,6 +264,96 @@ def test_the_late_share_is_profile_data(tmp_path):
             profile_from_toml(ipt.replace("late_work_share = 0.25", bad), "clinic.toml")
 
 
+# --- 7. IPT308: IPT-A involves a parent ---------------------------------------------------
+
+TEEN = (PLANS / "teen-mother-dispute.iptplan").read_text(encoding="utf-8")
+FIRST = 'session 1 "Assessment, with Mum for the first half" with parent'
+MIDDLE = 'session 7 "Joint session with Mum" with parent'
+LAST = 'session 12 "Ending, with Mum" with parent'
+
+
+def test_the_teen_plan_has_a_parent_at_the_start_and_the_end():
+    assert FIRST in TEEN and MIDDLE in TEEN and LAST in TEEN
+    assert found(TEEN) == ()
+
+
+def test_no_parent_in_the_initial_phase_is_warned_on_its_phase_line():
+    text = TEEN.replace(FIRST, FIRST.removesuffix(" with parent"))
+    (d,) = found(text)
+    assert (d.code, d.severity, d.line) == ("IPT308", Severity.WARNING,
+                                            line_of(text, "phase initial"))
+    assert marked(text, d) == "initial"
+    assert d.message == ("no session of the initial phase has the parent or guardian taking "
+                         "part; the ipt-a protocol has them join the first session, "
+                         "mid-treatment when the problem involves them, and the end "
+                         "(Mufson et al. 2004)")
+    assert "`with parent` (or `with carer`)" in d.hint and "ignore[IPT308]" in d.hint
+
+
+def test_no_parent_in_the_termination_phase_is_warned():
+    text = TEEN.replace(LAST, LAST.removesuffix(" with parent"))
+    (d,) = found(text)
+    assert d.code == "IPT308" and d.line == line_of(text, "phase termination")
+    assert 'session 12 "Ending, with Mum" with parent' in d.hint
+
+
+def test_the_middle_phase_needs_a_parent_only_when_the_problem_involves_them():
+    assert found(TEEN.replace(MIDDLE, MIDDLE.removesuffix(" with parent"))) == ()
+
+
+def test_a_carer_may_come_in_the_parents_place_and_the_family_may_not():
+    assert found(TEEN.replace(FIRST, FIRST.replace("with parent", "with carer"))) == ()
+    assert codes(TEEN.replace(FIRST, FIRST.replace("with parent", "with family"))) == ["IPT308"]
+    interpreter = FIRST.replace("with parent", "with interpreter")
+    assert codes(TEEN.replace(FIRST, interpreter)) == ["IPT308"]
+
+
+def test_where_no_parent_can_come_a_comment_says_why_and_silences_it():
+    text = TEEN.replace(LAST, LAST.removesuffix(" with parent")).replace(
+        "phase termination sessions 10-12",
+        "phase termination sessions 10-12   # ipt-plan: ignore[IPT308] Mum in hospital; "
+        "plan shared by phone")
+    assert found(text) == ()  # nor IPT005: the suppression is used
+    assert "# ipt-plan: ignore[IPT308] Mum in hospital" in (
+        Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+
+
+def test_who_joins_where_and_who_may_stand_in_are_profile_data():
+    (parent,) = find_profile("ipt-a").participants
+    assert parent.required_in == ("initial", "termination")
+    assert parent.stand_ins == ("carer",)
+    assert "middle" in parent.phases and "middle" not in parent.required_in
+    assert all(p.required_in == () for name in ("ipt", "ipt-uk", "ipt-m")
+               for p in find_profile(name).participants)
+
+
+@pytest.mark.parametrize("line, message", [
+    ('required_in = ["middle"]', "participants entry 1 requires them in the middle phase, which "
+                                 "is not among its phases (initial, termination)"),
+    ('stand_ins = ["grandparent"]', "participants entry 1 names 'grandparent' in 'stand_ins', "
+                                    "who is not another participant ipt-plan knows"),
+    ('stand_ins = ["parent"]', "participants entry 1 names 'parent' in 'stand_ins'"),
+    ('stand_ins = "carer"', "'participants entry 1 stand_ins' must be a list of names"),
+])
+def test_the_participant_fields_are_checked_with_a_readable_message(line, message):
+    with pytest.raises(ProfileError) as raised:
+        profile_from_toml(PROFILE + line + "\n", "clinic.toml")
+    assert message in str(raised.value)
+
+
+def test_the_protocol_description_says_where_they_must_join():
+    shown = CliRunner().invoke(app, ["protocols", "--show", "ipt-a"]).output
+    assert ("at least once in the initial and termination phases (IPT308); in their place: "
+            "carer") in shown
+
+
+def test_a_new_ipt_a_plan_has_the_parent_at_the_start_and_the_end():
+    made = skeleton(find_profile("ipt-a"), ["role_dispute"])
+    assert made.diagnostics == ()
+    sessions = [line.strip() for line in made.text.split("\n") if "with parent" in line]
+    assert sessions == ['session 1 "Assessment" with parent', "session 12 with parent"]
+
+
 # --- 8. IPT305: what a profile forbids, in words too ----------------------------------------
 
 PTSD = (PLANS / "ptsd-assault-bus-driver.iptplan").read_text(encoding="utf-8")

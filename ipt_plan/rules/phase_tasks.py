@@ -534,3 +534,98 @@ def late_new_work(ctx: Context) -> Iterator[Finding]:
                               f"work on '{focus.id.text}' in the middle phase; the ending "
                               "consolidates and opens no new work: a new problem belongs to a "
                               "new contract (continuation or maintenance)")
+
+
+@rule(codes.EXPECTED_PARTICIPANT, "expected-participant", WARNING,
+      "a phase without someone the protocol has join it (IPT-A: a parent at the start and at "
+      "the end)",
+      rationale="Some protocols bring someone else into the room at set points. IPT-A has a "
+                "parent join the first session (consent, psychoeducation, the limited sick "
+                "role), mid-treatment when the problem involves them, and the end (progress, "
+                "and how the family keeps the changes going). The profile says in which phases "
+                "at least one session must have them (required_in: ipt-a's initial and "
+                "termination phases; mid-treatment only when the problem involves them, so it "
+                "is not required) and who may come in their place (stand_ins: a carer). A plan "
+                "without that phase (maintenance IPT has no initial phase) is not judged on "
+                "it. Where no parent can take part, say why in a suppression comment on the "
+                "phase line: # ipt-plan: ignore[IPT308] (the reason).",
+      source="protocol profile (ipt-a: Mufson et al. 2004)",
+      bad="""
+plan "Maya, 15: not speaking to Mum since the move"
+  protocol ipt-a
+
+focus mum: role_dispute "Since the move, Maya and Mum shout or do not speak"
+  stage impasse
+  goal "Talk with Mum about things that matter, without a row"
+
+phase initial sessions 1-4          # no session with a parent
+  session 1 "Assessment"
+    psychoeducation
+  session 2
+    interpersonal_inventory
+  session 4
+    formulation
+    treatment_contract
+
+phase middle sessions 5-9
+  session 5
+    communication_analysis
+
+phase termination sessions 10-12
+  session 10
+    termination_discussion
+  session 12 "Ending, with Mum" with parent
+    relapse_prevention
+""",
+      good="""
+plan "Maya, 15: not speaking to Mum since the move"
+  protocol ipt-a
+
+focus mum: role_dispute "Since the move, Maya and Mum shout or do not speak"
+  stage impasse
+  goal "Talk with Mum about things that matter, without a row"
+
+phase initial sessions 1-4
+  session 1 "Assessment, with Mum for the first half" with parent
+    psychoeducation
+  session 2
+    interpersonal_inventory
+  session 4
+    formulation
+    treatment_contract
+
+phase middle sessions 5-9
+  session 5
+    communication_analysis
+
+phase termination sessions 10-12
+  session 10
+    termination_discussion
+  session 12 "Ending, with Mum" with parent
+    relapse_prevention
+""")
+def expected_participant(ctx: Context) -> Iterator[Finding]:
+    for expected in ctx.profile.participants:
+        accepted = (expected.who, *expected.stand_ins)
+        for kind in expected.required_in:
+            phases = ctx.phases_of(kind)
+            if not phases:
+                continue  # a phase the plan does not have
+            if any(word.text in accepted for phase in phases for session in phase.sessions
+                   for word in session.participants):
+                continue
+            phase = phases[0]
+            who = ctx.catalogue.participants.get(expected.who)
+            label = who.label.lower() if who else expected.who
+            number = phase.last if kind == "termination" else phase.first
+            title = next((s.title for s in phase.sessions if s.number == number and s.title), None)
+            example = f"session {number}" + (f' "{title}"' if title else "")
+            also = (joined([f"`with {name}`" for name in expected.stand_ins], "or")
+                    if expected.stand_ins else "")
+            yield Finding(f"no session of the {kind} phase has the {label} taking part; "
+                          f"{ctx.protocol} has them join {expected.when} ({expected.source})",
+                          phase.name.loc,
+                          f"add `with {expected.who}`{f' (or {also})' if also else ''} at the end "
+                          f"of a session line of the phase: {example} with {expected.who}; "
+                          "where they cannot take part, say why on this line: "
+                          f"# ipt-plan: ignore[{codes.EXPECTED_PARTICIPANT}] (the reason)")
