@@ -484,3 +484,94 @@ def test_the_forbidden_words_are_checked_with_a_readable_message(table, message)
     with pytest.raises(ProfileError) as raised:
         profile_from_toml(base + table + "\n", "clinic.toml")
     assert message in str(raised.value)
+
+
+# --- 9. IPT208: interpersonal deficits is the last resort -----------------------------------
+
+DEFICITS = '''plan "Mr. C: on his own"
+
+focus alone: interpersonal_deficits "{description}"
+  goal "Meet one person outside the family each week"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    reduce_isolation
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+'''
+
+
+@pytest.mark.parametrize("description, word", [
+    ("Sees no one since his wife died", "died"),
+    ("Alone since the DEATH of his brother", "DEATH"),
+    ("Widowed in 2019; lives alone", "Widowed"),
+    ("Bereaved twice in a year", "Bereaved"),
+    ("Lives alone since his mother passed away", "passed away"),
+])
+def test_a_deficits_focus_that_speaks_of_a_death_is_warned(description, word):
+    text = DEFICITS.format(description=description)
+    (d,) = found(text)
+    assert (d.code, d.severity, d.line) == ("IPT208", Severity.WARNING, 3)
+    assert marked(text, d) == word
+    assert d.message == ("the focus 'alone' is interpersonal deficits, but its description "
+                         f"speaks of a death ('{word}')")
+    assert "grief" in d.hint and "died 2026-02-14" in d.hint
+
+
+@pytest.mark.parametrize("description", [
+    "No recent death, dispute or change; few friends since school",
+    "Never widowed, never married; no close friend since school",
+    "Lost his job and his friends from work",  # a loss, not a death: off the list
+    "Deathly quiet house since the move",  # not the whole word
+    "Few friends since school",
+])
+def test_a_description_without_a_death_is_not_warned(description):
+    assert found(DEFICITS.format(description=description)) == ()
+
+
+def test_only_a_deficits_focus_is_read():
+    grief = DEFICITS.format(description="His wife died in March").replace(
+        "interpersonal_deficits", "grief").replace(
+        '  goal "Meet', "  died 2026-03\n  goal \"Meet").replace(
+        "reduce_isolation", "facilitate_mourning")
+    assert found(grief) == ()
+
+
+def test_the_death_words_and_negations_are_catalogue_data():
+    words = catalogue().vocabulary
+    assert words.death == ("died", "death", "widowed", "bereaved", "passed away")
+    assert "no" in words.negation and words.negation_reach == 2
+    assert find("no imaginal or in vivo exposure", ["exposure", "imaginal", "in vivo"],
+                words) == []
+
+
+@pytest.mark.parametrize("table, message", [
+    (None, "[vocabulary] is missing: the rules read its word lists"),
+    ({"death": ["died"]}, "[vocabulary] needs 'negation' as a list of words or phrases"),
+    ({"death": ["died", "passed  away"]}, "[vocabulary] needs 'death' as a list"),
+    ({"death": ["died"], "negation": ["no"], "negation_after": ["none"], "clause_breaks": ["but"],
+      "negation_reach": -1}, "[vocabulary] needs 'negation_reach' as a whole number"),
+    ({"deaths": ["died"]}, "[vocabulary] has 'deaths', which ipt-plan does not read"),
+])
+def test_the_vocabulary_is_checked_with_a_readable_message(table, message):
+    with pytest.raises(CatalogueError) as raised:
+        knowledge._vocabulary(Path("catalogue.toml"), table)
+    assert message in str(raised.value)
+
+
+def test_a_clinics_catalogue_cannot_change_the_vocabulary(tmp_path):
+    (tmp_path / "catalogue.toml").write_text('[vocabulary]\ndeath = ["gone"]\n',
+                                             encoding="utf-8")
+    with pytest.raises(CatalogueError, match=r"\[vocabulary\] is ipt-plan's own"):
+        catalogue((tmp_path,))
