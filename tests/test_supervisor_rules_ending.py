@@ -575,3 +575,94 @@ def test_a_clinics_catalogue_cannot_change_the_vocabulary(tmp_path):
                                              encoding="utf-8")
     with pytest.raises(CatalogueError, match=r"\[vocabulary\] is ipt-plan's own"):
         catalogue((tmp_path,))
+
+
+# --- 11. a rule about a phase the plan does not have does not apply -------------------------
+
+MAINTENANCE = (PLANS / "maintenance-recurrent-depression.iptplan").read_text(encoding="utf-8")
+# The plan without its initial phase: a maintenance course whose contract was made as the
+# acute course ended, so it has no initial and no middle phase.
+NO_INITIAL = MAINTENANCE[:MAINTENANCE.index("phase initial")] + \
+    MAINTENANCE[MAINTENANCE.index("phase maintenance"):].replace(
+        "phase maintenance sessions 3-26", "phase maintenance sessions 1-26")
+
+
+def test_a_maintenance_plan_raises_none_of_these():
+    assert not [d for d in found(MAINTENANCE) if d.code in NEW_CODES]
+    assert found(NO_INITIAL) == ()
+
+
+MAINTENANCE_ONLY = '''plan "Mrs. V: staying well"
+  protocol ipt-m
+  schedule monthly from 2027-06-08 at 09:30 for 50 min
+
+focus marriage: role_dispute "Husband Pieter withdraws when she raises money"
+  stage renegotiation
+  goal "Keep the weekly money talk going"
+
+phase maintenance sessions 1-12
+  session 1
+    treatment_contract
+  session 12
+    communication_analysis
+    relapse_prevention
+'''
+
+
+def test_late_work_is_not_judged_without_a_middle_phase():
+    # The focus is first worked on at the last session: no middle phase to be late in.
+    assert found(MAINTENANCE_ONLY) == ()
+
+
+def test_a_participant_is_not_required_in_a_phase_the_plan_does_not_have(tmp_path):
+    ipt_m = Path(find_profile("ipt-m").path).read_text(encoding="utf-8")
+    (tmp_path / "ipt-m-family.toml").write_text(ipt_m.replace("\n[standing]", textwrap.dedent('''
+        [[participants]]
+        who = "family"
+        phases = ["initial", "termination"]
+        when = "the contract and the end"
+        source = "clinic policy"
+        required_in = ["initial", "termination"]
+        ''') + "\n[standing]", 1), encoding="utf-8")
+    text = NO_INITIAL.replace("protocol ipt-m", 'protocol "ipt-m-family.toml"')
+    path = str(tmp_path / "plan.iptplan")
+    assert found(text, path=path) == ()  # no initial phase, no termination phase
+    ending = text + textwrap.dedent('''
+        phase termination sessions 27-29
+          session 27
+            termination_discussion
+          session 29
+            relapse_prevention
+        ''')
+    (d,) = found(ending, path=path)
+    assert d.code == "IPT308" and "termination phase" in d.message
+    assert d.hint.startswith("add `with family` at the end of a session line")
+
+
+def test_maintenance_ipt_forbids_no_words():
+    text = NO_INITIAL.replace('"Continue monthly for a second year',
+                              '"Imaginal exposure; continue monthly for a second year')
+    assert found(text) == ()
+
+
+def test_a_deficits_focus_is_read_in_a_maintenance_plan_too():
+    # IPT208 is about the focus, not a phase: the choice of area holds in any course.
+    text = NO_INITIAL.replace(
+        'focus carer: role_transition "Becoming her father\'s main carer as his dementia '
+        'progresses"',
+        'focus carer: interpersonal_deficits "Alone since her father died"')
+    text = "\n".join(l for l in text.split("\n")
+                     if "for carer" not in l or "formulation" in l)
+    text = text.replace("  session 3\n", "  session 3\n    reduce_isolation for carer\n")
+    assert "IPT208" in codes(text)
+
+
+# --- every rule here has its examples and its place in the registry --------------------------
+
+@pytest.mark.parametrize("code", ["IPT203", "IPT208", "IPT305", "IPT307", "IPT308"])
+def test_each_rule_cites_its_source_and_runs_its_examples(code):
+    rule = RULES[code]
+    assert rule.source and rule.rationale
+    assert [d.code for d in found(rule.bad_example)] and {
+        d.code for d in found(rule.bad_example)} == {code}
+    assert found(rule.good_example) == ()
