@@ -295,8 +295,15 @@ phase termination session 8
     assert found(text) == ()
 
 
+def adolescent(**parts) -> str:
+    """The course as IPT-A, its parent joining the first and the last session (IPT308)."""
+    initial = parts.pop("initial", INITIAL).replace("  session 1", "  session 1 with parent")
+    termination = TERMINATION.replace("  session 16", "  session 16 with parent")
+    return course(protocol="ipt-a", initial=initial, termination=termination, **parts)
+
+
 def test_the_adolescents_limited_sick_role_is_named_in_the_hint():
-    text = course(protocol="ipt-a", initial=INITIAL.replace("    sick_role\n", ""))
+    text = adolescent(initial=INITIAL.replace("    sick_role\n", ""))
     [diag] = found(text)
     assert diag.message == "the initial phase has no sick_role"
     assert "sick_role, a limited one (school goes on:" in diag.hint
@@ -408,7 +415,7 @@ def test_a_plan_with_no_measure_line_is_warned_at_its_plan_line():
                             "depression")
     assert "measure PHQ-9 every session" in diag.hint and "NG222" in diag.hint
     # The protocol's usual scale is the one offered.
-    [diag] = found(course(protocol="ipt-a", header=""))
+    [diag] = found(adolescent(header=""))
     assert "like: measure HAM-D every session" in diag.hint
 
 
