@@ -137,6 +137,51 @@ def test_the_condition_is_checked(line, message):
         profile_from_toml(CLINIC_PROFILE + line + "\n", "clinic.toml")
 
 
+def test_a_ptsd_course_speaks_of_ptsd_and_never_of_depression():
+    documents = agendas(PTSD)
+    one, three = documents[1], documents[3]
+    assert "**Initial phase.** Diagnose and explain PTSD, take the interpersonal inventory" in one
+    assert "Review current PTSD symptoms, how long they have lasted" in one
+    assert "- What do you know about PTSD?\n- PTSD is an illness, and it is treatable." in one
+    assert "What has changed in your sleep, nightmares, unwanted memories" in one
+    assert "Link the patient's PTSD to the chosen problem area(s)" in three
+    assert "Your PTSD seems connected to" in three
+    assert "What would tell you that PTSD is coming back?" in documents[14]
+    assert "Review antidepressant medication" in one  # a drug class keeps its name
+    for number, text in documents.items():
+        for depression_words in ("the depression", "depressive", "What do you know about depression",
+                                 "Link the depression", "explain depression"):
+            assert depression_words not in text, (number, depression_words)
+
+
+def test_perinatal_wording_names_the_illness_then_says_depression(tmp_path):
+    made = runner.invoke(app, ["new", "-p", "ipt-perinatal", "--focus", "role_transition"])
+    assert made.exit_code == 0, made.output
+    plan = tmp_path / "perinatal.iptplan"
+    plan.write_text(made.stdout, encoding="utf-8")
+    documents = agendas(plan)
+    text = "\n".join(documents.values())
+    assert "Diagnose and explain perinatal depression, take" in text
+    assert "Perinatal depression is an illness, and it is treatable." in text
+    assert "Review current depressive symptoms" in text
+    assert "appetite, energy, interest and worries" in text
+    assert "Your depression seems connected to" in text  # not "Your perinatal depression"
+    assert "Your perinatal" not in text and "perinatal depressive" not in text
+    assert "# Initial phase: Diagnose and explain perinatal depression" in made.stdout
+
+
+def test_the_same_plan_speaks_of_what_each_protocol_treats():
+    result = load_file(PTSD)
+    plan = result.plan
+    for name, said in (("ipt", "Explain depression as a common"),
+                       ("ipt-perinatal", "Explain perinatal depression as a common"),
+                       ("ipt-ptsd", "Explain PTSD as a common")):
+        course = build_course(plan, find_profile(name))
+        assert item(session(course, 1), "psychoeducation").description.startswith(said)
+        assert course.phases[0].purpose.startswith(
+            "Diagnose and explain " + said.split("Explain ")[1].split(" as")[0])
+
+
 CLINIC_CATALOGUE = """
 [techniques.binge_review]
 label = "Binge review"
@@ -144,6 +189,25 @@ description = "Review the week's {condition_noun} episodes and what led up to th
 phases = ["initial", "middle"]
 prompts = ["{Condition}: when did it happen this week?", "Which session is this? {session_number}."]
 """
+
+
+def test_a_clinic_addition_speaks_of_the_clinic_condition(tmp_path):
+    folder = tmp_path / "clinic"
+    folder.mkdir()
+    (folder / "catalogue.toml").write_text(CLINIC_CATALOGUE, encoding="utf-8")
+    (folder / "binge.toml").write_text(
+        (PLANS.parent / "ipt_plan" / "knowledge" / "protocols" / "ipt.toml").read_text()
+        .replace('name = "ipt"', 'name = "binge"')
+        .replace('condition = "depression"', 'condition = "binge eating"\n'
+                                             'condition_noun = "binge"'), encoding="utf-8")
+    text = (REFERENCE.read_text(encoding="utf-8").replace("protocol ipt\n", "protocol binge\n")
+            .replace("    psychoeducation\n", "    psychoeducation\n    binge_review\n"))
+    result = load_string(text, str(tmp_path / "plan.iptplan"), [folder])
+    assert result.ok, result.diagnostics
+    review = item(session(course_from_result(result), 1), "binge_review")
+    assert review.description == "Review the week's binge episodes and what led up to them."
+    assert review.prompts == ("Binge eating: when did it happen this week?",
+                              "Which session is this? 1.")
 
 
 BAD_PLACEHOLDERS = {
@@ -185,6 +249,111 @@ def test_an_unknown_placeholder_is_a_catalogue_error_at_load(tmp_path, case):
     assert rendered.exit_code != 0 and "Traceback" not in rendered.output
 
 
+def test_the_builtin_catalogue_speaks_through_its_placeholders():
+    cat = catalogue()
+    assert "{condition}" in cat.phases["initial"].purpose
+    assert "{condition_adjective}" in cat.techniques["symptom_review"].description
+    assert "{sessions_left}" in cat.techniques["termination_discussion"].prompts[0]
+    listing = runner.invoke(app, ["techniques"]).output
+    assert "Review current depressive symptoms" in listing and "{" not in listing
+
+
 # --- 3. no placeholder in print -------------------------------------------------------------
 
 STRAY = re.compile(r" N |[{}]|\bX\b")
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("plan", BUNDLED, ids=[p.stem for p in BUNDLED])
+def test_no_placeholder_is_printed(plan, fmt):
+    for document in render(load_file(plan), fmt):
+        text = re.sub(r"(?s)<style>.*?</style>", "", document.text)  # CSS has braces
+        assert not STRAY.search(text), (document.name, STRAY.search(text).group(0))
+
+
+def test_prompts_say_the_course_numbers():
+    documents = agendas(PTSD)
+    assert "- We will meet for 14 sessions and focus on ..." in documents[3]
+    assert "- We have 2 sessions left after today. How do you feel about our ending?" in documents[12]
+    assert "- We have 1 session left after today." in documents[13]
+    assert "- We have no sessions left after today." in documents[14]
+    assert "- We will meet for 8 sessions and focus on ..." in agendas(GROUP)[1]
+
+
+def test_numbers_after_the_course_and_at_a_renewed_contract(money):
+    course = course_from_result(money)
+    ending = item(session(course, 12), "termination_discussion").prompts[0]
+    assert ending.startswith("We have no sessions of this course left after today.")
+    booster = item(session(course, 13), "treatment_contract").prompts
+    assert booster[0] == "We will meet for 2 sessions and focus on ..."
+    # A maintenance contract renewed at its last session: the new length is not the
+    # plan's to say, so the prompt with the number is left out, the other kept.
+    renewal = item(session(course_from_result(load_file(
+        PLANS / "maintenance-recurrent-depression.iptplan")), 26), "treatment_contract")
+    assert renewal.prompts == ("What do you hope will be different by the end?",)
+
+
+# --- 4. no contradictions -------------------------------------------------------------------
+
+@pytest.mark.parametrize("plan", BUNDLED, ids=[p.stem for p in BUNDLED])
+def test_the_first_session_does_not_ask_about_last_time(plan):
+    result = load_file(plan)
+    first = result.plan.first_session
+    text = agendas(plan)[first]
+    assert "since we last met" not in text.lower() and "since the last session" not in text
+    second = agendas(plan)[first + 1]
+    assert "since we last met" in second.lower() or "since the last session" in second
+
+
+def test_the_first_session_asks_about_recent_weeks():
+    group = course_from_result(load_file(GROUP))
+    review = item(session(group, 0), "symptom_review")
+    assert review.prompts[0] == "How has your mood been over the past few weeks?"
+    assert "how long they have lasted" in review.description
+    assert item(session(group, 2), "symptom_review").prompts[0] == (
+        "How has your mood been since we last met?")
+
+
+@pytest.mark.parametrize("plan", BUNDLED, ids=[p.stem for p in BUNDLED])
+def test_a_rating_is_asked_for_only_where_one_is_due(plan):
+    course = course_from_result(load_file(plan))
+    for agenda in course.sessions:
+        said = " ".join(i.description or "" for i in (*agenda.routine, *agenda.techniques))
+        due = [m.name for m in agenda.measures_due]
+        assert "rating scale" not in said
+        if not due:
+            assert "Rate them with" not in said, agenda.number
+        elif "symptom_review" in [i.name for i in (*agenda.routine, *agenda.techniques)]:
+            assert f"Rate them with the {' and '.join(due)}." in said, agenda.number
+
+
+# --- 6. the first session's risk assessment -------------------------------------------------
+
+@pytest.mark.parametrize("plan", BUNDLED, ids=[p.stem for p in BUNDLED])
+def test_the_risk_assessment_is_on_the_first_session_only(plan):
+    result = load_file(plan)
+    first = result.plan.first_session
+    for number, text in agendas(plan).items():
+        asked = "### Risk assessment (asked by the protocol)" in text
+        assert asked == (number == first), number
+        if asked:
+            assert "- Have you made any plans? What has stopped you?" in text
+
+
+def test_a_group_course_assesses_risk_at_its_pre_group_session():
+    course = course_from_result(load_file(GROUP))
+    assert [i.name for i in session(course, 0).first_session_tasks] == ["risk_assessment"]
+    assert session(course, 0).first_session_tasks[0].prompts
+    assert all(not s.first_session_tasks for s in course.sessions if s.number != 0)
+
+
+def test_a_risk_assessment_the_plan_writes_later_is_kept():
+    text = REFERENCE.read_text(encoding="utf-8").replace(
+        "  session 6\n", "  session 6\n    risk_assessment \"PHQ-9 item 9 scored 1\"\n")
+    result = load_string(text, "later.iptplan")
+    assert result.ok, result.diagnostics
+    course = course_from_result(result)
+    assert [i.name for i in session(course, 1).first_session_tasks] == ["risk_assessment"]
+    later = item(session(course, 6), "risk_assessment")
+    assert later.line is not None and later.detail == "PHQ-9 item 9 scored 1"
+    assert "risk_assessment" not in [i.name for i in session(course, 7).routine]
