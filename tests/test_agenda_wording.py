@@ -258,6 +258,37 @@ def test_the_builtin_catalogue_speaks_through_its_placeholders():
     assert "Review current depressive symptoms" in listing and "{" not in listing
 
 
+# --- 2. the sick role -----------------------------------------------------------------------
+
+def test_the_sick_role_gives_both_halves_for_a_limited_time():
+    sick_role = item(session(course_from_result(load_file(PTSD)), 1), "sick_role")
+    assert "for a limited time" in sick_role.description
+    assert "permission to set some obligations aside" in sick_role.description
+    assert "the duty to work at getting well" in sick_role.description
+    assert sick_role.prompts == ("What could you set aside for now, and what will you do to get well?",)
+    assert "limited" not in " ".join(sick_role.prompts) + sick_role.description.split(":")[1]
+
+
+def test_adolescents_get_the_limited_sick_role_school_goes_on():
+    sick_role = item(session(course_from_result(load_file(TEEN)), 1), "sick_role")
+    note = find_profile("ipt-a").sick_role_note
+    assert sick_role.description.startswith("Give the limited sick role, for a limited time: ")
+    assert note in sick_role.description and "school goes on" in sick_role.description
+    assert "duty to work at getting well" in sick_role.description
+    assert sick_role.prompts == (
+        "What must go on, what could ease for now, and what will you do to get well?",)
+    assert "### Sick role\n\nGive the limited sick role" in agendas(TEEN)[1]
+
+
+def test_a_limited_sick_role_without_a_note_still_says_what_goes_on():
+    profile = profile_from_toml(CLINIC_PROFILE.replace("[12, 12]", "[12, 16]")
+                                + 'sick_role = "limited"\n', "clinic.toml")
+    course = build_course(load_file(REFERENCE).plan, profile)
+    description = item(session(course, 1), "sick_role").description
+    assert "limited sick role" in description and "usual roles go on" in description
+    assert "{" not in description
+
+
 # --- 3. no placeholder in print -------------------------------------------------------------
 
 STRAY = re.compile(r" N |[{}]|\bX\b")
