@@ -38,6 +38,8 @@ AFTER_COURSE_PHASES = ("continuation",)
 # Phases where the course's contract is made, so a prompt can say the course's length
 # ({sessions_total}): before and at its start, and for the continuation sessions theirs.
 CONTRACT_PHASES = ("pretreatment", "initial", "continuation")
+# The catalogue's technique that reviews the last session's homework.
+HOMEWORK_REVIEW = "homework_review"
 
 # Fixed English names, so a date reads the same whatever the machine's locale.
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -138,6 +140,10 @@ class SessionAgenda:
     # The protocol's tasks for the course's first session (`[standing] first_session`:
     # risk assessment), where the plan has not written them; empty for the others.
     first_session_tasks: tuple[AgendaItem, ...] = ()
+    # The plan asks for a homework review here, but no homework was set at the session
+    # before: the review is left out (or kept without its prompts where the plan wrote
+    # a detail for it), and the agenda says there is nothing to review.
+    review_without_homework: bool = False
 
     @property
     def routine(self) -> tuple[AgendaItem, ...]:
@@ -148,7 +154,8 @@ class SessionAgenda:
 
     @property
     def reviews_homework(self) -> bool:
-        return any(i.name == "homework_review" for i in (*self.routine, *self.techniques))
+        return self.review_without_homework or any(
+            i.name == HOMEWORK_REVIEW for i in (*self.routine, *self.techniques))
 
 
 @dataclass(frozen=True)
@@ -430,6 +437,11 @@ class _CourseBuilder:
                  if at.first and name not in planned
                  and name not in {i.name for i in standing}]
         previous = self.homework(*self.course_sessions[index - 1]) if index > 0 else ()
+        without_homework = not previous and any(
+            i.name == HOMEWORK_REVIEW for i in (*written, *every, *standing, *first))
+        if without_homework:
+            written, every, standing, first = (
+                _without_review(items) for items in (written, every, standing, first))
         addressed = {f for i in (*written, *every) for f in i.foci}
         held = self.held[session.number]
         when = held.when
@@ -460,6 +472,7 @@ class _CourseBuilder:
             continuation_after=0 if self.after_course[index] else self.continuation,
             line=session.loc.line if session.loc else None,
             first_session_tasks=tuple(first),
+            review_without_homework=without_homework,
         )
 
     # --- the whole course -------------------------------------------------------------
@@ -538,6 +551,14 @@ def _session_bound(technique: Technique) -> tuple[str, ...]:
              *(technique.limited_prompts or ()))
     return tuple(sorted({word for text in texts for word in placeholders(text)
                          if word in SESSION_WORDS}))
+
+
+def _without_review(items: list[AgendaItem]) -> list[AgendaItem]:
+    """With no homework to review, a homework review asks nothing: one the plan wrote a
+    detail for keeps it, without the catalogue's description and prompts; others go."""
+    return [AgendaItem(i.kind, i.name, i.label, None, (), i.detail, i.foci, i.line)
+            if i.name == HOMEWORK_REVIEW else i
+            for i in items if i.name != HOMEWORK_REVIEW or i.detail]
 
 
 def _clock(schedule: Schedule | None) -> str | None:

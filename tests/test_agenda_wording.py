@@ -345,6 +345,24 @@ def test_the_first_session_asks_about_recent_weeks():
         "How has your mood been since we last met?")
 
 
+def test_no_homework_review_prompts_when_none_was_set(money):
+    course = course_from_result(money)
+    five, six, seven = session(course, 5), session(course, 6), session(course, 7)
+    # Session 4 set homework: session 5 reviews it with the catalogue's prompts.
+    assert item(five, "homework_review").prompts == ("How did the task go?", "What got in the way?")
+    assert [h.detail for h in five.homework_to_review] == ["Notice one calm talk about money"]
+    # Session 6 follows a session without homework: the plan's own line stays, bare.
+    kept = item(six, "homework_review")
+    assert (kept.detail, kept.prompts, kept.description) == (
+        "Ask whether she wrote the budget list", (), None)
+    # Session 7: the `every session` review asks nothing, and the agenda says why.
+    assert "homework_review" not in [i.name for i in (*seven.routine, *seven.techniques)]
+    assert seven.reviews_homework and seven.review_without_homework
+    text = render(money)[7].text
+    assert "No homework was set at the last session." in text
+    assert "Homework review" not in text and "How did the task go?" not in text
+
+
 @pytest.mark.parametrize("plan", BUNDLED, ids=[p.stem for p in BUNDLED])
 def test_a_rating_is_asked_for_only_where_one_is_due(plan):
     course = course_from_result(load_file(plan))
