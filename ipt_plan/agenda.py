@@ -78,6 +78,15 @@ class FocusSummary:
     goals: tuple[str, ...]
     line: int  # where the focus is written in the plan
 
+    @property
+    def label(self) -> str:
+        """How a line of an agenda names it: its id and problem area, "mum (role dispute)"."""
+        return focus_label(self.id, self.area_label)
+
+
+def focus_label(focus_id: str, area_label: str) -> str:
+    return f"{focus_id} ({area_label.lower()})"
+
 
 @dataclass(frozen=True)
 class AgendaItem:
@@ -91,6 +100,8 @@ class AgendaItem:
     detail: str | None  # the plan's own text for this line
     foci: tuple[str, ...]  # ids of the foci it works on
     line: int | None  # where it is written in the plan; None for a protocol's standing task
+    # The foci as a line names them, in the order of `foci`: "mum (role dispute)".
+    focus_labels: tuple[str, ...] = ()
 
     @property
     def prompts_are_questions(self) -> bool:
@@ -287,6 +298,8 @@ class _CourseBuilder:
         self.continuation = sum(after)
         self.focus_order = [f.id.text for f in plan.foci]
         self.first_number = plan.first_session  # session 0 where the plan has one, else 1
+        self.focus_labels = {f.id.text: focus_label(f.id.text, self.area_label(f.area.text))
+                             for f in plan.foci}
         # What the catalogue's placeholders say for this course (knowledge.CONDITION_WORDS).
         self.words = condition_words(profile)
         self.limited_sick_role = profile is not None and profile.sick_role == "limited"
@@ -328,7 +341,7 @@ class _CourseBuilder:
         technique = self.cat.techniques.get(name)
         description, prompts = self.said(technique, at) if technique else (None, ())
         return AgendaItem("technique", name, self.label(name), description, prompts, detail,
-                          foci, line)
+                          foci, line, tuple(self.focus_labels.get(f, f) for f in foci))
 
     def said(self, technique: Technique, at: _At) -> tuple[str, tuple[str, ...]]:
         """A technique's description and prompts as this session says them (`_said`),
@@ -354,7 +367,7 @@ class _CourseBuilder:
         foci = self.foci_of(activity)
         label = "Homework" if activity.kind == "homework" else "Note"
         return AgendaItem(activity.kind, activity.kind, label, None, (), activity.detail, foci,
-                          activity.loc.line)
+                          activity.loc.line, tuple(self.focus_labels.get(f, f) for f in foci))
 
     def standing(self, phase: Phase) -> tuple[str, ...]:
         return self.profile.standing_tasks(phase.kind) if self.profile else ()
@@ -442,7 +455,11 @@ class _CourseBuilder:
         if without_homework:
             written, every, standing, first = (
                 _without_review(items) for items in (written, every, standing, first))
-        addressed = {f for i in (*written, *every) for f in i.foci}
+        items = (*written, *every, *standing, *first)
+        if any(self.shows_every_focus(i.name) for i in items if i.kind == "technique"):
+            addressed = set(self.focus_order)
+        else:
+            addressed = {f for i in (*written, *every) for f in i.foci}
         held = self.held[session.number]
         when = held.when
         return SessionAgenda(
@@ -474,6 +491,10 @@ class _CourseBuilder:
             first_session_tasks=tuple(first),
             review_without_homework=without_homework,
         )
+
+    def shows_every_focus(self, technique: str) -> bool:
+        found = self.cat.techniques.get(technique)
+        return found is not None and found.every_focus
 
     # --- the whole course -------------------------------------------------------------
 
@@ -556,8 +577,8 @@ def _session_bound(technique: Technique) -> tuple[str, ...]:
 def _without_review(items: list[AgendaItem]) -> list[AgendaItem]:
     """With no homework to review, a homework review asks nothing: one the plan wrote a
     detail for keeps it, without the catalogue's description and prompts; others go."""
-    return [AgendaItem(i.kind, i.name, i.label, None, (), i.detail, i.foci, i.line)
-            if i.name == HOMEWORK_REVIEW else i
+    return [AgendaItem(i.kind, i.name, i.label, None, (), i.detail, i.foci, i.line,
+                       i.focus_labels) if i.name == HOMEWORK_REVIEW else i
             for i in items if i.name != HOMEWORK_REVIEW or i.detail]
 
 

@@ -376,6 +376,39 @@ def test_a_rating_is_asked_for_only_where_one_is_due(plan):
             assert f"Rate them with the {' and '.join(due)}." in said, agenda.number
 
 
+# --- 5. foci by what they are ---------------------------------------------------------------
+
+@pytest.mark.parametrize("plan", BUNDLED, ids=[p.stem for p in BUNDLED])
+def test_foci_are_never_named_by_their_id_alone(plan):
+    ids = [f.id.text for f in load_file(plan).plan.foci]
+    for text in agendas(plan).values():
+        for line in text.splitlines():
+            for focus in ids:
+                assert not re.search(rf"\b(for|on|and) {focus}(\.|,| and|$)", line), line
+
+
+def test_a_technique_names_its_focus_with_the_problem_area():
+    six = agendas(TEEN)[6]
+    assert "### Decision analysis, for mum (role dispute)" in six
+    assert "### Linking mood to events, for mum (role dispute)" in six
+    three = agendas(PTSD)[3]
+    assert "### Interpersonal formulation, for work (role transition) and carol (role dispute)" in three
+    assert ("The plan names no focus for this session. The course works on work (role "
+            "transition) and carol (role dispute).") in agendas(PTSD)[2]
+
+
+def test_a_goal_review_shows_every_focus_and_its_goals(money):
+    course = course_from_result(load_file(PTSD))
+    seven = session(course, 7)
+    assert [f.id for f in seven.foci] == ["work", "carol"]
+    text = agendas(PTSD)[7]
+    for focus in course.foci:
+        assert focus.description in text
+        for goal in focus.goals:
+            assert f"- Goal: {goal}" in text
+    assert [f.id for f in session(course_from_result(money), 6).foci] == ["partner", "job"]
+
+
 # --- 6. the first session's risk assessment -------------------------------------------------
 
 @pytest.mark.parametrize("plan", BUNDLED, ids=[p.stem for p in BUNDLED])
