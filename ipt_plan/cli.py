@@ -213,6 +213,13 @@ def describe_profile(profile, cat) -> str:
         who = cat.participants.get(expected.who)
         lines.append(f"  joins: {who.label if who else expected.who}, in the "
                      f"{joined(list(expected.phases))} phases: {expected.when} ({expected.source})")
+        if expected.required_in:
+            instead = joined(list(expected.stand_ins), "or") if expected.stand_ins else ""
+            lines.append(f"    at least once in the {joined(list(expected.required_in))} "
+                         f"phases (IPT308)" + (f"; in their place: {instead}" if instead else ""))
+    for practice, words in profile.forbidden_words:
+        lines.append(f"  leaves out {practice}: IPT305 warns on the words "
+                     + joined([f'"{w}"' for w in words], "and"))
     sick_role = f"  sick role: {profile.sick_role}"
     if profile.sick_role_note:
         sick_role += f" ({profile.sick_role_note})"

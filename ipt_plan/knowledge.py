@@ -129,12 +129,24 @@ class Participant(NamedTuple):
     description: str
 
 
+class Vocabulary(NamedTuple):
+    """Word lists the rules read in a plan's own text (`[vocabulary]`; see catalogue.toml):
+    whole words or phrases, matched whatever their case."""
+
+    death: tuple[str, ...]  # words that say a text speaks of a death (IPT208)
+    negation: tuple[str, ...]  # words before a word that say the plan does not do it
+    negation_reach: int  # how many other words a negation may stand before the word
+    negation_after: tuple[str, ...]  # words just after a word that say the same
+    clause_breaks: tuple[str, ...]  # words that end a negation's reach, as a comma does
+
+
 class Catalogue(NamedTuple):
     techniques: dict[str, Technique]
     areas: dict[str, Area]
     measures: dict[str, Scale]
     phases: dict[str, PhaseInfo]
     participants: dict[str, Participant]
+    vocabulary: Vocabulary
 
 
 def _read_toml(path: Path) -> dict:
@@ -149,6 +161,22 @@ def _read_toml(path: Path) -> dict:
 # The tables of a catalogue file, and those a clinic's additions may hold.
 CATALOGUE_TABLES = ("phases", "areas", "techniques", "measures", "participants")
 CLINIC_TABLES = ("techniques", "measures", "participants")
+# ipt-plan's own word lists (one table of lists, not of entries); a clinic's file has none.
+VOCABULARY = "vocabulary"
+_WORD_LISTS = ("death", "negation", "negation_after", "clause_breaks")
+# A word or phrase as a word list holds it: words (letters, digits, an apostrophe inside),
+# joined by single spaces or hyphens: "died", "passed away", "in vivo", "isn't".
+PHRASE = re.compile(r"\w+(?:'\w+)*(?:[ -]\w+(?:'\w+)*)*")
+
+
+def word_list(value: object) -> tuple[str, ...] | None:
+    """A word list's words or phrases, or None when it is not a list of them."""
+    if (not isinstance(value, list) or not value
+            or not all(isinstance(v, str) and PHRASE.fullmatch(v) for v in value)):
+        return None
+    return tuple(value)
+
+
 _KEYS = {
     "phases": ({"label", "purpose"}, {"aliases"}),
     "areas": ({"label", "summary", "goals"}, {"stages"}),
@@ -293,12 +321,13 @@ def _entries(path: Path, data: dict, own: bool) -> dict[str, dict[str, _Entry]]:
     found: dict[str, dict[str, _Entry]] = {}
     for table, entries in data.items():
         if table not in allowed:
-            what = (f"[{visible(table)}] is ipt-plan's own" if table in CATALOGUE_TABLES
+            what = (f"[{visible(table)}] is ipt-plan's own"
+                    if table in CATALOGUE_TABLES or table == VOCABULARY
                     else f"'{visible(table)}' is not one of them")
             raise CatalogueError(f"{path}: a clinic's catalogue adds "
                                  f"{joined(list(CLINIC_TABLES))}; {what}" if not own else
                                  f"{path}: '{visible(table)}' is not a table ipt-plan reads "
-                                 f"(the tables are: {', '.join(CATALOGUE_TABLES)})")
+                                 f"(the tables are: {', '.join(CATALOGUE_TABLES)}, {VOCABULARY})")
         if not isinstance(entries, dict):
             raise CatalogueError(f"{path}: '{table}' must hold entries like [{table}.NAME]")
         for name in entries:
@@ -347,9 +376,37 @@ def _catalogue_stamps(extra: tuple[Path, ...]) -> tuple[tuple[str, int, int], ..
                  if stamp is not None)
 
 
+def _vocabulary(path: Path, value: object) -> Vocabulary:
+    """The `[vocabulary]` table of ipt-plan's own catalogue, checked."""
+    def fail(why: str):
+        raise CatalogueError(f"{path}: [{VOCABULARY}] {why}")
+
+    if not isinstance(value, dict):
+        fail("is missing: the rules read its word lists (" + ", ".join(_WORD_LISTS) + ")")
+    keys = set(_WORD_LISTS) | {"negation_reach"}
+    unknown = sorted(set(value) - keys)
+    if unknown:
+        fail(f"has {joined([repr(visible(k)) for k in unknown])}, which ipt-plan does not read "
+             f"(the keys are: {', '.join(sorted(keys))})")
+    lists = {}
+    for key in _WORD_LISTS:
+        lists[key] = word_list(value.get(key))
+        if lists[key] is None:
+            fail(f"needs '{key}' as a list of words or phrases, each of words joined by single "
+                 f"spaces or hyphens, like {key} = [\"died\", \"passed away\"]")
+    reach = value.get("negation_reach")
+    if not _whole(reach, 0):
+        fail("needs 'negation_reach' as a whole number of words, like negation_reach = 3")
+    return Vocabulary(lists["death"], lists["negation"], reach, lists["negation_after"],
+                      lists["clause_breaks"])
+
+
 @lru_cache(maxsize=32)
 def _merged(additions: tuple[tuple[str, int, int], ...]) -> Catalogue:
-    sources = [(BUILTIN_CATALOGUE, _read_toml(BUILTIN_CATALOGUE), True)]
+    own = _read_toml(BUILTIN_CATALOGUE)
+    vocabulary = _vocabulary(BUILTIN_CATALOGUE, own.get(VOCABULARY))
+    own = {table: entries for table, entries in own.items() if table != VOCABULARY}
+    sources = [(BUILTIN_CATALOGUE, own, True)]
     sources += [(Path(name), _read_catalogue_file(Path(name)), False) for name, _, _ in additions]
     merged: dict[str, dict[str, _Entry]] = {table: {} for table in CATALOGUE_TABLES}
     for path, data, own in sources:
@@ -383,7 +440,7 @@ def _merged(additions: tuple[tuple[str, int, int], ...]) -> Catalogue:
     measures = {name: _scale(e) for name, e in merged["measures"].items()}
     participants = {name: Participant(name, e.text("label"), e.text("description"))
                     for name, e in merged["participants"].items()}
-    return Catalogue(techniques, areas, measures, phases, participants)
+    return Catalogue(techniques, areas, measures, phases, participants, vocabulary)
 
 
 # --- protocol profiles -----------------------------------------------------------------
@@ -396,6 +453,10 @@ class ExpectedParticipant(NamedTuple):
     phases: tuple[str, ...]
     when: str  # in the source's words: "the first session, mid-treatment ..., and the end"
     source: str
+    # The phases where at least one session must have them (IPT308); the others of
+    # `phases` only when the problem calls for it. Empty: none required.
+    required_in: tuple[str, ...] = ()
+    stand_ins: tuple[str, ...] = ()  # participants who may come in their place: carer
 
 
 class Profile(NamedTuple):
@@ -430,6 +491,12 @@ class Profile(NamedTuple):
     sick_role: str = "full"  # "full", or "limited" (IPT-A: school goes on)
     sick_role_note: str | None = None
     usual_measures: tuple[str, ...] = ()  # the rating scales the protocol usually uses
+    # A practice the protocol leaves out, with the words that betray it in a plan's text
+    # (`[forbidden_words]`), as (practice, words) pairs: IPT305 warns on each word.
+    forbidden_words: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # The last share of the middle phase (rounded down, at least its last session) in
+    # which a focus first worked on is new work left too late (IPT307).
+    late_work_share: float = 0.25
     # The condition the protocol treats, as agendas say it (CONDITION_WORDS): its name
     # ("PTSD", "perinatal depression"), the short name for running text ("depression"),
     # the adjective ("depressive symptoms") and a few symptoms to ask about.
@@ -593,10 +660,11 @@ def _participants(data: dict, cat: Catalogue, allowed_phases: tuple[str, ...]
     expected = []
     for number, entry in enumerate(value, 1):
         where = f"participants entry {number}"
-        unknown = sorted(set(entry) - {"who", "phases", "when", "source"})
+        keys = ("who", "phases", "when", "source", "required_in", "stand_ins")
+        unknown = sorted(set(entry) - set(keys))
         if unknown:
             raise ProfileError(f"{where} has the key {', '.join(map(visible, unknown))}, which "
-                               "ipt-plan does not read (the keys are: who, phases, when, source)")
+                               f"ipt-plan does not read (the keys are: {', '.join(keys)})")
         for key in ("who", "when", "source"):
             if not isinstance(entry.get(key), str) or not entry[key].strip():
                 raise ProfileError(f"{where} needs '{key}' as text, {example}")
@@ -614,8 +682,46 @@ def _participants(data: dict, cat: Catalogue, allowed_phases: tuple[str, ...]
             raise ProfileError(f"{where} names the phase {', '.join(map(visible, elsewhere))}, "
                                f"which this protocol does not have (its phases: "
                                f"{', '.join(allowed_phases)})")
-        expected.append(ExpectedParticipant(entry["who"], phases, entry["when"], entry["source"]))
+        required = _names({f"{where} required_in": entry.get("required_in", [])},
+                          f"{where} required_in")
+        extra = [p for p in required if p not in phases]
+        if extra:
+            raise ProfileError(f"{where} requires them in the {', '.join(map(visible, extra))} "
+                               f"phase, which is not among its phases ({', '.join(phases)}); "
+                               "'required_in' names some of 'phases'")
+        stand_ins = _names({f"{where} stand_ins": entry.get("stand_ins", [])},
+                           f"{where} stand_ins")
+        unknown = [name for name in stand_ins
+                   if name not in cat.participants or name == entry["who"]]
+        if unknown:
+            raise ProfileError(f"{where} names '{visible(unknown[0])}' in 'stand_ins', who is not "
+                               f"another participant ipt-plan knows; the participants are: "
+                               f"{', '.join(cat.participants)} (a clinic adds its own in a "
+                               "catalogue.toml)")
+        expected.append(ExpectedParticipant(entry["who"], phases, entry["when"], entry["source"],
+                                            required, stand_ins))
     return tuple(expected)
+
+
+def _forbidden_words(data: dict) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The `[forbidden_words]` table: each practice the protocol leaves out, with the words
+    or phrases that betray it in a plan's text."""
+    table = data.get("forbidden_words", {})
+    example = 'like [forbidden_words] with exposure = ["exposure", "in vivo"]'
+    if not isinstance(table, dict):
+        raise ProfileError(f"'forbidden_words' must be a table of practices, {example}")
+    found = []
+    for practice, words in table.items():
+        if not PHRASE.fullmatch(practice):
+            raise ProfileError(f"'forbidden_words' names the practice '{visible(practice)}'; a "
+                               f"practice is named in words, {example}")
+        listed = word_list(words)
+        if listed is None:
+            raise ProfileError(f"'forbidden_words.{practice}' must be a list of words or phrases, "
+                               "each of words joined by single spaces or hyphens, "
+                               f"{example}")
+        found.append((practice, listed))
+    return tuple(found)
 
 
 def profile_from_toml(text: str, path: str, cat: Catalogue | None = None) -> Profile:
@@ -654,6 +760,11 @@ def profile_from_toml(text: str, path: str, cat: Catalogue | None = None) -> Pro
     forbidden = _names(data, "forbidden", activities)
     standing, first_session = _standing(data, cat, forbidden,
                                         _first_phases(phases, optional_phases, phase_order))
+    share = data.get("late_work_share", 0.25)
+    if (not isinstance(share, (int, float)) or isinstance(share, bool)
+            or not 0 < share < 1):
+        raise ProfileError("'late_work_share' must be a share of the middle phase between 0 "
+                           "and 1, like late_work_share = 0.25 (its last quarter)")
     note = data.get("sick_role_note")
     if note is not None and (not isinstance(note, str) or not note.strip()):
         raise ProfileError("'sick_role_note' must be text, like sick_role_note = \"...\"")
@@ -681,6 +792,8 @@ def profile_from_toml(text: str, path: str, cat: Catalogue | None = None) -> Pro
         sick_role=_choice(data, "sick_role", SICK_ROLES),
         sick_role_note=note,
         usual_measures=_names(data, "usual_measures", tuple(cat.measures)),
+        forbidden_words=_forbidden_words(data),
+        late_work_share=float(share),
         **_condition(data),
     )
 

@@ -306,9 +306,17 @@ class _Writer:
         if every:
             self.lines.append("every session  # in each session of the phase, written out or not")
             self.lines += every
+        # Someone the protocol has join this phase (IPT-A: a parent, IPT308) joins its
+        # first session, or the last of the ending.
+        joining = [e.who for e in self.profile.participants if kind in e.required_in]
+        joined_at = last if kind == "termination" else first
+        if joining and joined_at not in sessions:
+            sessions = {**sessions, joined_at: (None, [])}
         for number in sorted(sessions):
             title, activities = sessions[number]
-            self.lines.append(f"session {number}" + (f" {_quoted(title)}" if title else ""))
+            self.lines.append(f"session {number}" + (f" {_quoted(title)}" if title else "")
+                              + (" with " + ", ".join(joining) if joining and number == joined_at
+                                 else ""))
             self.lines += activities
 
     def opening(self, numbers: list[tuple[str, int]]) -> SessionPlans:

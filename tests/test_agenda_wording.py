@@ -18,6 +18,7 @@ from ipt_plan.cli import app
 from ipt_plan.knowledge import (CatalogueError, ProfileError, catalogue, find_profile,
                                 profile_from_toml)
 from ipt_plan.renderer import FORMATS, render
+from ipt_plan.wording import joined
 
 BUNDLED = sorted(PLANS.glob("*.iptplan"))
 PTSD = PLANS / "ptsd-assault-bus-driver.iptplan"
@@ -373,7 +374,7 @@ def test_a_rating_is_asked_for_only_where_one_is_due(plan):
         if not due:
             assert "Rate them with" not in said, agenda.number
         elif "symptom_review" in [i.name for i in (*agenda.routine, *agenda.techniques)]:
-            assert f"Rate them with the {' and '.join(due)}." in said, agenda.number
+            assert f"Rate them with the {joined(due)}." in said, agenda.number
 
 
 # --- 5. foci by what they are ---------------------------------------------------------------
@@ -415,11 +416,18 @@ def test_a_goal_review_shows_every_focus_and_its_goals(money):
 def test_the_risk_assessment_is_on_the_first_session_only(plan):
     result = load_file(plan)
     first = result.plan.first_session
-    for number, text in agendas(plan).items():
-        asked = "### Risk assessment (asked by the protocol)" in text
-        assert asked == (number == first), number
-        if asked:
+    course = course_from_result(result)
+    texts = agendas(plan)
+    for agenda in course.sessions:
+        risk = [i for i in (*agenda.routine, *agenda.techniques) if i.name == "risk_assessment"]
+        text = texts[agenda.number]
+        if agenda.number == first:  # the protocol's, or the plan's own line
+            assert len(risk) == 1 and risk[0].prompts, agenda.number
+            assert "### Risk assessment" in text
             assert "- Have you made any plans? What has stopped you?" in text
+        else:  # later, only where the plan writes it
+            assert all(i.line is not None for i in risk), agenda.number
+            assert "### Risk assessment (asked by the protocol)" not in text
 
 
 def test_a_group_course_assesses_risk_at_its_pre_group_session():

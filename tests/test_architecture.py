@@ -23,7 +23,7 @@ LAYERS = [
     ["parser"],
     ["builder"],
     ["knowledge"],
-    ["schedule"],
+    ["schedule", "phrases"],
     ["graph"],
     ["rules"],  # the package: its families import its registry, and the registry none of them
     ["suppress", "config"],

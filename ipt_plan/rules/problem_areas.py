@@ -8,6 +8,7 @@ import bisect
 from typing import Iterator
 
 from .. import codes
+from ..model import quoted_span
 from ..wording import joined, plural, span
 from .registry import A_CLEAN_COURSE, ERROR, WARNING, Context, Finding, rule
 
@@ -144,7 +145,11 @@ def deficits_with_another(ctx: Context) -> Iterator[Finding]:
 @rule(codes.FOCUS_NOT_WORKED, "focus-not-worked", ERROR,
       "a focus that no middle-phase session works on",
       rationale="The middle phase is where the chosen problem areas are worked on; a focus "
-                "that no session addresses is a promise in the contract the plan does not keep.",
+                "that no session addresses is a promise in the contract the plan does not keep. "
+                "Where the plan first works on it in the termination phase instead, the message "
+                "says so: the ending consolidates what was worked on and opens no new work, so "
+                "a problem first taken up then belongs to a new contract (IPT307 warns of work "
+                "begun late in the middle phase).",
       source="Weissman, Markowitz & Klerman 2000",
       bad="""
 plan "Ms. A: caregiving conflict with her sister"
@@ -187,9 +192,15 @@ def focus_not_worked(ctx: Context) -> Iterator[Finding]:
             area = ctx.catalogue.areas.get(focus.area.text)
             example = next((t.name for t in ctx.catalogue.techniques.values()
                             if area and t.area == area.name), "communication_analysis")
-            yield Finding(f"no {working[0]}-phase session works on the focus '{focus.id.text}'",
+            ending = ctx.work_on(focus.id.text, "termination")
+            yield Finding(f"no {working[0]}-phase session works on the focus '{focus.id.text}'"
+                          + (f"; it is first worked on in the termination phase, at session "
+                             f"{ending[0].first_session}" if ending else ""),
                           focus.id.loc, f"add a technique for it to a {working[0]} session, "
-                          f"like: {example} for {focus.id.text}")
+                          f"like: {example} for {focus.id.text}"
+                          + ("; the ending consolidates what was worked on and opens no new "
+                             "work: a problem first taken up then belongs to a new contract"
+                             if ending else ""))
 
 
 # The problem area a `died` line belongs to: the language writes the date of a death
@@ -494,3 +505,86 @@ def area_not_in_protocol(ctx: Context) -> Iterator[Finding]:
         if focus.area.text in ctx.catalogue.areas and focus.area.text not in ctx.profile.areas:
             yield Finding(f"{ctx.protocol} does not work on {focus.area.text}", focus.area.loc,
                           f"it works on {joined(list(ctx.profile.areas), 'or')}")
+
+
+DEFICITS = "interpersonal_deficits"
+
+
+@rule(codes.DEFICITS_ABOUT_A_DEATH, "deficits-about-a-death", WARNING,
+      "an interpersonal deficits focus whose description speaks of a death",
+      rationale="Interpersonal deficits is the area of last resort, chosen only when no "
+                "grief, dispute or transition fits; grief is the area for an episode that "
+                "follows the death of someone significant. A deficits focus whose own "
+                "description says that someone died (died, death, widowed, bereaved, passed "
+                "away: the catalogue's list, kept to words that mean a death) is often a grief "
+                "focus. A description that says there was no death (\"no recent death\") is "
+                "not flagged. The rule is about the focus, not a phase, so it reads every "
+                "plan's foci, maintenance plans' too.",
+      source="Weissman, Markowitz & Klerman 2000; catalogue (vocabulary.death)",
+      bad="""
+plan "Mr. C: on his own since his wife died"
+
+focus alone: interpersonal_deficits "Sees no one since his wife died in March"   # a death
+  goal "Meet one person outside the family each week"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    reduce_isolation
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
+      good="""
+plan "Mr. C: on his own since his wife died"
+
+focus wife: grief "Sees no one since his wife died in March"
+  died 2026-03
+  goal "Meet one person outside the family each week"
+
+phase initial sessions 1-3
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    facilitate_mourning
+  session 8
+    reestablish_interests
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
+      uses_profile=False)
+def deficits_about_a_death(ctx: Context) -> Iterator[Finding]:
+    for focus in ctx.plan.foci:
+        if focus.area.text != DEFICITS or not focus.description:
+            continue
+        found = ctx.words_in(focus.description, ctx.catalogue.vocabulary.death)
+        if not found:
+            continue
+        word = found[0]
+        loc = (quoted_span(focus.description, focus.description_at, word.start, word.end)
+               if focus.description_at else focus.area.loc)
+        yield Finding(f"the focus '{focus.id.text}' is interpersonal deficits, but its "
+                      f"description speaks of a death ('{word.written(focus.description)}')",
+                      loc, "interpersonal deficits is chosen only when no other area fits: if "
+                      f"the episode followed this death, make it a grief focus (focus "
+                      f"{focus.id.text}: grief, with a line under it: {DIED_EXAMPLE}); if the "
+                      "death is not what the work is about, keep it and silence this line: "
+                      f"# ipt-plan: ignore[{codes.DEFICITS_ABOUT_A_DEATH}]")
