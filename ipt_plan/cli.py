@@ -192,7 +192,8 @@ def describe_profile(profile, cat) -> str:
         return technique.label if technique else name
 
     low, high = profile.sessions
-    lines = [f"{profile.name}: {profile.title}", f"  source: {profile.source}"]
+    lines = [f"{profile.name}: {profile.title}", f"  source: {profile.source}",
+             f"  treats: {profile.condition}"]
     course = f"{span(low, high)} sessions"
     if profile.minutes:
         course += f" of {span(*profile.minutes).replace(' to ', '-')} minutes"
@@ -233,7 +234,7 @@ def describe_profile(profile, cat) -> str:
 @app.command()
 def techniques(dirs: Optional[List[Path]] = ProtocolDirs) -> None:
     """List the techniques a session can use, with the phases and problem area of each."""
-    from .knowledge import CatalogueError, catalogue
+    from .knowledge import CatalogueError, catalogue, in_words_of
 
     try:
         cat = catalogue(tuple(dirs or ()))
@@ -242,7 +243,8 @@ def techniques(dirs: Optional[List[Path]] = ProtocolDirs) -> None:
         raise typer.Exit(2)
     for t in cat.techniques.values():
         area = f" [{t.area}]" if t.area else ""
-        say(f"{t.name:<26} {', '.join(t.phases)}{area}\n{'':<26} {t.description}")
+        # Said as for depression, the default protocol's condition (a profile names its own).
+        say(f"{t.name:<26} {', '.join(t.phases)}{area}\n{'':<26} {in_words_of(t.description, None)}")
 
 
 class AgendaFormat(str, Enum):

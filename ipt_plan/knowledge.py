@@ -22,7 +22,8 @@ from .cache import cached
 from .model import MAX_SESSIONS, PHASE_ORDER
 from .resources import KNOWLEDGE_DIR
 from .source import read_regular
-from .wording import did_you_mean_then, joined, visible
+from .wording import (PlaceholderError, did_you_mean_then, fill, joined, placeholders,
+                      visible)
 
 BUILTIN_PROTOCOLS = KNOWLEDGE_DIR / "protocols"
 BUILTIN_CATALOGUE = KNOWLEDGE_DIR / "catalogue.toml"
@@ -37,6 +38,32 @@ ACTIVITY_WORDS = ("homework", "note")
 # Names as the plan language writes them (grammar/iptplan.lark: NAME and MEASURE).
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 SCALE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*")
+
+# Placeholders a catalogue text may hold, filled when agendas are built (a clinic's
+# additions may use them too). The condition the protocol treats, from its profile:
+# {condition} "PTSD", "perinatal depression"; {Condition} the same with a capital first
+# letter, to begin a sentence; {condition_noun} the short name for running text
+# ("depression" in perinatal IPT); {condition_adjective} "depressive", "PTSD";
+# {condition_symptoms} a few symptoms to ask about, "sleep, appetite, energy and interest".
+CONDITION_WORDS = ("condition", "Condition", "condition_noun", "condition_adjective",
+                   "condition_symptoms")
+# The course's numbers at a session, in prompts only: {session_number} "7",
+# {sessions_left} "2 sessions" after this one ("no sessions" at the last), and
+# {sessions_total} "14 sessions", where the course's contract is made.
+SESSION_WORDS = ("session_number", "sessions_left", "sessions_total")
+# Where the others are filled: {measures} (the scales due, "PHQ-9 and GAD-7") in 'rated';
+# {sick_role_note} (the profile's) in 'limited_description' and 'limited_prompts'.
+_ONLY_IN = {**{word: "prompts" for word in SESSION_WORDS}, "measures": "'rated'",
+            "sick_role_note": "'limited_description' and 'limited_prompts'"}
+# The condition of a profile that names none: IPT was built for depression (Klerman et
+# al. 1984). Its symptoms to ask about are the existing prompt's: sleep, appetite, energy
+# and loss of interest are criteria of a major depressive episode (DSM-5, APA 2013).
+DEFAULT_CONDITION = {"condition": "depression", "condition_noun": "depression",
+                     "condition_adjective": "depressive",
+                     "condition_symptoms": "sleep, appetite, energy and interest"}
+# A limited sick role with no `sick_role_note`: what IPT-A's limited sick role keeps
+# (Mufson et al. 2004: the adolescent keeps going to school and doing what they can).
+DEFAULT_SICK_ROLE_NOTE = "usual roles go on as far as they can"
 
 
 class ProfileError(ValueError):
@@ -57,6 +84,14 @@ class Technique(NamedTuple):
     after_any: tuple[str, ...]
     prompts: tuple[str, ...]
     default_focus: str | None  # "all", "single" or None: see catalogue.toml
+    # Said instead at the course's first session, where there is no "last time" yet.
+    first_session_description: str | None = None
+    first_session_prompts: tuple[str, ...] | None = None
+    # Said instead where the protocol gives the limited sick role (Profile.sick_role).
+    limited_description: str | None = None
+    limited_prompts: tuple[str, ...] | None = None
+    rated: str | None = None  # a sentence added where a rating scale is due ({measures})
+    every_focus: bool = False  # a session holding it lists every focus with its goals
 
 
 class Area(NamedTuple):
@@ -153,7 +188,9 @@ _KEYS = {
     "phases": ({"label", "purpose"}, {"aliases"}),
     "areas": ({"label", "summary", "goals"}, {"stages", "stage_work"}),
     "techniques": ({"label", "description", "phases"},
-                   {"area", "after_any", "prompts", "default_focus"}),
+                   {"area", "after_any", "prompts", "default_focus", "first_session_description",
+                    "first_session_prompts", "limited_description", "limited_prompts", "rated",
+                    "every_focus"}),
     "measures": ({"label", "items", "low", "high", "rater", "source"}, set()),
     "participants": ({"label", "description"}, set()),
 }
@@ -191,6 +228,15 @@ class _Entry:
     def optional_text(self, key: str) -> str | None:
         return self.text(key) if key in self.data else None
 
+    def optional_texts(self, key: str) -> tuple[str, ...] | None:
+        """A list of texts, or None where the key is not written."""
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            self.fail(f"needs '{key}' as a list of texts, like {key} = [\"...\"]")
+        return tuple(value)
+
     def texts(self, key: str, allowed: tuple[str, ...] | None = None,
               non_empty: bool = False) -> tuple[str, ...]:
         value = self.data.get(key, [])
@@ -204,6 +250,28 @@ class _Entry:
                 self.fail(f"'{key}' names {joined([repr(visible(u)) for u in unknown])}, which "
                           f"ipt-plan does not know (known: {', '.join(allowed)})")
         return tuple(value)
+
+    def words(self, key: str, allowed: tuple[str, ...]) -> None:
+        """The placeholders of text `key` (one text or a list) are ones ipt-plan fills
+        there: `allowed`."""
+        value = self.data.get(key)
+        for text in [value] if isinstance(value, str) else value or ():
+            try:
+                names = placeholders(text)
+            except PlaceholderError as err:
+                self.fail(f"'{key}' {err}")
+            for name in names:
+                if name in allowed:
+                    continue
+                if name in _ONLY_IN:
+                    self.fail(f"'{key}' has the placeholder {{{name}}}, which is filled only "
+                              f"in {_ONLY_IN[name]}")
+                shown = ", ".join("{" + a + "}" for a in allowed)
+                # Capitalised names first, so that a near miss is offered in lower case.
+                offered = sorted(allowed, key=lambda a: a == a.lower())
+                self.fail(f"'{key}' has the placeholder {{{visible(name)}}}, which ipt-plan "
+                          "does not fill; " + did_you_mean_then(
+                              name, offered, f"the placeholders it fills there are: {shown}"))
 
     def whole(self, key: str) -> int:
         value = self.data[key]
@@ -220,9 +288,25 @@ def _technique(entry: _Entry, areas: dict[str, Area]) -> Technique:
     focus = entry.data.get("default_focus")
     if focus not in (None, "all", "single"):
         entry.fail("needs 'default_focus' to be \"all\" or \"single\", or no default_focus line")
+    every_focus = entry.data.get("every_focus", False)
+    if not isinstance(every_focus, bool):
+        entry.fail("needs 'every_focus' to be true or false")
+    prompts = CONDITION_WORDS + SESSION_WORDS
+    for key, allowed in (("description", CONDITION_WORDS), ("prompts", prompts),
+                         ("first_session_description", CONDITION_WORDS),
+                         ("first_session_prompts", prompts),
+                         ("limited_description", CONDITION_WORDS + ("sick_role_note",)),
+                         ("limited_prompts", prompts + ("sick_role_note",)),
+                         ("rated", CONDITION_WORDS + ("measures",))):
+        entry.words(key, allowed)
     return Technique(entry.name, entry.text("label"), entry.text("description"),
                      entry.texts("phases", PHASE_ORDER, non_empty=True), area,
-                     entry.texts("after_any"), entry.texts("prompts"), focus)
+                     entry.texts("after_any"), entry.texts("prompts"), focus,
+                     entry.optional_text("first_session_description"),
+                     entry.optional_texts("first_session_prompts"),
+                     entry.optional_text("limited_description"),
+                     entry.optional_texts("limited_prompts"),
+                     entry.optional_text("rated"), every_focus)
 
 
 def _scale(entry: _Entry) -> Scale:
@@ -365,6 +449,8 @@ def _merged(additions: tuple[tuple[str, int, int], ...]) -> Catalogue:
                     entry.fail(f"is already a {_KIND[table]} of {by}: a clinic's addition "
                                f"may not redefine it; give it a name of its own")
                 merged[table][name] = entry
+    for entry in merged["phases"].values():
+        entry.words("purpose", CONDITION_WORDS)
     phases = {name: PhaseInfo(name, e.text("label"), e.text("purpose"), e.texts("aliases"))
               for name, e in merged["phases"].items()}
     unknown = [name for name in phases if name not in PHASE_ORDER]
@@ -446,10 +532,67 @@ class Profile(NamedTuple):
     # Initial tasks that build on each other, in order (`initial_order`): each comes in
     # the same session as the one before it or later (IPT301).
     initial_order: tuple[str, ...] = ()
+    # The condition the protocol treats, as agendas say it (CONDITION_WORDS): its name
+    # ("PTSD", "perinatal depression"), the short name for running text ("depression"),
+    # the adjective ("depressive symptoms") and a few symptoms to ask about.
+    condition: str = DEFAULT_CONDITION["condition"]
+    condition_noun: str = DEFAULT_CONDITION["condition_noun"]
+    condition_adjective: str = DEFAULT_CONDITION["condition_adjective"]
+    condition_symptoms: str = DEFAULT_CONDITION["condition_symptoms"]
+
+    def condition_words(self) -> dict[str, str]:
+        """The values of CONDITION_WORDS for this protocol's texts."""
+        return _condition_words(self.condition, self.condition_noun,
+                                self.condition_adjective, self.condition_symptoms)
 
     def standing_tasks(self, phase: str) -> tuple[str, ...]:
         """The techniques the protocol expects in every session of this phase."""
         return next((tasks for name, tasks in self.standing if name == phase), ())
+
+
+def _condition_words(condition: str, noun: str, adjective: str, symptoms: str) -> dict[str, str]:
+    return {"condition": condition, "Condition": condition[:1].upper() + condition[1:],
+            "condition_noun": noun, "condition_adjective": adjective,
+            "condition_symptoms": symptoms}
+
+
+def condition_words(profile: Profile | None) -> dict[str, str]:
+    """The values of CONDITION_WORDS: the profile's, or depression's without one."""
+    if profile is not None:
+        return profile.condition_words()
+    return _condition_words(*(DEFAULT_CONDITION[key] for key in
+                              ("condition", "condition_noun", "condition_adjective",
+                               "condition_symptoms")))
+
+
+def in_words_of(text: str, profile: Profile | None) -> str:
+    """A catalogue text that takes only CONDITION_WORDS (a phase's purpose, a technique's
+    description) as said for the protocol's condition: depression's without a profile."""
+    return fill(text, condition_words(profile)) or text
+
+
+def _condition(data: dict) -> dict[str, str]:
+    """The `condition` keys of a profile. Without `condition` (a profile written before
+    it), or with "depression", the missing ones are depression's; for another condition
+    the short name is the name and the adjective the short name unless the file says."""
+    found = {}
+    for key, example in (("condition", "PTSD"), ("condition_noun", "depression"),
+                         ("condition_adjective", "depressive"),
+                         ("condition_symptoms", "sleep, appetite, energy and interest")):
+        if key not in data:
+            continue
+        value = data[key]
+        if not isinstance(value, str) or not value.strip() or value != value.strip() \
+                or not value.isprintable():
+            raise ProfileError(f"'{key}' must be text on one line, like {key} = \"{example}\"")
+        found[key] = value
+    name = found.get("condition", DEFAULT_CONDITION["condition"])
+    if name == DEFAULT_CONDITION["condition"]:
+        return {**DEFAULT_CONDITION, **found}
+    noun = found.get("condition_noun", name)
+    adjective = found.get("condition_adjective", noun)
+    return {"condition": name, "condition_noun": noun, "condition_adjective": adjective,
+            "condition_symptoms": found.get("condition_symptoms", f"{adjective} symptoms")}
 
 
 def _whole(value, least: int) -> bool:
@@ -703,6 +846,7 @@ def profile_from_toml(text: str, path: str, cat: Catalogue | None = None) -> Pro
         forbidden_words=_forbidden_words(data),
         late_work_share=float(share),
         initial_order=initial_order,
+        **_condition(data),
     )
 
 

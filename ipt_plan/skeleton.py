@@ -26,7 +26,7 @@ from typing import NamedTuple
 from .config import Config
 from .diagnostics import Diagnostic
 from .knowledge import (Catalogue, CatalogueError, Profile, ProtocolProblem, catalogue,
-                        resolve_profile)
+                        in_words_of, resolve_profile)
 from .rules.problem_areas import DIED_EXAMPLE, DIED_MONTH_EXAMPLE, GRIEF
 from .wording import did_you_mean_then, joined, plural, span
 
@@ -307,7 +307,7 @@ class _Writer:
         info = self.cat.phases.get(kind)
         self.lines.append("")
         if info:
-            self.lines += _comment(f"{info.label}: {info.purpose}")
+            self.lines += _comment(f"{info.label}: {in_words_of(info.purpose, self.profile)}")
         span = f"session {first}" if first == last else f"sessions {first}-{last}"
         self.lines.append(f"phase {kind} {span}")
         if every:

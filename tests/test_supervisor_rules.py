@@ -306,7 +306,7 @@ def test_the_adolescents_limited_sick_role_is_named_in_the_hint():
     text = adolescent(initial=INITIAL.replace("    sick_role\n", ""))
     [diag] = found(text)
     assert diag.message == "the initial phase has no sick_role"
-    assert "sick_role, a limited one (school goes on:" in diag.hint
+    assert "sick_role, a limited one (school goes on;" in diag.hint
 
 
 def test_every_profile_with_an_initial_phase_asks_for_both():
