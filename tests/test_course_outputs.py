@@ -338,7 +338,7 @@ def test_the_overview_says_how_sessions_are_held_and_which_differ(tmp_path, rend
                                           fmt)[f"overview.{fmt}"])
     assert "In person, group sessions" in group
     # how a session is held comes before its work, not after its last activity
-    assert "(individual; 60 minutes) Individual pre-group" in group  # session 0
+    assert "(individual; 60 minutes) Pre-group meeting" in group  # session 0
     assert "(individual; 30 minutes) Mid-course review: Goal review" in group
 
 
