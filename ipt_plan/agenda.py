@@ -13,15 +13,18 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from .graph import activity_node, build_graph, edges_of
-from .knowledge import Catalogue, Profile, catalogue
+from .knowledge import (DEFAULT_SICK_ROLE_NOTE, SESSION_WORDS, Catalogue, Profile, Technique,
+                        catalogue, condition_words)
 from .model import (DEFAULT_DELIVERY, Activity, Died, Focus, Measure, Phase, Plan, Schedule,
                     Session)
 from .result import PlanHasErrors, Result
 from .schedule import (DELIVERY_LABELS, appointments, course_format, participant_label,
                        schedules_in_force)
+from .wording import fill, joined, placeholders, plural
 
 if TYPE_CHECKING:
     from .graph import PlanGraph
@@ -32,6 +35,11 @@ if TYPE_CHECKING:
 COUNTDOWN_PHASES = ("middle", "termination", "continuation")
 # Sessions after the acute course: not counted in its length, nor in its countdown.
 AFTER_COURSE_PHASES = ("continuation",)
+# Phases where the course's contract is made, so a prompt can say the course's length
+# ({sessions_total}): before and at its start, and for the continuation sessions theirs.
+CONTRACT_PHASES = ("pretreatment", "initial", "continuation")
+# The catalogue's technique that reviews the last session's homework.
+HOMEWORK_REVIEW = "homework_review"
 
 # Fixed English names, so a date reads the same whatever the machine's locale.
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -70,6 +78,15 @@ class FocusSummary:
     goals: tuple[str, ...]
     line: int  # where the focus is written in the plan
 
+    @property
+    def label(self) -> str:
+        """How a line of an agenda names it: its id and problem area, "mum (role dispute)"."""
+        return focus_label(self.id, self.area_label)
+
+
+def focus_label(focus_id: str, area_label: str) -> str:
+    return f"{focus_id} ({area_label.lower()})"
+
 
 @dataclass(frozen=True)
 class AgendaItem:
@@ -83,6 +100,8 @@ class AgendaItem:
     detail: str | None  # the plan's own text for this line
     foci: tuple[str, ...]  # ids of the foci it works on
     line: int | None  # where it is written in the plan; None for a protocol's standing task
+    # The foci as a line names them, in the order of `foci`: "mum (role dispute)".
+    focus_labels: tuple[str, ...] = ()
 
     @property
     def prompts_are_questions(self) -> bool:
@@ -132,6 +151,10 @@ class SessionAgenda:
     # The protocol's tasks for the course's first session (`[standing] first_session`:
     # risk assessment), where the plan has not written them; empty for the others.
     first_session_tasks: tuple[AgendaItem, ...] = ()
+    # The plan asks for a homework review here, but no homework was set at the session
+    # before: the review is left out (or kept without its prompts where the plan wrote
+    # a detail for it), and the agenda says there is nothing to review.
+    review_without_homework: bool = False
 
     @property
     def routine(self) -> tuple[AgendaItem, ...]:
@@ -142,7 +165,8 @@ class SessionAgenda:
 
     @property
     def reviews_homework(self) -> bool:
-        return any(i.name == "homework_review" for i in (*self.routine, *self.techniques))
+        return self.review_without_homework or any(
+            i.name == HOMEWORK_REVIEW for i in (*self.routine, *self.techniques))
 
 
 @dataclass(frozen=True)
@@ -275,13 +299,22 @@ class _CourseBuilder:
                          if s.number >= 1 and not later)
         self.continuation = sum(after)
         self.focus_order = [f.id.text for f in plan.foci]
+        self.first_number = plan.first_session  # session 0 where the plan has one, else 1
+        self.focus_labels = {f.id.text: focus_label(f.id.text, self.area_label(f.area.text))
+                             for f in plan.foci}
+        # What the catalogue's placeholders say for this course (knowledge.CONDITION_WORDS).
+        self.words = condition_words(profile)
+        self.limited_sick_role = profile is not None and profile.sick_role == "limited"
+        self.words["sick_role_note"] = (profile.sick_role_note if profile else None) \
+            or DEFAULT_SICK_ROLE_NOTE
+        self.course_words = tuple(self.words.items())
+        self._purposes: dict[str, str] = {}
 
     # --- the pieces -------------------------------------------------------------------
 
     def focus_summary(self, focus: Focus, session: int | None = None) -> FocusSummary:
         """A focus as the overview shows it (every stage), or as one session's agenda
         does (`session`: only the stage in force there, Focus.stage_at)."""
-        area = self.cat.areas.get(focus.area.text)
         if session is None:
             stages, stage = focus.stages, focus.stage
         else:
@@ -289,7 +322,7 @@ class _CourseBuilder:
             stages = tuple(s for s in focus.stages if s.name is stage)
         return FocusSummary(
             id=focus.id.text, area=focus.area.text,
-            area_label=area.label if area else focus.area.text,
+            area_label=self.area_label(focus.area.text),
             description=focus.description, stage=stage.text if stage else None,
             stages=tuple(DisputeStage(s.name.text, s.first if s.from_session else None)
                          for s in stages),
@@ -297,25 +330,46 @@ class _CourseBuilder:
             died_long=death_date(focus.died) if focus.died else None,
             goals=tuple(g.text for g in focus.goals), line=focus.loc.line)
 
+    def area_label(self, name: str) -> str:
+        area = self.cat.areas.get(name)
+        return area.label if area else name
+
     def foci_of(self, activity: Activity) -> tuple[str, ...]:
         addressed = {node[1] for node in edges_of(self.graph, activity_node(activity), "addresses")}
         return tuple(f for f in self.focus_order if f in addressed)
 
     def technique_item(self, name: str, detail: str | None, foci: tuple[str, ...],
-                       line: int | None) -> AgendaItem:
+                       line: int | None, at: _At) -> AgendaItem:
         technique = self.cat.techniques.get(name)
-        return AgendaItem("technique", name, self.label(name),
-                          technique.description if technique else None,
-                          technique.prompts if technique else (), detail, foci, line)
+        description, prompts = self.said(technique, at) if technique else (None, ())
+        return AgendaItem("technique", name, self.label(name), description, prompts, detail,
+                          foci, line, tuple(self.focus_labels.get(f, f) for f in foci))
 
-    def item(self, activity: Activity) -> AgendaItem:
-        foci = self.foci_of(activity)
+    def said(self, technique: Technique, at: _At) -> tuple[str, tuple[str, ...]]:
+        """A technique's description and prompts as this session says them (`_said`),
+        from the placeholders' values that matter to it: a course may be long, and most
+        of its sessions say a technique alike."""
+        first = at.first and (technique.first_session_description is not None
+                              or technique.first_session_prompts is not None)
+        words = (*self.course_words, *((word, at.words.get(word))
+                                       for word in _session_bound(technique)))
+        if technique.rated:
+            words += (("measures", at.words.get("measures")),)
+        return _said(technique, self.limited_sick_role, first, words)
+
+    def item(self, activity: Activity, at: _At) -> AgendaItem:
+        """A line of the plan, its technique's texts as said at the session `at`."""
         if activity.kind == "technique":
-            return self.technique_item(activity.name.text, activity.detail, foci,
-                                       activity.loc.line)
+            return self.technique_item(activity.name.text, activity.detail,
+                                       self.foci_of(activity), activity.loc.line, at)
+        return self.plain_item(activity)
+
+    def plain_item(self, activity: Activity) -> AgendaItem:
+        """Homework or a note: the plan's own text, nothing from the catalogue."""
+        foci = self.foci_of(activity)
         label = "Homework" if activity.kind == "homework" else "Note"
         return AgendaItem(activity.kind, activity.kind, label, None, (), activity.detail, foci,
-                          activity.loc.line)
+                          activity.loc.line, tuple(self.focus_labels.get(f, f) for f in foci))
 
     def standing(self, phase: Phase) -> tuple[str, ...]:
         return self.profile.standing_tasks(phase.kind) if self.profile else ()
@@ -331,14 +385,18 @@ class _CourseBuilder:
 
     def homework(self, phase: Phase, session: Session) -> tuple[AgendaItem, ...]:
         lines = (*session.activities, *phase.every)
-        return tuple(self.item(a) for a in lines if a.kind == "homework")
+        return tuple(self.plain_item(a) for a in lines if a.kind == "homework")
 
     def phase_summary(self, phase: Phase) -> PhaseSummary:
         info = self.cat.phases.get(phase.kind)
         every = [a.name.text for a in phase.every if a.kind == "technique"]
+        purpose = self._purposes.get(phase.kind)
+        if purpose is None:
+            purpose = self._purposes[phase.kind] = (
+                (fill(info.purpose, self.words) or info.purpose) if info else "")
         return PhaseSummary(
             phase.kind, info.label if info else f"{phase.kind.capitalize()} phase",
-            info.purpose if info else "", phase.first, phase.last,
+            purpose, phase.first, phase.last,
             tuple(self.label(t) for t in every),
             tuple(self.label(t) for t in self.standing(phase) if t not in every),
             tuple(note.detail or "" for note in phase.notes))
@@ -357,24 +415,53 @@ class _CourseBuilder:
         phase, _ = self.course_sessions[index]
         return self.later_in_part[index] if phase.kind in COUNTDOWN_PHASES else None
 
+    def at(self, index: int, measures: tuple[str, ...]) -> _At:
+        """What this session's texts fill their placeholders with."""
+        phase, session = self.course_sessions[index]
+        first = session.number == self.first_number
+        left = self.later_in_part[index]
+        words = {"session_number": str(session.number),
+                 "sessions_left": plural(left, "session") if left else
+                 "no sessions of this course" if self.continuation and not self.after_course[index]
+                 else "no sessions"}
+        if phase.kind in CONTRACT_PHASES or first:
+            words["sessions_total"] = plural(
+                self.continuation if self.after_course[index] else self.total, "session")
+        if measures:
+            words["measures"] = joined(measures)
+        return _At(first, words)
+
     # --- one session ------------------------------------------------------------------
 
     def session_agenda(self, index: int) -> SessionAgenda:
         phase, session = self.course_sessions[index]
         phase_summary = self.phase_summary(phase)
-        written = [self.item(a) for a in session.activities]
-        every = [self.item(a) for a in phase.every]
+        measures_due = tuple(MeasureDue(m.name.text, self.scale_label(m.name.text))
+                             for m in self.plan.measures
+                             if m.due(session.number, self.first_number))
+        at = self.at(index, tuple(m.name for m in measures_due))
+        written = [self.item(a, at) for a in session.activities]
+        every = [self.item(a, at) for a in phase.every]
         planned = {i.name for i in (*written, *every)}
         # A standing task the plan already holds this session is not listed twice.
-        standing = tuple(self.technique_item(name, None, (), None)
-                         for name in self.standing(phase) if name not in planned)
+        standing = [self.technique_item(name, None, (), None, at)
+                    for name in self.standing(phase) if name not in planned]
         # The course's first session (session 0 where the plan has one, else session 1).
-        first = tuple(self.technique_item(name, None, (), None)
-                      for name in (self.profile.first_session_tasks if self.profile else ())
-                      if index == 0 and name not in planned
-                      and name not in {i.name for i in standing})
-        addressed = {f for i in (*written, *every) for f in i.foci}
+        first = [self.technique_item(name, None, (), None, at)
+                 for name in (self.profile.first_session_tasks if self.profile else ())
+                 if at.first and name not in planned
+                 and name not in {i.name for i in standing}]
         previous = self.homework(*self.course_sessions[index - 1]) if index > 0 else ()
+        without_homework = not previous and any(
+            i.name == HOMEWORK_REVIEW for i in (*written, *every, *standing, *first))
+        if without_homework:
+            written, every, standing, first = (
+                _without_review(items) for items in (written, every, standing, first))
+        items = (*written, *every, *standing, *first)
+        if any(self.shows_every_focus(i.name) for i in items if i.kind == "technique"):
+            addressed = set(self.focus_order)
+        else:
+            addressed = {f for i in (*written, *every) for f in i.foci}
         held = self.held[session.number]
         when = held.when
         return SessionAgenda(
@@ -393,20 +480,23 @@ class _CourseBuilder:
                        for f in self.plan.foci if f.id.text in addressed),
             techniques=tuple(i for i in written if i.kind == "technique"),
             every_session=tuple(i for i in every if i.kind == "technique"),
-            standing_tasks=standing,
+            standing_tasks=tuple(standing),
             notes=tuple(i for i in (*written, *every) if i.kind == "note"),
             phase_notes=tuple(AgendaItem("note", "note", "Note", None, (), note.detail, (),
                                          note.loc.line) for note in phase.notes),
             homework_given=self.homework(phase, session),
             homework_to_review=previous,
-            measures_due=tuple(MeasureDue(m.name.text, self.scale_label(m.name.text))
-                               for m in self.plan.measures
-                               if m.due(session.number, self.plan.first_session)),
+            measures_due=measures_due,
             sessions_remaining=self.remaining(index),
             continuation_after=0 if self.after_course[index] else self.continuation,
             line=session.loc.line if session.loc else None,
-            first_session_tasks=first,
+            first_session_tasks=tuple(first),
+            review_without_homework=without_homework,
         )
+
+    def shows_every_focus(self, technique: str) -> bool:
+        found = self.cat.techniques.get(technique)
+        return found is not None and found.every_focus
 
     # --- the whole course -------------------------------------------------------------
 
@@ -443,6 +533,55 @@ class _CourseBuilder:
                            for m in plan.measures),
             foci=tuple(self.focus_summary(f) for f in plan.foci),
             phases=phases, rows=rows, sessions=sessions)
+
+
+@dataclass(frozen=True)
+class _At:
+    """One session, as its texts are said: whether it is the course's first, and the
+    values there of the placeholders that change from session to session (SESSION_WORDS
+    and "measures")."""
+
+    first: bool
+    words: dict[str, str]
+
+
+@lru_cache(maxsize=4096)
+def _said(technique: Technique, limited: bool, first: bool,
+          words: tuple[tuple[str, str | None], ...]) -> tuple[str, tuple[str, ...]]:
+    """A technique's description and prompts: the limited sick role's where the protocol
+    gives it, the first session's at the course's first, the placeholders filled with
+    `words`, and the rating sentence where a scale is due ("measures" has a value). A
+    prompt whose number is not known at this session (no value) is left out."""
+    values = {word: value for word, value in words if value is not None}
+    description = ((limited and technique.limited_description)
+                   or (first and technique.first_session_description)
+                   or technique.description)
+    prompts = next(p for p in (technique.limited_prompts if limited else None,
+                               technique.first_session_prompts if first else None,
+                               technique.prompts) if p is not None)
+    text = fill(description, values) or description
+    rated = fill(technique.rated, values) if technique.rated else None
+    if rated:  # None where no scale is due: {measures} has no value there
+        text += " " + rated
+    said = (fill(prompt, values) for prompt in prompts)
+    return text, tuple(p for p in said if p is not None)
+
+
+@lru_cache(maxsize=1024)
+def _session_bound(technique: Technique) -> tuple[str, ...]:
+    """The course's numbers (SESSION_WORDS) a technique's prompts say."""
+    texts = (*technique.prompts, *(technique.first_session_prompts or ()),
+             *(technique.limited_prompts or ()))
+    return tuple(sorted({word for text in texts for word in placeholders(text)
+                         if word in SESSION_WORDS}))
+
+
+def _without_review(items: list[AgendaItem]) -> list[AgendaItem]:
+    """With no homework to review, a homework review asks nothing: one the plan wrote a
+    detail for keeps it, without the catalogue's description and prompts; others go."""
+    return [AgendaItem(i.kind, i.name, i.label, None, (), i.detail, i.foci, i.line,
+                       i.focus_labels) if i.name == HOMEWORK_REVIEW else i
+            for i in items if i.name != HOMEWORK_REVIEW or i.detail]
 
 
 def _clock(schedule: Schedule | None) -> str | None:

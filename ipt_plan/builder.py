@@ -646,11 +646,12 @@ class _Builder:
         protocol = header.get(lines.ProtocolLine)
         plan_id = header.get(lines.IdLine)
         foci = tuple(Focus(f.line.id, f.line.area, f.line.description, tuple(f.stages),
-                           tuple(f.goals), f.line.loc, f.died) for f in self.foci.values())
+                           tuple(f.goals), f.line.loc, f.died, f.line.description_at)
+                     for f in self.foci.values())
         phases = tuple(
             Phase(ph.line.name, ph.first, ph.last, tuple(ph.every or ()),
                   tuple(Session(s.number, s.line.title, tuple(s.activities), s.line.loc,
-                                s.participants, s.delivery, s.format, s.length)
+                                s.participants, s.delivery, s.format, s.length, s.line.title_at)
                         for s in ph.sessions), ph.line.loc, ph.cut, tuple(ph.notes))
             for ph in self.phases)
         return Plan(

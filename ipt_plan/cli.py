@@ -218,7 +218,8 @@ def describe_profile(profile, cat) -> str:
         return technique.label if technique else name
 
     low, high = profile.sessions
-    lines = [f"{profile.name}: {profile.title}", f"  source: {profile.source}"]
+    lines = [f"{profile.name}: {profile.title}", f"  source: {profile.source}",
+             f"  treats: {profile.condition}"]
     course = f"{span(low, high)} sessions"
     if profile.minutes:
         course += f" of {span(*profile.minutes).replace(' to ', '-')} minutes"
@@ -238,6 +239,13 @@ def describe_profile(profile, cat) -> str:
         who = cat.participants.get(expected.who)
         lines.append(f"  joins: {who.label if who else expected.who}, in the "
                      f"{joined(list(expected.phases))} phases: {expected.when} ({expected.source})")
+        if expected.required_in:
+            instead = joined(list(expected.stand_ins), "or") if expected.stand_ins else ""
+            lines.append(f"    at least once in the {joined(list(expected.required_in))} "
+                         f"phases (IPT308)" + (f"; in their place: {instead}" if instead else ""))
+    for practice, words in profile.forbidden_words:
+        lines.append(f"  leaves out {practice}: IPT305 warns on the words "
+                     + joined([f'"{w}"' for w in words], "and"))
     sick_role = f"  sick role: {profile.sick_role}"
     if profile.sick_role_note:
         sick_role += f" ({profile.sick_role_note})"
@@ -252,7 +260,7 @@ def describe_profile(profile, cat) -> str:
 @app.command()
 def techniques(dirs: Optional[List[Path]] = ProtocolDirs) -> None:
     """List the techniques a session can use, with the phases and problem area of each."""
-    from .knowledge import CatalogueError, catalogue
+    from .knowledge import CatalogueError, catalogue, in_words_of
 
     try:
         cat = catalogue(tuple(dirs or ()))
@@ -261,7 +269,8 @@ def techniques(dirs: Optional[List[Path]] = ProtocolDirs) -> None:
         raise typer.Exit(2)
     for t in cat.techniques.values():
         area = f" [{t.area}]" if t.area else ""
-        say(f"{t.name:<26} {', '.join(t.phases)}{area}\n{'':<26} {t.description}")
+        # Said as for depression, the default protocol's condition (a profile names its own).
+        say(f"{t.name:<26} {', '.join(t.phases)}{area}\n{'':<26} {in_words_of(t.description, None)}")
 
 
 class AgendaFormat(str, Enum):

@@ -22,7 +22,8 @@ from .cache import cached
 from .model import MAX_SESSIONS, PHASE_ORDER
 from .resources import KNOWLEDGE_DIR
 from .source import read_regular
-from .wording import did_you_mean_then, joined, visible
+from .wording import (PlaceholderError, did_you_mean_then, fill, joined, placeholders,
+                      visible)
 
 BUILTIN_PROTOCOLS = KNOWLEDGE_DIR / "protocols"
 BUILTIN_CATALOGUE = KNOWLEDGE_DIR / "catalogue.toml"
@@ -37,6 +38,32 @@ ACTIVITY_WORDS = ("homework", "note")
 # Names as the plan language writes them (grammar/iptplan.lark: NAME and MEASURE).
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 SCALE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*")
+
+# Placeholders a catalogue text may hold, filled when agendas are built (a clinic's
+# additions may use them too). The condition the protocol treats, from its profile:
+# {condition} "PTSD", "perinatal depression"; {Condition} the same with a capital first
+# letter, to begin a sentence; {condition_noun} the short name for running text
+# ("depression" in perinatal IPT); {condition_adjective} "depressive", "PTSD";
+# {condition_symptoms} a few symptoms to ask about, "sleep, appetite, energy and interest".
+CONDITION_WORDS = ("condition", "Condition", "condition_noun", "condition_adjective",
+                   "condition_symptoms")
+# The course's numbers at a session, in prompts only: {session_number} "7",
+# {sessions_left} "2 sessions" after this one ("no sessions" at the last), and
+# {sessions_total} "14 sessions", where the course's contract is made.
+SESSION_WORDS = ("session_number", "sessions_left", "sessions_total")
+# Where the others are filled: {measures} (the scales due, "PHQ-9 and GAD-7") in 'rated';
+# {sick_role_note} (the profile's) in 'limited_description' and 'limited_prompts'.
+_ONLY_IN = {**{word: "prompts" for word in SESSION_WORDS}, "measures": "'rated'",
+            "sick_role_note": "'limited_description' and 'limited_prompts'"}
+# The condition of a profile that names none: IPT was built for depression (Klerman et
+# al. 1984). Its symptoms to ask about are the existing prompt's: sleep, appetite, energy
+# and loss of interest are criteria of a major depressive episode (DSM-5, APA 2013).
+DEFAULT_CONDITION = {"condition": "depression", "condition_noun": "depression",
+                     "condition_adjective": "depressive",
+                     "condition_symptoms": "sleep, appetite, energy and interest"}
+# A limited sick role with no `sick_role_note`: what IPT-A's limited sick role keeps
+# (Mufson et al. 2004: the adolescent keeps going to school and doing what they can).
+DEFAULT_SICK_ROLE_NOTE = "usual roles go on as far as they can"
 
 
 class ProfileError(ValueError):
@@ -57,6 +84,14 @@ class Technique(NamedTuple):
     after_any: tuple[str, ...]
     prompts: tuple[str, ...]
     default_focus: str | None  # "all", "single" or None: see catalogue.toml
+    # Said instead at the course's first session, where there is no "last time" yet.
+    first_session_description: str | None = None
+    first_session_prompts: tuple[str, ...] | None = None
+    # Said instead where the protocol gives the limited sick role (Profile.sick_role).
+    limited_description: str | None = None
+    limited_prompts: tuple[str, ...] | None = None
+    rated: str | None = None  # a sentence added where a rating scale is due ({measures})
+    every_focus: bool = False  # a session holding it lists every focus with its goals
 
 
 class Area(NamedTuple):
@@ -65,6 +100,13 @@ class Area(NamedTuple):
     summary: str
     goals: tuple[str, ...]
     stages: tuple[str, ...]
+    # The techniques that do the work each stage calls for (`stage_work`), as (stage,
+    # techniques) pairs in the order of `stages`: a tuple, so the catalogue stays hashable.
+    stage_work: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def work_at(self, stage: str) -> tuple[str, ...]:
+        """The techniques that do this stage's work; none when the catalogue names none."""
+        return next((names for name, names in self.stage_work if name == stage), ())
 
 
 class PhaseInfo(NamedTuple):
@@ -115,12 +157,24 @@ class Participant(NamedTuple):
     description: str
 
 
+class Vocabulary(NamedTuple):
+    """Word lists the rules read in a plan's own text (`[vocabulary]`; see catalogue.toml):
+    whole words or phrases, matched whatever their case."""
+
+    death: tuple[str, ...]  # words that say a text speaks of a death (IPT208)
+    negation: tuple[str, ...]  # words before a word that say the plan does not do it
+    negation_reach: int  # how many other words a negation may stand before the word
+    negation_after: tuple[str, ...]  # words just after a word that say the same
+    clause_breaks: tuple[str, ...]  # words that end a negation's reach, as a comma does
+
+
 class Catalogue(NamedTuple):
     techniques: dict[str, Technique]
     areas: dict[str, Area]
     measures: dict[str, Scale]
     phases: dict[str, PhaseInfo]
     participants: dict[str, Participant]
+    vocabulary: Vocabulary
 
 
 def _read_toml(path: Path) -> dict:
@@ -135,11 +189,29 @@ def _read_toml(path: Path) -> dict:
 # The tables of a catalogue file, and those a clinic's additions may hold.
 CATALOGUE_TABLES = ("phases", "areas", "techniques", "measures", "participants")
 CLINIC_TABLES = ("techniques", "measures", "participants")
+# ipt-plan's own word lists (one table of lists, not of entries); a clinic's file has none.
+VOCABULARY = "vocabulary"
+_WORD_LISTS = ("death", "negation", "negation_after", "clause_breaks")
+# A word or phrase as a word list holds it: words (letters, digits, an apostrophe inside),
+# joined by single spaces or hyphens: "died", "passed away", "in vivo", "isn't".
+PHRASE = re.compile(r"\w+(?:'\w+)*(?:[ -]\w+(?:'\w+)*)*")
+
+
+def word_list(value: object) -> tuple[str, ...] | None:
+    """A word list's words or phrases, or None when it is not a list of them."""
+    if (not isinstance(value, list) or not value
+            or not all(isinstance(v, str) and PHRASE.fullmatch(v) for v in value)):
+        return None
+    return tuple(value)
+
+
 _KEYS = {
     "phases": ({"label", "purpose"}, {"aliases"}),
-    "areas": ({"label", "summary", "goals"}, {"stages"}),
+    "areas": ({"label", "summary", "goals"}, {"stages", "stage_work"}),
     "techniques": ({"label", "description", "phases"},
-                   {"area", "after_any", "prompts", "default_focus"}),
+                   {"area", "after_any", "prompts", "default_focus", "first_session_description",
+                    "first_session_prompts", "limited_description", "limited_prompts", "rated",
+                    "every_focus"}),
     "measures": ({"label", "items", "low", "high", "rater", "source"},
                  {"item_range", "items_add_up", "bands", "cutoff", "reliable_change",
                   "remission_below", "response", "risk_item", "risk_from", "loinc"}),
@@ -179,6 +251,15 @@ class _Entry:
     def optional_text(self, key: str) -> str | None:
         return self.text(key) if key in self.data else None
 
+    def optional_texts(self, key: str) -> tuple[str, ...] | None:
+        """A list of texts, or None where the key is not written."""
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            self.fail(f"needs '{key}' as a list of texts, like {key} = [\"...\"]")
+        return tuple(value)
+
     def texts(self, key: str, allowed: tuple[str, ...] | None = None,
               non_empty: bool = False) -> tuple[str, ...]:
         value = self.data.get(key, [])
@@ -192,6 +273,28 @@ class _Entry:
                 self.fail(f"'{key}' names {joined([repr(visible(u)) for u in unknown])}, which "
                           f"ipt-plan does not know (known: {', '.join(allowed)})")
         return tuple(value)
+
+    def words(self, key: str, allowed: tuple[str, ...]) -> None:
+        """The placeholders of text `key` (one text or a list) are ones ipt-plan fills
+        there: `allowed`."""
+        value = self.data.get(key)
+        for text in [value] if isinstance(value, str) else value or ():
+            try:
+                names = placeholders(text)
+            except PlaceholderError as err:
+                self.fail(f"'{key}' {err}")
+            for name in names:
+                if name in allowed:
+                    continue
+                if name in _ONLY_IN:
+                    self.fail(f"'{key}' has the placeholder {{{name}}}, which is filled only "
+                              f"in {_ONLY_IN[name]}")
+                shown = ", ".join("{" + a + "}" for a in allowed)
+                # Capitalised names first, so that a near miss is offered in lower case.
+                offered = sorted(allowed, key=lambda a: a == a.lower())
+                self.fail(f"'{key}' has the placeholder {{{visible(name)}}}, which ipt-plan "
+                          "does not fill; " + did_you_mean_then(
+                              name, offered, f"the placeholders it fills there are: {shown}"))
 
     def whole(self, key: str) -> int:
         value = self.data[key]
@@ -208,9 +311,25 @@ def _technique(entry: _Entry, areas: dict[str, Area]) -> Technique:
     focus = entry.data.get("default_focus")
     if focus not in (None, "all", "single"):
         entry.fail("needs 'default_focus' to be \"all\" or \"single\", or no default_focus line")
+    every_focus = entry.data.get("every_focus", False)
+    if not isinstance(every_focus, bool):
+        entry.fail("needs 'every_focus' to be true or false")
+    prompts = CONDITION_WORDS + SESSION_WORDS
+    for key, allowed in (("description", CONDITION_WORDS), ("prompts", prompts),
+                         ("first_session_description", CONDITION_WORDS),
+                         ("first_session_prompts", prompts),
+                         ("limited_description", CONDITION_WORDS + ("sick_role_note",)),
+                         ("limited_prompts", prompts + ("sick_role_note",)),
+                         ("rated", CONDITION_WORDS + ("measures",))):
+        entry.words(key, allowed)
     return Technique(entry.name, entry.text("label"), entry.text("description"),
                      entry.texts("phases", PHASE_ORDER, non_empty=True), area,
-                     entry.texts("after_any"), entry.texts("prompts"), focus)
+                     entry.texts("after_any"), entry.texts("prompts"), focus,
+                     entry.optional_text("first_session_description"),
+                     entry.optional_texts("first_session_prompts"),
+                     entry.optional_text("limited_description"),
+                     entry.optional_texts("limited_prompts"),
+                     entry.optional_text("rated"), every_focus)
 
 
 def _scale(entry: _Entry) -> Scale:
@@ -334,18 +453,42 @@ def loinc_check_digit(number: str) -> int:
     return (10 - total % 10) % 10
 
 
+def _stage_work(entry: _Entry, area: Area, techniques: dict[str, Technique]
+                ) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """An area's `stage_work` table: for each of its stages, the techniques that do the
+    work that stage calls for."""
+    table = entry.data.get("stage_work", {})
+    example = 'like stage_work.impasse = ["explore_expectations"]'
+    if not isinstance(table, dict):
+        entry.fail(f"needs 'stage_work' as a table of its stages, {example}")
+    unknown = [stage for stage in table if stage not in area.stages]
+    if unknown:
+        entry.fail(f"'stage_work' names the stage {joined([repr(visible(u)) for u in unknown])}, "
+                   f"which is not one of its stages ({', '.join(area.stages) or 'it has none'})")
+    for stage, names in table.items():
+        if (not isinstance(names, list) or not names
+                or not all(isinstance(n, str) for n in names)):
+            entry.fail(f"needs 'stage_work.{stage}' as a list of techniques, {example}")
+        missing = [n for n in names if n not in techniques]
+        if missing:
+            entry.fail(f"'stage_work.{stage}' names {joined([repr(visible(m)) for m in missing])}, "
+                       "which is no technique of the catalogue (`ipt-plan techniques` lists them)")
+    return tuple((stage, tuple(table[stage])) for stage in area.stages if stage in table)
+
+
 def _entries(path: Path, data: dict, own: bool) -> dict[str, dict[str, _Entry]]:
     """Each table's entries, checked for their form; `own` is ipt-plan's file."""
     allowed = CATALOGUE_TABLES if own else CLINIC_TABLES
     found: dict[str, dict[str, _Entry]] = {}
     for table, entries in data.items():
         if table not in allowed:
-            what = (f"[{visible(table)}] is ipt-plan's own" if table in CATALOGUE_TABLES
+            what = (f"[{visible(table)}] is ipt-plan's own"
+                    if table in CATALOGUE_TABLES or table == VOCABULARY
                     else f"'{visible(table)}' is not one of them")
             raise CatalogueError(f"{path}: a clinic's catalogue adds "
                                  f"{joined(list(CLINIC_TABLES))}; {what}" if not own else
                                  f"{path}: '{visible(table)}' is not a table ipt-plan reads "
-                                 f"(the tables are: {', '.join(CATALOGUE_TABLES)})")
+                                 f"(the tables are: {', '.join(CATALOGUE_TABLES)}, {VOCABULARY})")
         if not isinstance(entries, dict):
             raise CatalogueError(f"{path}: '{table}' must hold entries like [{table}.NAME]")
         for name in entries:
@@ -394,9 +537,37 @@ def _catalogue_stamps(extra: tuple[Path, ...]) -> tuple[tuple[str, int, int], ..
                  if stamp is not None)
 
 
+def _vocabulary(path: Path, value: object) -> Vocabulary:
+    """The `[vocabulary]` table of ipt-plan's own catalogue, checked."""
+    def fail(why: str):
+        raise CatalogueError(f"{path}: [{VOCABULARY}] {why}")
+
+    if not isinstance(value, dict):
+        fail("is missing: the rules read its word lists (" + ", ".join(_WORD_LISTS) + ")")
+    keys = set(_WORD_LISTS) | {"negation_reach"}
+    unknown = sorted(set(value) - keys)
+    if unknown:
+        fail(f"has {joined([repr(visible(k)) for k in unknown])}, which ipt-plan does not read "
+             f"(the keys are: {', '.join(sorted(keys))})")
+    lists = {}
+    for key in _WORD_LISTS:
+        lists[key] = word_list(value.get(key))
+        if lists[key] is None:
+            fail(f"needs '{key}' as a list of words or phrases, each of words joined by single "
+                 f"spaces or hyphens, like {key} = [\"died\", \"passed away\"]")
+    reach = value.get("negation_reach")
+    if not _whole(reach, 0):
+        fail("needs 'negation_reach' as a whole number of words, like negation_reach = 3")
+    return Vocabulary(lists["death"], lists["negation"], reach, lists["negation_after"],
+                      lists["clause_breaks"])
+
+
 @lru_cache(maxsize=32)
 def _merged(additions: tuple[tuple[str, int, int], ...]) -> Catalogue:
-    sources = [(BUILTIN_CATALOGUE, _read_toml(BUILTIN_CATALOGUE), True)]
+    own = _read_toml(BUILTIN_CATALOGUE)
+    vocabulary = _vocabulary(BUILTIN_CATALOGUE, own.get(VOCABULARY))
+    own = {table: entries for table, entries in own.items() if table != VOCABULARY}
+    sources = [(BUILTIN_CATALOGUE, own, True)]
     sources += [(Path(name), _read_catalogue_file(Path(name)), False) for name, _, _ in additions]
     merged: dict[str, dict[str, _Entry]] = {table: {} for table in CATALOGUE_TABLES}
     for path, data, own in sources:
@@ -409,6 +580,8 @@ def _merged(additions: tuple[tuple[str, int, int], ...]) -> Catalogue:
                     entry.fail(f"is already a {_KIND[table]} of {by}: a clinic's addition "
                                f"may not redefine it; give it a name of its own")
                 merged[table][name] = entry
+    for entry in merged["phases"].values():
+        entry.words("purpose", CONDITION_WORDS)
     phases = {name: PhaseInfo(name, e.text("label"), e.text("purpose"), e.texts("aliases"))
               for name, e in merged["phases"].items()}
     unknown = [name for name in phases if name not in PHASE_ORDER]
@@ -425,10 +598,12 @@ def _merged(additions: tuple[tuple[str, int, int], ...]) -> Catalogue:
             merged["techniques"][name].fail(
                 f"'after_any' names {joined([repr(visible(u)) for u in unknown])}, which is "
                 "no technique of the catalogue (`ipt-plan techniques` lists them)")
+    for name, entry in merged["areas"].items():
+        areas[name] = areas[name]._replace(stage_work=_stage_work(entry, areas[name], techniques))
     measures = {name: _scale(e) for name, e in merged["measures"].items()}
     participants = {name: Participant(name, e.text("label"), e.text("description"))
                     for name, e in merged["participants"].items()}
-    return Catalogue(techniques, areas, measures, phases, participants)
+    return Catalogue(techniques, areas, measures, phases, participants, vocabulary)
 
 
 # --- protocol profiles -----------------------------------------------------------------
@@ -441,6 +616,10 @@ class ExpectedParticipant(NamedTuple):
     phases: tuple[str, ...]
     when: str  # in the source's words: "the first session, mid-treatment ..., and the end"
     source: str
+    # The phases where at least one session must have them (IPT308); the others of
+    # `phases` only when the problem calls for it. Empty: none required.
+    required_in: tuple[str, ...] = ()
+    stand_ins: tuple[str, ...] = ()  # participants who may come in their place: carer
 
 
 class Profile(NamedTuple):
@@ -475,10 +654,76 @@ class Profile(NamedTuple):
     sick_role: str = "full"  # "full", or "limited" (IPT-A: school goes on)
     sick_role_note: str | None = None
     usual_measures: tuple[str, ...] = ()  # the rating scales the protocol usually uses
+    # A practice the protocol leaves out, with the words that betray it in a plan's text
+    # (`[forbidden_words]`), as (practice, words) pairs: IPT305 warns on each word.
+    forbidden_words: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # The last share of the middle phase (rounded down, at least its last session) in
+    # which a focus first worked on is new work left too late (IPT307).
+    late_work_share: float = 0.25
+    # Initial tasks that build on each other, in order (`initial_order`): each comes in
+    # the same session as the one before it or later (IPT301).
+    initial_order: tuple[str, ...] = ()
+    # The condition the protocol treats, as agendas say it (CONDITION_WORDS): its name
+    # ("PTSD", "perinatal depression"), the short name for running text ("depression"),
+    # the adjective ("depressive symptoms") and a few symptoms to ask about.
+    condition: str = DEFAULT_CONDITION["condition"]
+    condition_noun: str = DEFAULT_CONDITION["condition_noun"]
+    condition_adjective: str = DEFAULT_CONDITION["condition_adjective"]
+    condition_symptoms: str = DEFAULT_CONDITION["condition_symptoms"]
+
+    def condition_words(self) -> dict[str, str]:
+        """The values of CONDITION_WORDS for this protocol's texts."""
+        return _condition_words(self.condition, self.condition_noun,
+                                self.condition_adjective, self.condition_symptoms)
 
     def standing_tasks(self, phase: str) -> tuple[str, ...]:
         """The techniques the protocol expects in every session of this phase."""
         return next((tasks for name, tasks in self.standing if name == phase), ())
+
+
+def _condition_words(condition: str, noun: str, adjective: str, symptoms: str) -> dict[str, str]:
+    return {"condition": condition, "Condition": condition[:1].upper() + condition[1:],
+            "condition_noun": noun, "condition_adjective": adjective,
+            "condition_symptoms": symptoms}
+
+
+def condition_words(profile: Profile | None) -> dict[str, str]:
+    """The values of CONDITION_WORDS: the profile's, or depression's without one."""
+    if profile is not None:
+        return profile.condition_words()
+    return _condition_words(*(DEFAULT_CONDITION[key] for key in
+                              ("condition", "condition_noun", "condition_adjective",
+                               "condition_symptoms")))
+
+
+def in_words_of(text: str, profile: Profile | None) -> str:
+    """A catalogue text that takes only CONDITION_WORDS (a phase's purpose, a technique's
+    description) as said for the protocol's condition: depression's without a profile."""
+    return fill(text, condition_words(profile)) or text
+
+
+def _condition(data: dict) -> dict[str, str]:
+    """The `condition` keys of a profile. Without `condition` (a profile written before
+    it), or with "depression", the missing ones are depression's; for another condition
+    the short name is the name and the adjective the short name unless the file says."""
+    found = {}
+    for key, example in (("condition", "PTSD"), ("condition_noun", "depression"),
+                         ("condition_adjective", "depressive"),
+                         ("condition_symptoms", "sleep, appetite, energy and interest")):
+        if key not in data:
+            continue
+        value = data[key]
+        if not isinstance(value, str) or not value.strip() or value != value.strip() \
+                or not value.isprintable():
+            raise ProfileError(f"'{key}' must be text on one line, like {key} = \"{example}\"")
+        found[key] = value
+    name = found.get("condition", DEFAULT_CONDITION["condition"])
+    if name == DEFAULT_CONDITION["condition"]:
+        return {**DEFAULT_CONDITION, **found}
+    noun = found.get("condition_noun", name)
+    adjective = found.get("condition_adjective", noun)
+    return {"condition": name, "condition_noun": noun, "condition_adjective": adjective,
+            "condition_symptoms": found.get("condition_symptoms", f"{adjective} symptoms")}
 
 
 def _whole(value, least: int) -> bool:
@@ -570,6 +815,21 @@ def _standing(data: dict, cat: Catalogue, forbidden: tuple[str, ...], first: lis
     return tuple(standing), first_session
 
 
+def _initial_order(data: dict, cat: Catalogue) -> tuple[str, ...]:
+    """The `initial_order` list: tasks of the opening of a course that build on each other,
+    in the order they are given (the inventory, then the formulation, then the contract)."""
+    order = _names(data, "initial_order", tuple(cat.techniques))
+    twice = sorted({task for task in order if order.count(task) > 1})
+    if twice:
+        raise ProfileError(f"'initial_order' names {', '.join(twice)} more than once")
+    elsewhere = [task for task in order
+                 if not {"pretreatment", "initial"} & set(cat.techniques[task].phases)]
+    if elsewhere:
+        raise ProfileError(f"'initial_order' names {', '.join(elsewhere)}, which does not "
+                           "belong to the initial phase")
+    return order
+
+
 def _participants(data: dict, cat: Catalogue, allowed_phases: tuple[str, ...]
                   ) -> tuple[ExpectedParticipant, ...]:
     """The `[[participants]]` tables: who the protocol expects to join, in which phases."""
@@ -581,10 +841,11 @@ def _participants(data: dict, cat: Catalogue, allowed_phases: tuple[str, ...]
     expected = []
     for number, entry in enumerate(value, 1):
         where = f"participants entry {number}"
-        unknown = sorted(set(entry) - {"who", "phases", "when", "source"})
+        keys = ("who", "phases", "when", "source", "required_in", "stand_ins")
+        unknown = sorted(set(entry) - set(keys))
         if unknown:
             raise ProfileError(f"{where} has the key {', '.join(map(visible, unknown))}, which "
-                               "ipt-plan does not read (the keys are: who, phases, when, source)")
+                               f"ipt-plan does not read (the keys are: {', '.join(keys)})")
         for key in ("who", "when", "source"):
             if not isinstance(entry.get(key), str) or not entry[key].strip():
                 raise ProfileError(f"{where} needs '{key}' as text, {example}")
@@ -602,8 +863,46 @@ def _participants(data: dict, cat: Catalogue, allowed_phases: tuple[str, ...]
             raise ProfileError(f"{where} names the phase {', '.join(map(visible, elsewhere))}, "
                                f"which this protocol does not have (its phases: "
                                f"{', '.join(allowed_phases)})")
-        expected.append(ExpectedParticipant(entry["who"], phases, entry["when"], entry["source"]))
+        required = _names({f"{where} required_in": entry.get("required_in", [])},
+                          f"{where} required_in")
+        extra = [p for p in required if p not in phases]
+        if extra:
+            raise ProfileError(f"{where} requires them in the {', '.join(map(visible, extra))} "
+                               f"phase, which is not among its phases ({', '.join(phases)}); "
+                               "'required_in' names some of 'phases'")
+        stand_ins = _names({f"{where} stand_ins": entry.get("stand_ins", [])},
+                           f"{where} stand_ins")
+        unknown = [name for name in stand_ins
+                   if name not in cat.participants or name == entry["who"]]
+        if unknown:
+            raise ProfileError(f"{where} names '{visible(unknown[0])}' in 'stand_ins', who is not "
+                               f"another participant ipt-plan knows; the participants are: "
+                               f"{', '.join(cat.participants)} (a clinic adds its own in a "
+                               "catalogue.toml)")
+        expected.append(ExpectedParticipant(entry["who"], phases, entry["when"], entry["source"],
+                                            required, stand_ins))
     return tuple(expected)
+
+
+def _forbidden_words(data: dict) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The `[forbidden_words]` table: each practice the protocol leaves out, with the words
+    or phrases that betray it in a plan's text."""
+    table = data.get("forbidden_words", {})
+    example = 'like [forbidden_words] with exposure = ["exposure", "in vivo"]'
+    if not isinstance(table, dict):
+        raise ProfileError(f"'forbidden_words' must be a table of practices, {example}")
+    found = []
+    for practice, words in table.items():
+        if not PHRASE.fullmatch(practice):
+            raise ProfileError(f"'forbidden_words' names the practice '{visible(practice)}'; a "
+                               f"practice is named in words, {example}")
+        listed = word_list(words)
+        if listed is None:
+            raise ProfileError(f"'forbidden_words.{practice}' must be a list of words or phrases, "
+                               "each of words joined by single spaces or hyphens, "
+                               f"{example}")
+        found.append((practice, listed))
+    return tuple(found)
 
 
 def profile_from_toml(text: str, path: str, cat: Catalogue | None = None) -> Profile:
@@ -642,6 +941,12 @@ def profile_from_toml(text: str, path: str, cat: Catalogue | None = None) -> Pro
     forbidden = _names(data, "forbidden", activities)
     standing, first_session = _standing(data, cat, forbidden,
                                         _first_phases(phases, optional_phases, phase_order))
+    share = data.get("late_work_share", 0.25)
+    if (not isinstance(share, (int, float)) or isinstance(share, bool)
+            or not 0 < share < 1):
+        raise ProfileError("'late_work_share' must be a share of the middle phase between 0 "
+                           "and 1, like late_work_share = 0.25 (its last quarter)")
+    initial_order = _initial_order(data, cat)
     note = data.get("sick_role_note")
     if note is not None and (not isinstance(note, str) or not note.strip()):
         raise ProfileError("'sick_role_note' must be text, like sick_role_note = \"...\"")
@@ -669,6 +974,10 @@ def profile_from_toml(text: str, path: str, cat: Catalogue | None = None) -> Pro
         sick_role=_choice(data, "sick_role", SICK_ROLES),
         sick_role_note=note,
         usual_measures=_names(data, "usual_measures", tuple(cat.measures)),
+        forbidden_words=_forbidden_words(data),
+        late_work_share=float(share),
+        initial_order=initial_order,
+        **_condition(data),
     )
 
 

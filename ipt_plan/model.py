@@ -39,6 +39,22 @@ class Word(NamedTuple):
     loc: Loc
 
 
+def quoted_span(text: str, at: Loc, start: int, end: int) -> Loc:
+    """Where `text[start:end]` is written, for a text the plan writes in quotes at `at`
+    (the quotes included), with a quote and a backslash written as \\" and \\\\. A quoted
+    text that holds any other backslash cannot be mapped back for certain: its whole span
+    is given instead, never a wrong column."""
+    written = len(text) + text.count('"') + text.count("\\")
+    if written != at.end_column - at.column - 2:
+        return at
+
+    def column(index: int) -> int:
+        before = text[:index]
+        return at.column + 1 + index + before.count('"') + before.count("\\")
+
+    return Loc(at.line, column(start), column(end))
+
+
 class Schedule(NamedTuple):
     """The rhythm of sessions: the plan's first schedule line (from a date), or a change
     of rhythm from a session on (`from_session`; time and length kept from before unless
@@ -127,6 +143,7 @@ class Focus(NamedTuple):
     goals: tuple[Goal, ...]
     loc: Loc
     died: Died | None = None
+    description_at: Loc | None = None  # the quoted description, quotes included
 
     @property
     def stage(self) -> Word | None:
@@ -150,6 +167,7 @@ class Activity(NamedTuple):
     foci: tuple[Word, ...]
     detail: str | None
     loc: Loc
+    detail_at: Loc | None = None  # the quoted detail, homework or note, quotes included
 
 
 class Session(NamedTuple):
@@ -162,6 +180,7 @@ class Session(NamedTuple):
     delivery: Word | None = None  # `by telephone`, `by video`, `in person` (as in_person)
     format: Word | None = None  # `group` or `individual`
     length: Word | None = None  # `for 90 min`: the minutes, at the number
+    title_at: Loc | None = None  # the quoted title, quotes included
 
     @property
     def minutes(self) -> int | None:

@@ -143,7 +143,8 @@ class _Statements:
 
     def focus_line(self, c: list[Token]) -> FocusLine:
         description = _unquote(c[2]) if len(c) > 2 else None
-        return FocusLine(self._loc(c), self._word(c[0]), self._word(c[1]), description)
+        return FocusLine(self._loc(c), self._word(c[0]), self._word(c[1]), description,
+                         self._word(c[2]).loc if len(c) > 2 else None)
 
     def stage_line(self, c: list[Token]) -> StageLine:
         return StageLine(self._loc(c), self._word(c[0]),
@@ -173,17 +174,20 @@ class _Statements:
                 continue
             attributes.append((self._word(token), []))
         return SessionLine(self._loc(c), self._word(c[1]), title,
-                           tuple((keyword, tuple(words)) for keyword, words in attributes))
+                           tuple((keyword, tuple(words)) for keyword, words in attributes),
+                           self._word(c[2]).loc if title is not None else None)
 
     def homework_line(self, c: list[Token]) -> ActivityLine:
         loc = self._loc(c)
         keyword = Word("homework", Loc(loc.line, loc.column, loc.column + 8))
-        return ActivityLine(loc, Activity("homework", keyword, (), _unquote(c[0]), loc))
+        return ActivityLine(loc, Activity("homework", keyword, (), _unquote(c[0]), loc,
+                                          self._word(c[0]).loc))
 
     def note_line(self, c: list[Token]) -> ActivityLine:
         loc = self._loc(c)
         keyword = Word("note", Loc(loc.line, loc.column, loc.column + 4))
-        return ActivityLine(loc, Activity("note", keyword, (), _unquote(c[0]), loc))
+        return ActivityLine(loc, Activity("note", keyword, (), _unquote(c[0]), loc,
+                                          self._word(c[0]).loc))
 
     def homework_outcome_line(self, c: list[Token]) -> OutcomeLine:
         return OutcomeLine(self._loc(c), self._word(c[0]), _unquote(c[1]) if len(c) > 1 else None)
@@ -206,9 +210,11 @@ class _Statements:
     def activity_line(self, c: list[Token]) -> ActivityLine:
         name = self._word(c[0])
         foci = tuple(self._word(t) for t in c[1:] if t.type == "NAME")
-        detail = next((_unquote(t) for t in c[1:] if t.type == "STRING"), None)
+        quoted = next((t for t in c[1:] if t.type == "STRING"), None)
+        detail = _unquote(quoted) if quoted is not None else None
         loc = self._loc(c)
-        return ActivityLine(loc, Activity("technique", name, foci, detail, loc))
+        return ActivityLine(loc, Activity("technique", name, foci, detail, loc,
+                                          self._word(quoted).loc if quoted is not None else None))
 
 
 # --- entry point ------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from typing import NamedTuple
 from .config import Config
 from .diagnostics import Diagnostic
 from .knowledge import (Catalogue, CatalogueError, Profile, ProtocolProblem, catalogue,
-                        resolve_profile)
+                        in_words_of, resolve_profile)
 from .rules.problem_areas import DIED_EXAMPLE, DIED_MONTH_EXAMPLE, GRIEF
 from .wording import did_you_mean_then, joined, plural, span
 
@@ -133,15 +133,21 @@ def _minutes(profile: Profile) -> int:
     return PREFERRED_MINUTES if low <= PREFERRED_MINUTES <= high else high
 
 
-def measure_line(profile: Profile, cat: Catalogue) -> str:
+def measure_line(profile: Profile, cat: Catalogue, first: int = 1, last: int | None = None
+                 ) -> str:
     """The `measure` line: the protocol's usual scale (ipt-plan's default where it names
     none), each session for a self-report and every few for a clinician's interview, with
-    the other scales offered in its comment."""
+    the other scales offered in its comment. A course's first and last sessions are always
+    rated (IPT108): where every few sessions would miss the last (`last`), the sessions
+    are named."""
     usual = [name for name in profile.usual_measures if name in cat.measures]
     name = (usual or [MEASURE])[0]
     scale = cat.measures.get(name)
     every = ("every session" if scale is None or scale.rater != "clinician"
              else f"every {CLINICIAN_RATED_EVERY} sessions")
+    if every != "every session" and last is not None and last % CLINICIAN_RATED_EVERY:
+        at = [first, *range(CLINICIAN_RATED_EVERY, last, CLINICIAN_RATED_EVERY), last]
+        every = "at sessions " + ", ".join(str(n) for n in sorted(set(at)))
     others = [n for n in usual if n != name] + [n for n in cat.measures
                                                 if n != name and n not in usual]
     return f"measure {name} {every}  # or {', '.join(others)}; or every N sessions"
@@ -229,7 +235,7 @@ class _Writer:
         return name in ("homework", "note") or (technique is not None and phase in technique.phases)
 
     def header(self, title: str | None, client: str | None, start: dt.date,
-               plan_id: str) -> None:
+               plan_id: str, course: _Course) -> None:
         p = self.profile
         self.lines += _comment(f"A skeleton plan for {p.title} (protocol {p.name}), from "
                                "ipt-plan new.")
@@ -258,7 +264,8 @@ class _Writer:
         self.lines.append(f"schedule {_cadence(p)} from {start.isoformat()} at {START_TIME} for "
                           f"{_minutes(p)} min  # the first session; {p.name} meets {cadences}"
                           + length)
-        self.lines.append(measure_line(p, self.cat))
+        ending = course.of("termination")
+        self.lines.append(measure_line(p, self.cat, course.first, ending[1] if ending else None))
 
     def foci(self) -> None:
         for area_name, focus_id in zip(self.areas, self.ids):
@@ -300,15 +307,23 @@ class _Writer:
         info = self.cat.phases.get(kind)
         self.lines.append("")
         if info:
-            self.lines += _comment(f"{info.label}: {info.purpose}")
+            self.lines += _comment(f"{info.label}: {in_words_of(info.purpose, self.profile)}")
         span = f"session {first}" if first == last else f"sessions {first}-{last}"
         self.lines.append(f"phase {kind} {span}")
         if every:
             self.lines.append("every session  # in each session of the phase, written out or not")
             self.lines += every
+        # Someone the protocol has join this phase (IPT-A: a parent, IPT308) joins its
+        # first session, or the last of the ending.
+        joining = [e.who for e in self.profile.participants if kind in e.required_in]
+        joined_at = last if kind == "termination" else first
+        if joining and joined_at not in sessions:
+            sessions = {**sessions, joined_at: (None, [])}
         for number in sorted(sessions):
             title, activities = sessions[number]
-            self.lines.append(f"session {number}" + (f" {_quoted(title)}" if title else ""))
+            self.lines.append(f"session {number}" + (f" {_quoted(title)}" if title else "")
+                              + (" with " + ", ".join(joining) if joining and number == joined_at
+                                 else ""))
             self.lines += activities
 
     def opening(self, numbers: list[tuple[str, int]]) -> SessionPlans:
@@ -413,7 +428,7 @@ def skeleton(profile: Profile, areas: Sequence[str], *, title: str | None = None
     course = plan_course(profile, count)
     writer = _Writer(profile, areas, cat)
     writer.header(title, client, next_monday(today or dt.date.today()),
-                  plan_id or secrets.token_hex(16))
+                  plan_id or secrets.token_hex(16), course)
     writer.foci()
     opening = [(kind, n) for kind, first, last in course.phases
                if kind in ("pretreatment", "initial") for n in range(first, last + 1)]

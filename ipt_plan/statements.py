@@ -87,6 +87,7 @@ class FocusLine(NamedTuple):
     id: Word
     area: Word
     description: str | None
+    description_at: Loc | None = None  # the quoted description, quotes included
 
 
 class StageLine(NamedTuple):
@@ -124,6 +125,7 @@ class SessionLine(NamedTuple):
     # ("with", (parent, interpreter)), ("by", (video,)), ("in", (person,)),
     # ("group", ()), ("individual", ()), ("for", (90,)). The builder checks them.
     attributes: tuple[tuple[Word, tuple[Word, ...]], ...] = ()
+    title_at: Loc | None = None  # the quoted title, quotes included
 
 
 class ActivityLine(NamedTuple):

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from functools import lru_cache
+from typing import Iterable, Mapping, Sequence
 
 
 def plural(count: int, word: str, plural_form: str | None = None) -> str:
@@ -96,3 +97,53 @@ def shows(text: str, encoding: str | None) -> bool:
     except (UnicodeEncodeError, LookupError):
         return False
     return True
+
+
+# --- placeholders in clinical text ------------------------------------------------------
+
+
+class PlaceholderError(ValueError):
+    """A text whose braces are not placeholders as ipt-plan writes them; the message
+    says what is wrong with it."""
+
+
+def placeholders(text: str) -> tuple[str, ...]:
+    """The placeholders of a catalogue text, in order: `Explain {condition}` has
+    `condition`. A brace is written `{{`. Raises PlaceholderError for a brace that opens
+    or closes none, and for anything but a name between braces (`{condition!r}`,
+    `{condition.upper}`), which str.format would read and ipt-plan does not."""
+    return tuple(name for _, name in _pieces(text) if name is not None)
+
+
+def fill(text: str, values: Mapping[str, str]) -> str | None:
+    """`text` with each placeholder replaced by its value; None when one has no value
+    here. The text was checked with `placeholders` when it was read."""
+    parts = []
+    for literal, name in _pieces(text):
+        parts.append(literal)
+        if name is not None:
+            value = values.get(name)
+            if value is None:
+                return None
+            parts.append(value)
+    return "".join(parts)
+
+
+@lru_cache(maxsize=4096)
+def _pieces(text: str) -> tuple[tuple[str, str | None], ...]:
+    import string  # only where a text is read or filled
+
+    try:
+        parsed = list(string.Formatter().parse(text))
+    except ValueError:
+        raise PlaceholderError("has a '{' or '}' that opens or closes no placeholder (a "
+                               "placeholder is a name in braces, like {condition}; a "
+                               "brace itself is written {{ or }})") from None
+    pieces = []
+    for literal, name, spec, conversion in parsed:
+        if name is not None and (spec or conversion or not name.isidentifier()):
+            inside = name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
+            raise PlaceholderError(f"has {{{visible(inside)}}}, which is not a placeholder "
+                                   "(a placeholder is a name in braces, like {condition})")
+        pieces.append((literal, name))
+    return tuple(pieces)

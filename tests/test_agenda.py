@@ -76,9 +76,11 @@ def test_measures_due_by_their_cadence():
 
 
 def test_standing_tasks_come_from_the_profile_and_are_not_repeated(course):
-    # Middle phase: the plan's `every session` already has symptom_review.
-    seven = by_number(course, 7)
-    assert names(seven.every_session) == ["symptom_review", "homework_review"]
+    # Middle phase: the plan's `every session` already has symptom_review (session 5
+    # reviews session 4's homework; session 7 has none to review, so no review).
+    five, seven = by_number(course, 5), by_number(course, 7)
+    assert names(five.every_session) == ["symptom_review", "homework_review"]
+    assert names(seven.every_session) == ["symptom_review"] and seven.reviews_homework
     assert names(seven.standing_tasks) == ["link_mood_to_events"]
     assert seven.standing_tasks[0].line is None and seven.standing_tasks[0].prompts
     # Initial phase: session 1 writes symptom_review itself; session 2 gets it from the profile.
@@ -87,7 +89,7 @@ def test_standing_tasks_come_from_the_profile_and_are_not_repeated(course):
     # Termination: the ending is discussed in every session, written or not.
     assert names(by_number(course, 14).standing_tasks) == []
     assert names(by_number(course, 15).standing_tasks) == ["termination_discussion"]
-    assert names(seven.routine) == ["symptom_review", "homework_review", "link_mood_to_events"]
+    assert names(five.routine) == ["symptom_review", "homework_review", "link_mood_to_events"]
 
 
 def test_activities_carry_catalogue_text_plan_detail_and_foci(course):

@@ -23,7 +23,7 @@ LAYERS = [
     ["parser"],
     ["builder"],
     ["knowledge"],
-    ["schedule"],
+    ["schedule", "phrases"],
     ["measurement"],  # what the log's scores say, by the catalogue's numbers
     ["graph"],
     ["rules"],  # the package: its families import its registry, and the registry none of them

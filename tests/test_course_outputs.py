@@ -101,6 +101,8 @@ focus isolation: interpersonal_deficits "Lives alone since his brother moved awa
 
 phase pretreatment session 0
   session 0 "Pre-group meeting" for 60 min
+    psychoeducation
+    sick_role
     interpersonal_inventory
     formulation
 phase initial sessions 1-1
@@ -335,8 +337,9 @@ def test_the_overview_says_how_sessions_are_held_and_which_differ(tmp_path, rend
     group = re.sub(r"\s+", " ", documents(loaded(tmp_path, GROUP, "mr-r.iptplan"),
                                           fmt)[f"overview.{fmt}"])
     assert "In person, group sessions" in group
-    assert "Interpersonal formulation (individual; 60 minutes)" in group  # session 0
-    assert "Mid-course review: Goal review (individual; 30 minutes)" in group
+    # how a session is held comes before its work, not after its last activity
+    assert "(individual; 60 minutes) Pre-group meeting" in group  # session 0
+    assert "(individual; 30 minutes) Mid-course review: Goal review" in group
 
 
 # --- sessions after the course -----------------------------------------------------------
@@ -385,7 +388,7 @@ def test_continuation_sessions_in_the_agendas(continued, fmt):
                "txt": "SESSION 17, AFTER THE 16-SESSION COURSE"}[fmt]
     assert session_doc(docs, 17, fmt).startswith(heading) or heading in session_doc(docs, 17, fmt)
     assert "this is the last session of the course; 2 continuation sessions follow." in (
-        session_doc(docs, 16, fmt))
+        re.sub(r"\s+", " ", session_doc(docs, 16, fmt)))  # txt wraps it at 78 columns
     assert "this is the last session." in session_doc(docs, 18, fmt)
     assert "Two booster sessions by telephone" in session_doc(docs, 18, fmt)
     overview = re.sub(r"\s+", " ", docs[f"overview.{fmt}"])

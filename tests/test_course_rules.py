@@ -17,6 +17,7 @@ NO_CONFIG = Config()
 
 HEADER = '''plan "Ms. A: caregiving conflict with her sister"
   protocol ipt
+  measure PHQ-9 every session
 '''
 DISPUTE = '''
 focus sister: role_dispute "Sister Anna directs the care of their mother"
@@ -25,6 +26,9 @@ focus sister: role_dispute "Sister Anna directs the care of their mother"
 '''
 INITIAL = '''
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -184,6 +188,7 @@ def test_a_transition_technique_without_for_names_the_dissolved_dispute_in_its_h
 
 MAINTENANCE = '''plan "Mrs. V: staying well after her third episode"
   protocol ipt-m
+  measure PHQ-9 every session
 ''' + DISPUTE + '''
 phase initial sessions 1-2
   session 2

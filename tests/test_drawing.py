@@ -41,6 +41,7 @@ focus end: grief "x"
 phase initial sessions 1-3
   session 1 "<b>Łódź</b> \\"q\\""
     psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3

@@ -244,6 +244,7 @@ def test_maintenance_needs_no_initial_phase():
         plan "Maintenance"
           protocol ipt-m
           schedule monthly from 2027-01-04 at 10:00 for 50 min
+          measure PHQ-9 every session
         focus marriage: role_dispute "Arguments about money"
           stage renegotiation
           goal "Keep talking about money"

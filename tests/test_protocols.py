@@ -75,6 +75,7 @@ def test_maintenance_plans_may_close_with_an_ending():
     text = '''plan "Maintenance"
   protocol ipt-m
   schedule every 2 weeks from 2027-01-04 at 10:00 for 50 min
+  measure PHQ-9 every session
 focus marriage: role_dispute "Arguments about money"
   stage renegotiation
   goal "Keep talking about money monthly"

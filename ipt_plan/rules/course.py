@@ -1,5 +1,6 @@
 """IPT1xx, the course's structure: its phases, their order and lengths, the session
-numbers, and the schedule, against the protocol profile's numbers."""
+numbers, and the schedule, against the protocol profile's numbers; and the rating scales
+that measure it."""
 
 from __future__ import annotations
 
@@ -52,6 +53,7 @@ def _phase_examples(missing: list[str], profile: Profile, plan: Plan) -> list[st
       bad="""
 plan "Ms. A: caregiving conflict with her sister"
   protocol ipt
+  measure PHQ-9 every session
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
   stage renegotiation
@@ -62,6 +64,9 @@ phase middle sessions 4-13
     communication_analysis
 
 phase initial sessions 1-3          # written after the middle phase
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -161,6 +166,9 @@ focus sister: role_dispute "Sister Anna directs the care of their mother"
   goal "Say what I can and cannot do, calmly"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -187,6 +195,9 @@ focus sister: role_dispute "Sister Anna directs the care of their mother"
   goal "Say what I can and cannot do, calmly"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -315,12 +326,16 @@ def _sessions_named(plan: Plan) -> Iterator[Finding]:
       bad="""
 plan "Ms. A: caregiving conflict with her sister"
   protocol ipt
+  measure PHQ-9 every session
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
   stage renegotiation
   goal "Say what I can and cannot do, calmly"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -373,12 +388,16 @@ rule(codes.INITIAL_LENGTH, "initial-length", ERROR,
      bad="""
 plan "Ms. A: caregiving conflict with her sister"
   protocol ipt
+  measure PHQ-9 every session
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
   stage renegotiation
   goal "Say what I can and cannot do, calmly"
 
 phase initial sessions 1-5          # five sessions
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -409,12 +428,16 @@ phase termination sessions 14-16
       bad="""
 plan "Ms. A: caregiving conflict with her sister"
   protocol ipt
+  measure PHQ-9 every session
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
   stage renegotiation
   goal "Say what I can and cannot do, calmly"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -471,6 +494,7 @@ plan "Ms. A: caregiving conflict with her sister"
   schedule weekly from 2026-12-07 at 10:00 for 50 min
   schedule monthly from session 14  # monthly, not weekly
   skip 2026-12-29                   # no session falls on this Tuesday
+  measure PHQ-9 every session
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
   stage renegotiation
@@ -478,6 +502,8 @@ focus sister: role_dispute "Sister Anna directs the care of their mother"
 
 phase initial sessions 1-3
   session 1 for 90 min              # longer than the protocol's sessions
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -499,6 +525,7 @@ plan "Ms. A: caregiving conflict with her sister"
   protocol ipt
   schedule weekly from 2026-12-07 at 10:00 for 50 min
   skip 2026-12-28
+  measure PHQ-9 every session
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
   stage renegotiation
@@ -506,6 +533,8 @@ focus sister: role_dispute "Sister Anna directs the care of their mother"
 
 phase initial sessions 1-3
   session 1 for 45 min
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -593,12 +622,16 @@ def schedule_fit(ctx: Context) -> Iterator[Finding]:
 plan "Ms. A: caregiving conflict with her sister"
   protocol ipt
   schedule weekly from 9999-11-01 at 10:00 for 50 min   # runs off the calendar
+  measure PHQ-9 every session
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
   stage renegotiation
   goal "Say what I can and cannot do, calmly"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -619,12 +652,16 @@ phase termination sessions 14-16
 plan "Ms. A: caregiving conflict with her sister"
   protocol ipt
   schedule weekly from 2026-12-07 at 10:00 for 50 min
+  measure PHQ-9 every session
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
   stage renegotiation
   goal "Say what I can and cannot do, calmly"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -652,3 +689,88 @@ def calendar_end(ctx: Context) -> Iterator[Finding]:
                  else f"sessions {undated[0]} to {undated[-1]} have")
         yield Finding(f"the schedule runs past 31 December 9999, so {which} no date",
                       schedule.loc, "check the year of the schedule's first date")
+
+
+# A hint spells out a measure line with up to this many sessions; a longer one would
+# not fit on a screen.
+MEASURE_HINT_SESSIONS = 12
+
+
+@rule(codes.MEASUREMENT, "measurement", WARNING,
+      "no rating scale in the plan, or none rated at an acute course's first or last session",
+      rationale="IPT rates the depression with a scale to make it concrete as an illness and "
+                "to follow progress, and NICE NG222 recommends routine sessional outcome "
+                "measures (the PHQ-9, for one): a plan says which scale with a measure line. "
+                "An acute course (one with a termination phase) rates at least one scale at "
+                "its first session, the baseline (session 0 where the plan has one), and at its "
+                "last: response (a fall of half from the baseline) and remission (a PHQ-9 below "
+                "5) are judged between the two. Continuation sessions after the course are not "
+                "its last session. How often to rate in between is the plan's choice.",
+      source="NICE NG222 (2022) 1.4.3; Weissman, Markowitz & Klerman 2000; Kroenke, Spitzer & "
+             "Williams 2001",
+      bad="""
+plan "Ms. A: caregiving conflict with her sister"
+  protocol ipt
+  measure PHQ-9 every 5 sessions    # 1, 5, 10, 15: no score at session 16, the last
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage renegotiation
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
+      good=A_CLEAN_COURSE)
+def measurement(ctx: Context) -> Iterator[Finding]:
+    plan = ctx.plan
+    if not plan.phases:
+        return  # no course written yet (IPT101 says so): nothing to measure
+    if not plan.measures and "measure" not in ctx.unread:
+        usual = (ctx.profile.usual_measures or tuple(ctx.catalogue.measures))[:1]
+        yield Finding("this plan has no measure line, so no rating scale follows the "
+                      "depression", plan.loc,
+                      "add one under the header, like: measure "
+                      f"{usual[0] if usual else 'PHQ-9'} every session (NICE NG222 recommends "
+                      "routine sessional outcome measures)")
+        return
+    if (not plan.measures or not ctx.phases_of("termination") or ctx.course_cut
+            or not ctx.course_numbers):
+        return  # not an acute course with an end inside the plan
+    first, last = plan.first_session, max(ctx.course_numbers)
+    numbers = sorted({s.number for _, s in plan.sessions()})
+    measure = plan.measures[0]
+    rated = ({int(w.text) for w in measure.at} if measure.every is None
+             else {n for n in numbers if measure.due(n, first)})
+    # A scale rated `at` a session the plan does not have, before its first or after its
+    # last, was meant for that end: IPT102 reports the number, once.
+    aimed = {int(w.text) for m in plan.measures for w in m.at} - set(numbers)
+    for session, what, why, missed in (
+            (first, "first", "there is no baseline to judge response or remission against",
+             any(n < first for n in aimed)),
+            (last, "last", "without an end score nobody can judge response or remission",
+             any(n > last for n in aimed))):
+        if not missed and not any(m.due(session, first) for m in plan.measures):
+            sessions = sorted({*rated, session})
+            like = (f"measure {measure.name.text} at sessions {', '.join(map(str, sessions))}"
+                    if len(sessions) <= MEASURE_HINT_SESSIONS
+                    else f"add session {session} to the sessions of a measure line")
+            yield Finding(f"no rating scale is rated at session {session}, the course's {what} "
+                          f"session: {why}", measure.loc,
+                          f"rate one there, like: {like} (one scale at each end is enough)")

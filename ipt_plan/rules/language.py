@@ -30,12 +30,16 @@ rule(codes.SYNTAX, "syntax", ERROR, "a line that is not written the way the lang
 plan "Ms. A: caregiving conflict with her sister"
   clinician Dr. R. Moreno           # text without quotes
   schedule weekly from 2026-12-07 10:00 for 50 min   # "at" left out
+  measure PHQ-9 every session
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
   stage renegotiation
   goal "Say what I can and cannot do, calmly"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -56,12 +60,16 @@ phase termination sessions 14-16
 plan "Ms. A: caregiving conflict with her sister"
   clinician "Dr. R. Moreno"
   schedule weekly from 2026-12-07 at 10:00 for 50 min
+  measure PHQ-9 every session
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
   stage renegotiation
   goal "Say what I can and cannot do, calmly"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -87,12 +95,16 @@ rule(codes.DEFINED_TWICE, "defined-twice", ERROR,
      source="ipt-plan",
      bad="""
 plan "Ms. A: caregiving conflict with her sister"
+  measure PHQ-9 every session
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
   stage renegotiation
   goal "Say what I can and cannot do, calmly"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -113,12 +125,16 @@ phase termination sessions 14-16
 """,
      good="""
 plan "Ms. A: caregiving conflict with her sister"
+  measure PHQ-9 every session
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
   stage renegotiation
   goal "Say what I can and cannot do, calmly"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -145,12 +161,16 @@ rule(codes.BAD_PROFILE, "bad-profile", ERROR, "a protocol profile file that cann
      bad="""
 plan "Ms. A: caregiving conflict with her sister"
   protocol "clinic/our-ipt.toml"      # the file has: sessions = 16
+  measure PHQ-9 every session
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
   stage renegotiation
   goal "Say what I can and cannot do, calmly"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -170,12 +190,16 @@ phase termination sessions 14-16
      good="""
 plan "Ms. A: caregiving conflict with her sister"
   protocol "clinic/our-ipt.toml"      # the file has: sessions = [16, 16]
+  measure PHQ-9 every session
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
   stage renegotiation
   goal "Say what I can and cannot do, calmly"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -202,12 +226,16 @@ rule(codes.UNUSED_SUPPRESSION, "unused-suppression", WARNING,
      source="ipt-plan",
      bad="""
 plan "Ms. A: caregiving conflict with her sister"
+  measure PHQ-9 every session
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
   stage renegotiation
   goal "Say what I can and cannot do, calmly"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory   # ipt-plan: ignore[IPT303]
   session 3
@@ -226,12 +254,16 @@ phase termination sessions 14-16
 """,
      good="""
 plan "Ms. A: caregiving conflict with her sister"
+  measure PHQ-9 every session
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
   stage renegotiation
   goal "Say what I can and cannot do, calmly"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -281,12 +313,16 @@ rule(codes.INTERNAL_ERROR, "internal-error", ERROR, "ipt-plan itself failed on t
       source="Catalogue: Klerman et al. 1984; Weissman, Markowitz & Klerman 2000, ch. 10",
       bad="""
 plan "Ms. A: caregiving conflict with her sister"
+  measure PHQ-9 every session
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
   stage renegotiation
   goal "Say what I can and cannot do, calmly"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -309,12 +345,16 @@ phase termination sessions 14-16
 """,
       good="""
 plan "Ms. A: caregiving conflict with her sister"
+  measure PHQ-9 every session
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
   stage renegotiation
   goal "Say what I can and cannot do, calmly"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3

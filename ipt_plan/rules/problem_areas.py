@@ -8,6 +8,7 @@ import bisect
 from typing import Iterator
 
 from .. import codes
+from ..model import Activity, Focus, quoted_span
 from ..wording import joined, plural, span
 from .registry import A_CLEAN_COURSE, ERROR, WARNING, Context, Finding, rule
 
@@ -19,6 +20,7 @@ from .registry import A_CLEAN_COURSE, ERROR, WARNING, Context, Finding, rule
       bad="""
 plan "Ms. A: caregiving conflict with her sister"
   protocol ipt
+  measure PHQ-9 every session
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
   stage renegotiation
@@ -30,6 +32,9 @@ focus friend: grief "Her closest friend died in May"   # a third focus
   goal "Talk about her with the friends they shared"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -53,6 +58,7 @@ phase termination sessions 14-16
       good="""
 plan "Ms. A: caregiving conflict with her sister"
   protocol ipt
+  measure PHQ-9 every session
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
   stage renegotiation
@@ -61,6 +67,9 @@ focus retirement: role_transition "Retired in June after 30 years at the library
   goal "Two weekly activities with people outside the family"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -101,6 +110,7 @@ def focus_count(ctx: Context) -> Iterator[Finding]:
       source="Weissman, Markowitz & Klerman 2000",
       bad="""
 plan "Ms. A: caregiving conflict with her sister"
+  measure PHQ-9 every session
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
   stage renegotiation
@@ -109,6 +119,9 @@ focus alone: interpersonal_deficits "Few friends since the move"   # and a dispu
   goal "Meet one person outside the family each week"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -144,16 +157,24 @@ def deficits_with_another(ctx: Context) -> Iterator[Finding]:
 @rule(codes.FOCUS_NOT_WORKED, "focus-not-worked", ERROR,
       "a focus that no middle-phase session works on",
       rationale="The middle phase is where the chosen problem areas are worked on; a focus "
-                "that no session addresses is a promise in the contract the plan does not keep.",
+                "that no session addresses is a promise in the contract the plan does not keep. "
+                "Where the plan first works on it in the termination phase instead, the message "
+                "says so: the ending consolidates what was worked on and opens no new work, so "
+                "a problem first taken up then belongs to a new contract (IPT307 warns of work "
+                "begun late in the middle phase).",
       source="Weissman, Markowitz & Klerman 2000",
       bad="""
 plan "Ms. A: caregiving conflict with her sister"
+  measure PHQ-9 every session
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
   stage renegotiation
   goal "Say what I can and cannot do, calmly"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -187,9 +208,15 @@ def focus_not_worked(ctx: Context) -> Iterator[Finding]:
             area = ctx.catalogue.areas.get(focus.area.text)
             example = next((t.name for t in ctx.catalogue.techniques.values()
                             if area and t.area == area.name), "communication_analysis")
-            yield Finding(f"no {working[0]}-phase session works on the focus '{focus.id.text}'",
+            ending = ctx.work_on(focus.id.text, "termination")
+            yield Finding(f"no {working[0]}-phase session works on the focus '{focus.id.text}'"
+                          + (f"; it is first worked on in the termination phase, at session "
+                             f"{ending[0].first_session}" if ending else ""),
                           focus.id.loc, f"add a technique for it to a {working[0]} session, "
-                          f"like: {example} for {focus.id.text}")
+                          f"like: {example} for {focus.id.text}"
+                          + ("; the ending consolidates what was worked on and opens no new "
+                             "work: a problem first taken up then belongs to a new contract"
+                             if ending else ""))
 
 
 # The problem area a `died` line belongs to: the language writes the date of a death
@@ -199,25 +226,34 @@ DIED_EXAMPLE, DIED_MONTH_EXAMPLE = "died 2026-02-14", "died 2026-02"
 
 
 @rule(codes.FOCUS_DETAIL, "focus-detail", ERROR,
-      "a focus missing required detail (goals; a dispute's stage; a death's date), or a "
-      "died line on a focus that is not grief",
+      "a focus missing required detail (goals; a dispute's stage; a death's date), a died "
+      "line on a focus that is not grief, or a death dated after the course begins",
       rationale="A role dispute's stage (renegotiation, impasse, dissolution) decides the plan "
                 "of action, and every focus needs at least one goal to review progress against. "
                 "A grief focus says when the death was (`died 2026-02-14`, or `died 2026-02` "
                 "when only the month is known): grief is reserved for the death of someone "
                 "significant, and the date ties the episode and its anniversaries to that death. "
                 "Other losses (a divorce, a job, a move) are role transitions, so a died line "
-                "belongs under a grief focus only.",
+                "belongs under a grief focus only. The death has happened before the course "
+                "begins: a died date after the first session's date (with a schedule; a month "
+                "alone only when its month is later) is usually an expected loss, such as a "
+                "parent with a terminal illness, which the Guide works as a role transition.",
       source="Weissman, Markowitz & Klerman 2000",
       bad="""
 plan "Ms. A: caregiving conflict with her sister"
+  schedule weekly from 2026-03-02 at 10:00 for 50 min
+  measure PHQ-9 every session
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"   # no stage line under it
   goal "Say what I can and cannot do, calmly"
-focus father: grief "Her father died in February"   # no died line under it
+focus father: grief "Her father has weeks to live"
+  died 2026-05                      # after the course begins: an expected loss
   goal "Talk about him with her sister"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -238,6 +274,8 @@ phase termination sessions 14-16
 """,
       good="""
 plan "Ms. A: caregiving conflict with her sister"
+  schedule weekly from 2026-03-02 at 10:00 for 50 min
+  measure PHQ-9 every session
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
   stage renegotiation
@@ -247,6 +285,9 @@ focus father: grief "Her father died in February"
   goal "Talk about him with her sister"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -281,6 +322,8 @@ def focus_detail(ctx: Context) -> Iterator[Finding]:
                           "of death", focus.id.loc,
                           f"add a line under it: {DIED_EXAMPLE} (or {DIED_MONTH_EXAMPLE} when "
                           "only the month is known)")
+        if area and area.name == GRIEF and focus.died is not None:
+            yield from _death_after_start(ctx, focus)
         if area and area.name != GRIEF and focus.died is not None:
             yield Finding(f"a died line belongs to a grief focus; '{focus.id.text}' is a "
                           f"{area.label.lower()}", focus.died.loc,
@@ -292,6 +335,27 @@ def focus_detail(ctx: Context) -> Iterator[Finding]:
             yield Finding(f"the focus '{focus.id.text}' has no goal", focus.id.loc,
                           f'add one under it, in the patient\'s words: goal "..." '
                           f"(for this area, goals are about: {example})")
+
+
+def _death_after_start(ctx: Context, focus: Focus) -> Iterator[Finding]:
+    """A grief focus mourns a death that has happened: its date is not after the date of
+    the course's first session (a month alone: not a later month). Without a schedule
+    there is no date to compare with, and nothing is said."""
+    start = ctx.dates.get(ctx.plan.first_session)
+    died = focus.died
+    if start is None or died is None:
+        return
+    start_day = start.date()
+    later = ((died.date.year, died.date.month) > (start_day.year, start_day.month)
+             if died.month_only else died.date > start_day)
+    if later:
+        yield Finding(f"the grief focus '{focus.id.text}' mourns a death dated {died.text}, "
+                      f"after the course begins (session {ctx.plan.first_session} on "
+                      f"{start_day.isoformat()})", died.loc,
+                      "grief is for a death that has already happened: if the date is a slip, "
+                      "correct it; an expected loss (a parent with a terminal illness) or a "
+                      "loss that is not a death (a divorce, a job) is a role transition: write "
+                      f"focus {focus.id.text}: role_transition and remove the died line")
 
 
 # A problem area worked like another at one of its stages: a role dispute at dissolution
@@ -336,12 +400,16 @@ class _Stages:
       source="Weissman, Markowitz & Klerman 2000; Klerman et al. 1984",
       bad="""
 plan "Ms. A: caregiving conflict with her sister"
+  measure PHQ-9 every session
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
   stage renegotiation
   goal "Say what I can and cannot do, calmly"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -362,6 +430,7 @@ phase termination sessions 14-16
 """,
       good="""
 plan "Ms. A: caregiving conflict with her sister"
+  measure PHQ-9 every session
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
   stage impasse
@@ -369,6 +438,9 @@ focus sister: role_dispute "Sister Anna directs the care of their mother"
   goal "Say what I can and cannot do, calmly"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -440,11 +512,15 @@ def technique_for_other_area(ctx: Context) -> Iterator[Finding]:
       bad="""
 plan "Mr. B: after the assault on his bus"
   protocol ipt-ptsd
+  measure PHQ-9 every session
 
 focus alone: interpersonal_deficits "Has seen no one since the assault"   # not an area of IPT for PTSD
   goal "Meet one friend a week"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -466,11 +542,15 @@ phase termination sessions 13-14
       good="""
 plan "Mr. B: after the assault on his bus"
   protocol ipt-ptsd
+  measure PHQ-9 every session
 
 focus work: role_transition "Off work since a passenger assaulted him in March"
   goal "Go back to work he can do, or choose other work"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -494,3 +574,238 @@ def area_not_in_protocol(ctx: Context) -> Iterator[Finding]:
         if focus.area.text in ctx.catalogue.areas and focus.area.text not in ctx.profile.areas:
             yield Finding(f"{ctx.protocol} does not work on {focus.area.text}", focus.area.loc,
                           f"it works on {joined(list(ctx.profile.areas), 'or')}")
+
+
+# The stage a dispute ends in, worked like a role transition from then on (the Guide); and
+# the stage that is to move, reopened towards renegotiation. The techniques that do each
+# stage's work are the catalogue's (an area's stage_work).
+DISSOLVED, STUCK = "dissolution", "impasse"
+
+
+@rule(codes.STAGE_STRATEGY, "stage-strategy", WARNING,
+      "a dispute's stage without the work it calls for in the middle phase: dissolution "
+      "without transition work, or an impasse that never moves",
+      rationale="A role dispute's stage decides the plan of action. At dissolution the "
+                "relationship is ending, and the Guide works the dispute like a role "
+                "transition: mourning what it was and building the new role, so the middle "
+                "phase holds that work for it. An impasse is reopened, to move it towards "
+                "renegotiation: an impasse that the plan never moves (no later stage line) and "
+                "that no middle session works on (setting out expectations, analysing, "
+                "deciding, rehearsing) is noted, more softly, for the clinician to consider. "
+                "The techniques of each stage are the catalogue's (stage_work). A course "
+                "without a middle phase (maintenance IPT) is not judged.",
+      source="Weissman, Markowitz & Klerman 2000; catalogue",
+      bad="""
+plan "Ms. A: caregiving conflict with her sister"
+  measure PHQ-9 every session
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage impasse
+  stage dissolution from session 9   # and no session works on it as a transition
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+  session 6
+    explore_expectations for sister
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
+      good="""
+plan "Ms. A: caregiving conflict with her sister"
+  measure PHQ-9 every session
+
+focus sister: role_dispute "Sister Anna directs the care of their mother"
+  stage impasse
+  stage dissolution from session 9
+  goal "Say what I can and cannot do, calmly"
+
+phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    communication_analysis
+  session 6
+    explore_expectations for sister
+  session 10
+    mourn_old_role for sister       # dissolved: worked like a role transition
+  session 12
+    build_new_skills for sister
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
+      uses_profile=False)
+def stage_strategy(ctx: Context) -> Iterator[Finding]:
+    middle = ctx.phases_of("middle")
+    if not middle:
+        return  # no middle phase (maintenance IPT): the rule is about one
+    first, last = min(ph.first for ph in middle), max(ph.last for ph in middle)
+    # The last session each middle activity falls in: its own, or its phase's last for an
+    # `every session` line.
+    every = {a.loc.line: ph.last for ph in middle for a in ph.every}
+    work = [(a, every.get(a.loc.line, session)) for a, session, _ in ctx.activities("middle")]
+    for focus in ctx.plan.foci:
+        area = ctx.catalogue.areas.get(focus.area.text)
+        if area is None or not area.stage_work or not focus.stages:
+            continue
+        name = focus.id.text
+        for index, stage in enumerate(focus.stages):
+            ends = (focus.stages[index + 1].first - 1 if index + 1 < len(focus.stages)
+                    else last)
+            if stage.first > last or ends < first:
+                continue  # it does not hold at any session of the middle phase
+            techniques = area.work_at(stage.name.text)
+            if not techniques:
+                continue
+            options = f"{techniques[0]} for {name}" + (
+                f" (or {joined(list(techniques[1:]), 'or')})" if len(techniques) > 1 else "")
+            since = max(stage.first, first)
+            if stage.name.text == DISSOLVED and not _worked(ctx, work, name, techniques, first):
+                at = f" from session {since}" if stage.first > first else ""
+                yield Finding(f"the role dispute '{name}' is at dissolution{at}, but no "
+                              "middle-phase session works on it as a role transition", stage.loc,
+                              "a dissolved dispute is worked like a role transition, mourning "
+                              "the relationship as it was and building the new role: add to a "
+                              f"middle session{at}: {options}")
+            if (stage.name.text == STUCK and index == len(focus.stages) - 1
+                    and not _worked(ctx, work, name, techniques, stage.first)):
+                yield Finding(f"the role dispute '{name}' stays at impasse, and no "
+                              "middle-phase session works to move it", stage.loc,
+                              "consider reopening the disagreement to move it towards "
+                              f"renegotiation: {options}; or, if it moves, write the stage "
+                              "it moves to: stage renegotiation from session N")
+
+
+def _worked(ctx: Context, work: list[tuple[Activity, int]], focus: str,
+            techniques: tuple[str, ...], since: int) -> bool:
+    """Whether a middle-phase line of one of these techniques works on the focus at or
+    after session `since` (`work`: each line with the last session it falls in). An area's
+    technique that addresses no focus at all (`mourn_old_role` in a plan with no role
+    transition) counts: IPT205 reports it, with this focus in its hint."""
+    for activity, until in work:
+        if activity.name.text not in techniques or until < since:
+            continue
+        foci = ctx.foci_of(activity)
+        technique = ctx.catalogue.techniques.get(activity.name.text)
+        if focus in foci or (not foci and not activity.foci and technique is not None
+                             and technique.area is not None):
+            return True
+    return False
+
+
+DEFICITS = "interpersonal_deficits"
+
+
+@rule(codes.DEFICITS_ABOUT_A_DEATH, "deficits-about-a-death", WARNING,
+      "an interpersonal deficits focus whose description speaks of a death",
+      rationale="Interpersonal deficits is the area of last resort, chosen only when no "
+                "grief, dispute or transition fits; grief is the area for an episode that "
+                "follows the death of someone significant. A deficits focus whose own "
+                "description says that someone died (died, death, widowed, bereaved, passed "
+                "away: the catalogue's list, kept to words that mean a death) is often a grief "
+                "focus. A description that says there was no death (\"no recent death\") is "
+                "not flagged. The rule is about the focus, not a phase, so it reads every "
+                "plan's foci, maintenance plans' too.",
+      source="Weissman, Markowitz & Klerman 2000; catalogue (vocabulary.death)",
+      bad="""
+plan "Mr. C: on his own since his wife died"
+  measure PHQ-9 every session
+
+focus alone: interpersonal_deficits "Sees no one since his wife died in March"   # a death
+  goal "Meet one person outside the family each week"
+
+phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    reduce_isolation
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
+      good="""
+plan "Mr. C: on his own since his wife died"
+  measure PHQ-9 every session
+
+focus wife: grief "Sees no one since his wife died in March"
+  died 2026-03
+  goal "Meet one person outside the family each week"
+
+phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
+  session 2
+    interpersonal_inventory
+  session 3
+    formulation
+    treatment_contract
+
+phase middle sessions 4-13
+  session 5
+    facilitate_mourning
+  session 8
+    reestablish_interests
+
+phase termination sessions 14-16
+  session 14
+    termination_discussion
+  session 16
+    relapse_prevention
+""",
+      uses_profile=False)
+def deficits_about_a_death(ctx: Context) -> Iterator[Finding]:
+    for focus in ctx.plan.foci:
+        if focus.area.text != DEFICITS or not focus.description:
+            continue
+        found = ctx.words_in(focus.description, ctx.catalogue.vocabulary.death)
+        if not found:
+            continue
+        word = found[0]
+        loc = (quoted_span(focus.description, focus.description_at, word.start, word.end)
+               if focus.description_at else focus.area.loc)
+        yield Finding(f"the focus '{focus.id.text}' is interpersonal deficits, but its "
+                      f"description speaks of a death ('{word.written(focus.description)}')",
+                      loc, "interpersonal deficits is chosen only when no other area fits: if "
+                      f"the episode followed this death, make it a grief focus (focus "
+                      f"{focus.id.text}: grief, with a line under it: {DIED_EXAMPLE}); if the "
+                      "death is not what the work is about, keep it and silence this line: "
+                      f"# ipt-plan: ignore[{codes.DEFICITS_ABOUT_A_DEATH}]")

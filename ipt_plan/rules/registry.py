@@ -19,6 +19,7 @@ from ..diagnostics import Diagnostic, Severity
 from ..graph import activity_node, nodes_of
 from ..knowledge import Catalogue, Profile
 from ..model import Activity, Loc, Phase, Plan
+from ..phrases import Found, find
 from ..schedule import Calendar, course_calendar
 
 if TYPE_CHECKING:  # networkx is imported only when the graph is built
@@ -28,11 +29,16 @@ ERROR, WARNING = Severity.ERROR, Severity.WARNING
 
 
 class Finding(NamedTuple):
-    """What a check found: the message, where (None: the plan as a whole) and a fix."""
+    """What a check found: the message, where (None: the plan as a whole) and a fix, at
+    the rule's severity unless the finding says otherwise: a rule whose findings are not
+    all as sure (IPT305: a forbidden activity is an error, a word that betrays it in free
+    text a warning) gives the lesser ones their own. A configured severity for the code
+    still applies to all of them."""
 
     message: str
     loc: Loc | None
     hint: str | None = None
+    severity: Severity | None = None  # None: the rule's
 
 
 class PlacedActivity(NamedTuple):
@@ -56,6 +62,10 @@ class Context:
     catalogue: Catalogue
     graph: PlanGraph
     today: dt.date = None  # type: ignore[assignment]  # None: the real date, set below
+
+    # The first words of the lines that could not be read (already reported): a plan with
+    # a broken `measure` line meant to have one, and is not told that it has none.
+    unread: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if self.today is None:
@@ -120,6 +130,30 @@ class Context:
         """The ids of the foci an activity addresses, named or implied (`addresses` edges)."""
         return self.graph.nodes[activity_node(activity)]["foci"]
 
+    def words_in(self, text: str | None, phrases: Iterable[str]) -> list[Found]:
+        """The words or phrases of a list in one of the plan's texts, whole and whatever
+        their case, but where the text says the thing is not done (the catalogue's
+        vocabulary: "no exposure")."""
+        return find(text, phrases, self.catalogue.vocabulary)
+
+    @cached_property
+    def _work(self) -> dict[str, list[PlacedActivity]]:
+        work: dict[str, list[PlacedActivity]] = {}
+        for item in sorted(self._activities, key=lambda i: (i.first_session, i.activity.loc.line)):
+            technique = self.catalogue.techniques.get(item.activity.name.text)
+            if technique is not None and "middle" in technique.phases:
+                for focus in self.foci_of(item.activity):
+                    work.setdefault(focus, []).append(item)
+        return work
+
+    def work_on(self, focus_id: str, *phase_kinds: str) -> list[PlacedActivity]:
+        """The lines that work on a focus, in session order, or those in phases of these
+        kinds: techniques the catalogue places in the middle phase, where a problem is
+        worked on, that address the focus. The initial phase's tasks (the formulation,
+        the contract) and the ending's (competence, the relapse plan) are not work on it."""
+        work = self._work.get(focus_id, [])
+        return [item for item in work if item.phase in phase_kinds] if phase_kinds else work
+
 
 Check = Callable[[Context], Iterable[Finding]]
 
@@ -145,12 +179,16 @@ class Rule(NamedTuple):
 A_CLEAN_COURSE = """
 plan "Ms. A: caregiving conflict with her sister"
   protocol ipt
+  measure PHQ-9 every session
 
 focus sister: role_dispute "Sister Anna directs the care of their mother"
   stage renegotiation
   goal "Say what I can and cannot do, calmly"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
@@ -192,8 +230,8 @@ def run(ctx: Context, path: str, profile_usable: bool = True) -> list[Diagnostic
             continue
         try:
             for finding in rule_.check(ctx):
-                found.append(Diagnostic.at(rule_.code, rule_.severity, finding.message, path,
-                                           finding.loc, finding.hint))
+                found.append(Diagnostic.at(rule_.code, finding.severity or rule_.severity,
+                                           finding.message, path, finding.loc, finding.hint))
         except Exception as err:  # noqa: BLE001 - reported, never raised
             found.append(Diagnostic.at(
                 codes.INTERNAL_ERROR, Severity.ERROR,
