@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING
 
 from .graph import activity_node, build_graph, edges_of
 from .knowledge import Catalogue, Profile, catalogue
-from .model import (DEFAULT_DELIVERY, Activity, Died, Focus, Measure, Phase, Plan, Schedule,
-                    Session)
+from .model import (DEFAULT_DELIVERY, Activity, Died, Focus, LogEntry, Measure, Phase, Plan,
+                    Schedule, Session)
 from .result import PlanHasErrors, Result
-from .schedule import (DELIVERY_LABELS, appointments, course_format, participant_label,
-                       schedules_in_force)
+from .schedule import (DELIVERY_LABELS, appointments, course_calendar, course_format,
+                       participant_label, schedules_in_force)
 
 if TYPE_CHECKING:
     from .graph import PlanGraph
@@ -37,6 +37,11 @@ AFTER_COURSE_PHASES = ("continuation",)
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")
+
+
+# How the log's words read in an agenda.
+STATUS_LABELS = {"held": "held", "cancelled": "cancelled", "missed": "missed (did not attend)"}
+HOMEWORK_LABELS = {"done": "done", "partly": "partly done", "not_done": "not done"}
 
 
 # A plan that cannot be turned into agendas (it has errors); the message says why.
@@ -97,6 +102,35 @@ class MeasureDue:
 
 
 @dataclass(frozen=True)
+class LoggedScore:
+    """A rating scale's total, as the log records it."""
+
+    scale: str  # PHQ-9
+    total: int
+    line: int
+
+
+@dataclass(frozen=True)
+class LoggedAppointment:
+    """One entry of the plan's log: an appointment as it happened."""
+
+    session: int
+    date: str | None  # ISO; None when the written date does not exist (reported)
+    date_long: str | None  # Monday 11 January 2027
+    status: str  # held | cancelled | missed
+    status_label: str  # held, cancelled, missed (did not attend)
+    reason: str | None  # why it was cancelled
+    # How the homework set at the session before went, as reviewed at this one
+    homework: str | None  # done | partly | not_done
+    homework_label: str | None  # done, partly done, not done
+    homework_text: str | None
+    scores: tuple[LoggedScore, ...]
+    risks: tuple[str, ...]  # the `risk` lines: risk was assessed, and what was found
+    notes: tuple[str, ...]
+    line: int
+
+
+@dataclass(frozen=True)
 class SessionAgenda:
     number: int
     total: int  # sessions in the course, not counting a pre-treatment session 0
@@ -132,6 +166,16 @@ class SessionAgenda:
     # The protocol's tasks for the course's first session (`[standing] first_session`:
     # risk assessment), where the plan has not written them; empty for the others.
     first_session_tasks: tuple[AgendaItem, ...] = ()
+    # In a plan with a log (None and empty in one without): `held` where the log says the
+    # session was held (`date` is then the day it was), `projected` where it is still owed
+    # (`date` is then the next free slot of the schedule after the log, never before today)
+    date_status: str | None = None
+    planned_date: str | None = None  # the schedule's own date, where `date` differs from it
+    planned_date_long: str | None = None
+    # What happened since the last session held, for a held session's agenda and the next
+    # session's: the last held appointment, then each one cancelled or missed after it.
+    # Empty for the sessions after the next, which the log cannot speak for yet.
+    since_last: tuple[LoggedAppointment, ...] = ()
 
     @property
     def routine(self) -> tuple[AgendaItem, ...]:
@@ -161,6 +205,10 @@ class ScheduleRow:
     format: str  # individual | group
     participants: tuple[str, ...]
     own_minutes: int | None  # the session's length where it differs from its rhythm's
+    # In a plan with a log: as SessionAgenda.date_status, and every entry the log holds for
+    # this session (cancelled, missed, then held), in the order written
+    date_status: str | None = None
+    log: tuple[LoggedAppointment, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -221,6 +269,11 @@ class Course:
     phases: tuple[PhaseSummary, ...]
     rows: tuple[ScheduleRow, ...]
     sessions: tuple[SessionAgenda, ...]
+    # The plan's log, in the order written; None when the plan has none (then every date
+    # is the schedule's and nothing here speaks of what happened)
+    log: tuple[LoggedAppointment, ...] | None = None
+    # The last session's date, where a log has moved it from the schedule's (ISO)
+    planned_end: str | None = None
 
 
 def long_date(day: dt.date) -> str:
@@ -233,30 +286,82 @@ def death_date(died: Died) -> str:
     return month if died.month_only else f"{died.date.day} {month}"
 
 
-def course_from_result(result: Result) -> Course:
+def course_from_result(result: Result, today: dt.date | None = None) -> Course:
     """The course of a checked plan; a plan with errors has no agendas (AgendaError)."""
     plan, graph = result.checked_plan("agendas")
-    return build_course(plan, result.profile, result.catalogue, graph)
+    return build_course(plan, result.profile, result.catalogue, graph, today)
 
 
 def build_course(plan: Plan, profile: Profile | None, cat: Catalogue | None = None,
-                 graph: PlanGraph | None = None) -> Course:
+                 graph: PlanGraph | None = None, today: dt.date | None = None) -> Course:
     """Every session's agenda and the overview's tables, from a plan that checks clean;
-    its graph is built with `cat` unless the check's is given."""
+    its graph is built with `cat` unless the check's is given. In a plan with a log,
+    sessions still owed are projected from `today` on (the real date when None)."""
     cat = cat or catalogue()
-    return _CourseBuilder(plan, profile, cat, graph or build_graph(plan, cat)).course()
+    return _CourseBuilder(plan, profile, cat, graph or build_graph(plan, cat), today).course()
+
+
+def logged_appointment(entry: LogEntry) -> LoggedAppointment:
+    homework = entry.homework
+    outcome = homework.outcome.text if homework else None
+    return LoggedAppointment(
+        session=entry.number,
+        date=entry.date.isoformat() if entry.date else None,
+        date_long=long_date(entry.date) if entry.date else None,
+        status=entry.status.text, status_label=STATUS_LABELS[entry.status.text],
+        reason=entry.reason, homework=outcome,
+        homework_label=HOMEWORK_LABELS[outcome] if outcome else None,
+        homework_text=homework.text if homework else None,
+        scores=tuple(LoggedScore(s.scale.text, s.value, s.loc.line) for s in entry.scores),
+        risks=tuple(r.detail or "" for r in entry.risks),
+        notes=tuple(n.detail or "" for n in entry.notes), line=entry.loc.line)
+
+
+class _Log:
+    """A plan's log as the agendas read it: its entries, which session each held one
+    was, and the session to come next."""
+
+    def __init__(self, plan: Plan, numbers: list[int]):
+        entries = plan.log or ()
+        self.entries = tuple(logged_appointment(e) for e in entries)
+        self.held_at: dict[int, int] = {}  # session number: index of its held entry
+        for index, entry in enumerate(entries):
+            if entry.held:
+                self.held_at.setdefault(entry.number, index)
+        self.next = next((n for n in numbers if n not in self.held_at), None)
+
+    def of_session(self, number: int) -> tuple[LoggedAppointment, ...]:
+        return tuple(e for e in self.entries if e.session == number)
+
+    def since_last(self, number: int) -> tuple[LoggedAppointment, ...]:
+        """The entries a session's agenda looks back on: from the last held one before
+        it (for a held session, before its own entry; for the next session, before the
+        log's end) to there. Empty for the sessions after the next."""
+        if number in self.held_at:
+            end = self.held_at[number]
+        elif number == self.next:
+            end = len(self.entries)
+        else:
+            return ()
+        start = max((i for i in range(end) if self.entries[i].status == "held"), default=0)
+        return self.entries[start:end]
 
 
 class _CourseBuilder:
     """Holds what every agenda of one plan shares: its graph, appointments and catalogue."""
 
-    def __init__(self, plan: Plan, profile: Profile | None, cat: Catalogue, graph: PlanGraph):
+    def __init__(self, plan: Plan, profile: Profile | None, cat: Catalogue, graph: PlanGraph,
+                 today: dt.date | None = None):
         self.plan, self.profile, self.cat = plan, profile, cat
         self.graph = graph
         self.course_sessions = list(plan.sessions())
         numbers = sorted({s.number for _, s in self.course_sessions})
         # How each session is held: schedule.appointments is the one place that says it.
-        self.held = appointments(plan, course_format(profile))
+        self.held = appointments(plan, course_format(profile), today)
+        # What the schedule alone gives, where a log moves sessions from it
+        self.planned = course_calendar(plan, today).forecast if plan.log is not None else {}
+        self.log = _Log(plan, [s.number for _, s in self.course_sessions]) \
+            if plan.log is not None else None
         self.rhythms = schedules_in_force(plan, numbers)
         self.format = plan.format.text if plan.format else course_format(profile)
         self.mixed_formats = len({a.format for a in self.held.values()}) > 1
@@ -375,6 +480,9 @@ class _CourseBuilder:
         previous = self.homework(*self.course_sessions[index - 1]) if index > 0 else ()
         held = self.held[session.number]
         when = held.when
+        planned = self.planned.get(session.number)
+        moved = planned is not None and when is not None and planned.date() != when.date()
+        log = self.log
         return SessionAgenda(
             number=session.number, total=self.total, title=session.title,
             phase=phase.kind, phase_label=phase_summary.label,
@@ -404,7 +512,15 @@ class _CourseBuilder:
             continuation_after=0 if self.after_course[index] else self.continuation,
             line=session.loc.line if session.loc else None,
             first_session_tasks=first,
+            date_status=None if log is None or when is None else self.date_status(session.number),
+            planned_date=planned.date().isoformat() if moved else None,
+            planned_date_long=long_date(planned.date()) if moved else None,
+            since_last=log.since_last(session.number) if log else (),
         )
+
+    def date_status(self, number: int) -> str:
+        assert self.log is not None
+        return "held" if number in self.log.held_at else "projected"
 
     # --- the whole course -------------------------------------------------------------
 
@@ -415,7 +531,8 @@ class _CourseBuilder:
                                  tuple(f.id for f in s.foci),
                                  tuple(t.label for t in s.techniques), bool(s.homework_given),
                                  s.delivery, s.delivery_label, s.format, s.participants,
-                                 self.own_minutes(s.number))
+                                 self.own_minutes(s.number), s.date_status,
+                                 self.log.of_session(s.number) if self.log else ())
                      for s in sessions)
         phases = tuple(self.phase_summary(p) for p in plan.phases)
         delivery = plan.delivery.text if plan.delivery else DEFAULT_DELIVERY
@@ -440,7 +557,18 @@ class _CourseBuilder:
                                        m.every, m.label, self.measure_sessions(m))
                            for m in plan.measures),
             foci=tuple(self.focus_summary(f) for f in plan.foci),
-            phases=phases, rows=rows, sessions=sessions)
+            phases=phases, rows=rows, sessions=sessions,
+            log=self.log.entries if self.log else None, planned_end=self.planned_end())
+
+    def planned_end(self) -> str | None:
+        """The schedule's date for the last session, where the log has moved it."""
+        if not self.planned or not self.held:
+            return None
+        last = max(self.held)
+        planned, when = self.planned.get(last), self.held[last].when
+        if planned is None or when is None or planned.date() == when.date():
+            return None
+        return planned.date().isoformat()
 
 
 def _clock(schedule: Schedule | None) -> str | None:

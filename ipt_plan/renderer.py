@@ -86,7 +86,8 @@ def _markdown_cell(text: object) -> str:
 # are fields and properties. Templates read them thousands of times per batch.
 _AGENDA_RECORDS = (agenda.FocusSummary, agenda.DisputeStage, agenda.AgendaItem,
                    agenda.MeasureDue, agenda.SessionAgenda, agenda.ScheduleRow,
-                   agenda.PhaseSummary, agenda.MeasurePlan, agenda.ScheduleSegment, agenda.Course)
+                   agenda.PhaseSummary, agenda.MeasurePlan, agenda.ScheduleSegment, agenda.Course,
+                   agenda.LoggedAppointment, agenda.LoggedScore)
 
 
 # What a template may make, far beyond any agenda (a 20,000-session overview is about
