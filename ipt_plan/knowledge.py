@@ -74,8 +74,19 @@ class PhaseInfo(NamedTuple):
     aliases: tuple[str, ...]  # other names clinicians use, offered as "did you mean"
 
 
+class Band(NamedTuple):
+    """A severity band of a scale's total: from `low` to `high`, both included."""
+
+    low: int
+    high: int
+    label: str  # "moderately severe"
+
+
 class Scale(NamedTuple):
-    """A rating scale a plan can name with `measure`."""
+    """A rating scale a plan can name with `measure`, and what a logged score of it is
+    judged by (ipt_plan.measurement). Higher totals mean more symptoms. The fields after
+    `source` are optional in a catalogue: None (or empty) where the catalogue does not say,
+    and then nothing is judged by them."""
 
     name: str  # PHQ-9
     label: str
@@ -84,6 +95,16 @@ class Scale(NamedTuple):
     high: int
     rater: str  # who completes it: one of RATERS
     source: str
+    item_range: tuple[int, int] | None = None  # each item's score; None where items differ
+    items_add_up: bool = True  # the items' scores add up to the total
+    bands: tuple[Band, ...] = ()  # severity bands, in order, covering low-high
+    cutoff: int | None = None  # the clinical cut-off: a total at or above it is clinical
+    reliable_change: int | None = None  # points of change that are not measurement error
+    remission_below: int | None = None  # a total below this is remission
+    response: int | None = None  # percent: a fall of at least this much from baseline
+    risk_item: int | None = None  # the item (1-based) that signals risk
+    risk_from: int = 1  # the item score from which it does
+    loinc: str | None = None  # the LOINC code of the total score
 
 
 class Participant(NamedTuple):
@@ -119,7 +140,9 @@ _KEYS = {
     "areas": ({"label", "summary", "goals"}, {"stages"}),
     "techniques": ({"label", "description", "phases"},
                    {"area", "after_any", "prompts", "default_focus"}),
-    "measures": ({"label", "items", "low", "high", "rater", "source"}, set()),
+    "measures": ({"label", "items", "low", "high", "rater", "source"},
+                 {"item_range", "items_add_up", "bands", "cutoff", "reliable_change",
+                  "remission_below", "response", "risk_item", "risk_from", "loinc"}),
     "participants": ({"label", "description"}, set()),
 }
 _KIND = {"phases": "phase", "areas": "problem area", "techniques": "technique",
@@ -200,7 +223,115 @@ def _scale(entry: _Entry) -> Scale:
     if rater not in RATERS:
         entry.fail(f"has the rater '{visible(rater)}'; a rater is "
                    + joined([f'"{r}"' for r in RATERS], "or"))
-    return Scale(entry.name, entry.text("label"), items, low, high, rater, entry.text("source"))
+    item_range = _item_range(entry, items, low, high)
+    add_up = entry.data.get("items_add_up", True)
+    if not isinstance(add_up, bool):
+        entry.fail("needs 'items_add_up' as true or false")
+    bands = _bands(entry, low, high)
+
+    def total(key: str, least: int) -> int | None:
+        """An optional score of the scale's range, at least `least`."""
+        if key not in entry.data:
+            return None
+        value = entry.data[key]
+        if not _whole(value, 0) or not least <= value <= high:
+            entry.fail(f"needs '{key}' as a whole number from {least} to {high}, the "
+                       f"scale's range")
+        return value
+
+    cutoff = total("cutoff", low + 1)
+    remission = total("remission_below", low + 1)
+    reliable = _optional_whole(entry, "reliable_change", 1, high - low,
+                               "points of change, like reliable_change = 6")
+    response = _optional_whole(entry, "response", 1, 100,
+                               "a percentage fall from the baseline, like response = 50")
+    risk_item = _optional_whole(entry, "risk_item", 1, items,
+                                f"the number of one of its {items} items, like risk_item = 9")
+    risk_from = _optional_whole(entry, "risk_from", 1, item_range[1] if item_range else None,
+                                "the item score from which the item signals risk, like "
+                                "risk_from = 1")
+    if risk_from is not None and risk_item is None:
+        entry.fail("has 'risk_from' but no 'risk_item' for it to apply to")
+    return Scale(entry.name, entry.text("label"), items, low, high, rater, entry.text("source"),
+                 item_range, add_up, bands, cutoff, reliable, remission, response, risk_item,
+                 risk_from if risk_from is not None else 1, _loinc(entry))
+
+
+def _optional_whole(entry: _Entry, key: str, least: int, most: int | None, like: str
+                    ) -> int | None:
+    if key not in entry.data:
+        return None
+    value = entry.data[key]
+    if not _whole(value, least) or (most is not None and value > most):
+        bounds = f"from {least} to {most}" if most is not None else f"of at least {least}"
+        entry.fail(f"needs '{key}' as a whole number {bounds}: {like}")
+    return value
+
+
+def _item_range(entry: _Entry, items: int, low: int, high: int) -> tuple[int, int] | None:
+    """Each item's score range; where the items add up to the total, `items` of them must
+    span the total's range exactly."""
+    if "item_range" not in entry.data:
+        return None
+    value = entry.data["item_range"]
+    if not (isinstance(value, list) and len(value) == 2 and all(_whole(v, 0) for v in value)
+            and value[0] < value[1]):
+        entry.fail("needs 'item_range' as the lowest and highest score of an item, like "
+                   "item_range = [0, 3]")
+    first, last = value
+    if entry.data.get("items_add_up", True) is True and (items * first, items * last) != (low, high):
+        entry.fail(f"has {items} items scored {first}-{last}, which add up to "
+                   f"{items * first}-{items * last}, not the total's {low}-{high}; give the "
+                   "item range the source gives, or items_add_up = false")
+    return first, last
+
+
+def _bands(entry: _Entry, low: int, high: int) -> tuple[Band, ...]:
+    """Severity bands that follow on from the scale's lowest total to its highest."""
+    value = entry.data.get("bands", [])
+    like = 'like bands = [[0, 4, "minimal"], [5, 9, "mild"]]'
+    if not isinstance(value, list):
+        entry.fail(f"needs 'bands' as a list of [from, to, \"label\"], {like}")
+    bands: list[Band] = []
+    for band in value:
+        if not (isinstance(band, list) and len(band) == 3 and _whole(band[0], 0)
+                and _whole(band[1], 0) and band[0] <= band[1] and isinstance(band[2], str)
+                and band[2].strip()):
+            entry.fail(f"has the band {visible(repr(band))}; a band is [from, to, \"label\"], "
+                       f"{like}")
+        expected = bands[-1].high + 1 if bands else low
+        if band[0] != expected:
+            entry.fail(f"has a band from {band[0]}, where {expected} was due: the bands "
+                       f"follow on from the lowest total ({low}) to the highest ({high})")
+        bands.append(Band(band[0], band[1], band[2]))
+    if bands and bands[-1].high != high:
+        entry.fail(f"has bands up to {bands[-1].high}; the last must end at the highest "
+                   f"total, {high}")
+    return tuple(bands)
+
+
+def _loinc(entry: _Entry) -> str | None:
+    """A LOINC code (12345-6), its check digit verified: a mistyped code names another test."""
+    if "loinc" not in entry.data:
+        return None
+    code = entry.data["loinc"]
+    if not isinstance(code, str) or not re.fullmatch(r"\d{1,7}-\d", code):
+        entry.fail("needs 'loinc' as a LOINC code, like loinc = \"44261-6\"")
+    number, check = code.split("-")
+    if loinc_check_digit(number) != int(check):
+        entry.fail(f"has the LOINC code {code}, whose check digit is wrong: check the code "
+                   "at loinc.org")
+    return code
+
+
+def loinc_check_digit(number: str) -> int:
+    """LOINC's mod 10 check digit of a code's number: from the right, odd-placed digits
+    doubled, every resulting digit summed (Luhn)."""
+    total = 0
+    for place, digit in enumerate(reversed(number), start=1):
+        value = int(digit) * (2 if place % 2 else 1)
+        total += value // 10 + value % 10
+    return (10 - total % 10) % 10
 
 
 def _entries(path: Path, data: dict, own: bool) -> dict[str, dict[str, _Entry]]:

@@ -24,6 +24,7 @@ LAYERS = [
     ["builder"],
     ["knowledge"],
     ["schedule"],
+    ["measurement"],  # what the log's scores say, by the catalogue's numbers
     ["graph"],
     ["rules"],  # the package: its families import its registry, and the registry none of them
     ["suppress", "config"],
