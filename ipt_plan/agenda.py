@@ -15,8 +15,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from . import charts
 from .graph import activity_node, build_graph, edges_of
 from .knowledge import Catalogue, Profile, catalogue
+from .measurement import ScaleProgress, band_of, progress_of, risk_signal
 from .model import (DEFAULT_DELIVERY, Activity, Died, Focus, LogEntry, Measure, Phase, Plan,
                     Schedule, Session)
 from .result import PlanHasErrors, Result
@@ -99,6 +101,11 @@ class AgendaItem:
 class MeasureDue:
     name: str  # PHQ-9
     label: str  # Patient Health Questionnaire (depression)
+    # The scale's range of totals, for the box today's score is written in (agendas of a
+    # plan with a log); None for a scale the catalogue does not know
+    low: int | None = None
+    high: int | None = None
+    logged: int | None = None  # the total the log records at this session, once held
 
 
 @dataclass(frozen=True)
@@ -128,6 +135,50 @@ class LoggedAppointment:
     risks: tuple[str, ...]  # the `risk` lines: risk was assessed, and what was found
     notes: tuple[str, ...]
     line: int
+
+
+@dataclass(frozen=True)
+class ScoreTaken:
+    """One score of a scale in the log, and the severity band it falls in."""
+
+    session: int
+    date: str | None  # ISO
+    total: int
+    band: str | None  # None: the scale has no bands
+
+
+@dataclass(frozen=True)
+class ScaleScores:
+    """A rating scale's scores in the log and what they say (ipt_plan.measurement judges
+    them by the catalogue's numbers for the scale)."""
+
+    name: str  # PHQ-9
+    label: str  # Patient Health Questionnaire (depression)
+    low: int  # the scale's range of totals
+    high: int
+    scores: tuple[ScoreTaken, ...]  # in date order
+    baseline: ScoreTaken  # the first
+    latest: ScoreTaken  # the last
+    change: int  # latest minus baseline: below zero, fewer symptoms
+    reliable: str | None  # improvement, deterioration, no reliable change; None: no threshold
+    response: bool | None  # a fall of the scale's response percentage; None: not judged
+    remission: bool | None  # below the scale's remission threshold; None: not judged
+    bands: tuple[str, ...]  # the scale's bands, mildest first, as "0-4 none or minimal"
+    spark: str  # the totals as a sparkline of block characters: ▅▄▄▃
+    spark_ascii: str  # the same in ASCII marks, for plain text: +==-
+    chart: charts.Plot  # where each score goes on a chart (an SVG viewBox)
+
+
+@dataclass(frozen=True)
+class RiskAlert:
+    """A risk item scored positive at the last session held, with no `risk` line under it
+    in the log (IPT506): risk has not been assessed since."""
+
+    session: int
+    date: str | None  # ISO
+    scale: str  # PHQ-9
+    item: int  # the scale's risk item: 9
+    score: int  # what it was scored
 
 
 @dataclass(frozen=True)
@@ -172,10 +223,14 @@ class SessionAgenda:
     date_status: str | None = None
     planned_date: str | None = None  # the schedule's own date, where `date` differs from it
     planned_date_long: str | None = None
-    # What happened since the last session held, for a held session's agenda and the next
-    # session's: the last held appointment, then each one cancelled or missed after it.
-    # Empty for the sessions after the next, which the log cannot speak for yet.
+    # The next session's agenda only (the first session the log does not hold as held):
+    # what happened since the last session held (that one, then each one cancelled or
+    # missed after it), the scores so far, and the risk the last session held left
+    # unassessed. Empty in the others: a held session's agenda is the one it had, and the
+    # log cannot yet speak for the sessions after the next.
     since_last: tuple[LoggedAppointment, ...] = ()
+    scores: tuple[ScaleScores, ...] = ()
+    risk_alerts: tuple[RiskAlert, ...] = ()
 
     @property
     def routine(self) -> tuple[AgendaItem, ...]:
@@ -274,6 +329,8 @@ class Course:
     log: tuple[LoggedAppointment, ...] | None = None
     # The last session's date, where a log has moved it from the schedule's (ISO)
     planned_end: str | None = None
+    # Every scale scored in the log, with its chart over the whole course
+    scores: tuple[ScaleScores, ...] = ()
 
 
 def long_date(day: dt.date) -> str:
@@ -322,10 +379,10 @@ class _Log:
     was, and the session to come next."""
 
     def __init__(self, plan: Plan, numbers: list[int]):
-        entries = plan.log or ()
-        self.entries = tuple(logged_appointment(e) for e in entries)
+        self.raw = plan.log or ()
+        self.entries = tuple(logged_appointment(e) for e in self.raw)
         self.held_at: dict[int, int] = {}  # session number: index of its held entry
-        for index, entry in enumerate(entries):
+        for index, entry in enumerate(self.raw):
             if entry.held:
                 self.held_at.setdefault(entry.number, index)
         self.next = next((n for n in numbers if n not in self.held_at), None)
@@ -333,18 +390,15 @@ class _Log:
     def of_session(self, number: int) -> tuple[LoggedAppointment, ...]:
         return tuple(e for e in self.entries if e.session == number)
 
-    def since_last(self, number: int) -> tuple[LoggedAppointment, ...]:
-        """The entries a session's agenda looks back on: from the last held one before
-        it (for a held session, before its own entry; for the next session, before the
-        log's end) to there. Empty for the sessions after the next."""
-        if number in self.held_at:
-            end = self.held_at[number]
-        elif number == self.next:
-            end = len(self.entries)
-        else:
-            return ()
-        start = max((i for i in range(end) if self.entries[i].status == "held"), default=0)
-        return self.entries[start:end]
+    def since_last(self) -> tuple[LoggedAppointment, ...]:
+        """What the next session's agenda looks back on: the last appointment held, then
+        each one after it (cancelled or missed); the whole log before any is held."""
+        start = max((i for i, e in enumerate(self.entries) if e.status == "held"), default=0)
+        return self.entries[start:]
+
+    @property
+    def last_held(self) -> LogEntry | None:
+        return self.raw[max(self.held_at.values())] if self.held_at else None
 
 
 class _CourseBuilder:
@@ -362,6 +416,13 @@ class _CourseBuilder:
         self.planned = course_calendar(plan, today).forecast if plan.log is not None else {}
         self.log = _Log(plan, [s.number for _, s in self.course_sessions]) \
             if plan.log is not None else None
+        # What the log's scores say (ipt_plan.measurement): charted small for the next
+        # session's agenda, and over the whole course for the overview
+        self.progress = progress_of(plan, cat) if plan.log else {}
+        self.next_scores = tuple(
+            self.scale_scores(p, p.baseline.session, p.latest.session, width=100, height=25,
+                              margins=(3, 3, 3, 3)) for p in self.progress.values())
+        self.next_alerts = self.risk_alerts()
         self.rhythms = schedules_in_force(plan, numbers)
         self.format = plan.format.text if plan.format else course_format(profile)
         self.mixed_formats = len({a.format for a in self.held.values()}) > 1
@@ -483,6 +544,7 @@ class _CourseBuilder:
         planned = self.planned.get(session.number)
         moved = planned is not None and when is not None and planned.date() != when.date()
         log = self.log
+        is_next = log is not None and session.number == log.next
         return SessionAgenda(
             number=session.number, total=self.total, title=session.title,
             phase=phase.kind, phase_label=phase_summary.label,
@@ -505,7 +567,7 @@ class _CourseBuilder:
                                          note.loc.line) for note in phase.notes),
             homework_given=self.homework(phase, session),
             homework_to_review=previous,
-            measures_due=tuple(MeasureDue(m.name.text, self.scale_label(m.name.text))
+            measures_due=tuple(self.measure_due(m, session.number)
                                for m in self.plan.measures
                                if m.due(session.number, self.plan.first_session)),
             sessions_remaining=self.remaining(index),
@@ -515,12 +577,64 @@ class _CourseBuilder:
             date_status=None if log is None or when is None else self.date_status(session.number),
             planned_date=planned.date().isoformat() if moved else None,
             planned_date_long=long_date(planned.date()) if moved else None,
-            since_last=log.since_last(session.number) if log else (),
+            since_last=log.since_last() if log and is_next else (),
+            scores=self.next_scores if is_next else (),
+            risk_alerts=self.next_alerts if is_next else (),
         )
 
     def date_status(self, number: int) -> str:
         assert self.log is not None
         return "held" if number in self.log.held_at else "projected"
+
+    # --- the log's scores -------------------------------------------------------------
+
+    def scale_scores(self, progress: ScaleProgress, first: int, last: int,
+                     **size) -> ScaleScores:
+        """One scale's scores, charted across sessions `first` to `last`."""
+        scale = progress.definition
+
+        def taken(point) -> ScoreTaken:
+            return ScoreTaken(point.session, point.date.isoformat() if point.date else None,
+                              point.total, band_of(scale, point.total))
+
+        totals = [p.total for p in progress.points]
+        return ScaleScores(
+            name=scale.name, label=scale.label, low=scale.low, high=scale.high,
+            scores=tuple(taken(p) for p in progress.points),
+            baseline=taken(progress.baseline), latest=taken(progress.latest),
+            change=progress.change, reliable=progress.reliable,
+            response=progress.response, remission=progress.remission,
+            bands=tuple(f"{b.low}-{b.high} {b.label}" for b in scale.bands),
+            spark=charts.sparkline(totals, scale.low, scale.high),
+            spark_ascii=charts.sparkline(totals, scale.low, scale.high, charts.ASCII),
+            chart=charts.plot([(p.session, p.total) for p in progress.points], scale.low,
+                              scale.high, first, last,
+                              [(b.low, b.high, b.label) for b in scale.bands], **size))
+
+    def risk_alerts(self) -> tuple[RiskAlert, ...]:
+        """Each risk item the last session held scored positive with no `risk` line under
+        it (what IPT506 warns of), for the next session's agenda."""
+        last = self.log.last_held if self.log else None
+        if last is None or last.risks:
+            return ()
+        alerts = []
+        for score in last.scores:
+            scale = self.cat.measures.get(score.scale.text)
+            signal = risk_signal(score, scale) if scale else None
+            if signal is not None:
+                alerts.append(RiskAlert(last.number, last.date.isoformat() if last.date else None,
+                                        scale.name, scale.risk_item, int(signal.text)))
+        return tuple(alerts)
+
+    def measure_due(self, measure: Measure, number: int) -> MeasureDue:
+        name = measure.name.text
+        scale = self.cat.measures.get(name)
+        logged = None
+        if self.log is not None and number in self.log.held_at:
+            entry = self.log.raw[self.log.held_at[number]]
+            logged = next((s.value for s in entry.scores if s.scale.text == name), None)
+        return MeasureDue(name, self.scale_label(name), scale.low if scale else None,
+                          scale.high if scale else None, logged)
 
     # --- the whole course -------------------------------------------------------------
 
@@ -558,7 +672,15 @@ class _CourseBuilder:
                            for m in plan.measures),
             foci=tuple(self.focus_summary(f) for f in plan.foci),
             phases=phases, rows=rows, sessions=sessions,
-            log=self.log.entries if self.log else None, planned_end=self.planned_end())
+            log=self.log.entries if self.log else None, planned_end=self.planned_end(),
+            scores=self.course_scores())
+
+    def course_scores(self) -> tuple[ScaleScores, ...]:
+        """Every scale scored in the log, charted over the whole course."""
+        if not self.progress:
+            return ()
+        first, last = min(self.held), max(self.held)
+        return tuple(self.scale_scores(p, first, last) for p in self.progress.values())
 
     def planned_end(self) -> str | None:
         """The schedule's date for the last session, where the log has moved it."""

@@ -1,10 +1,12 @@
-"""Agendas of a plan with a log: what happened at the last appointments, the dates the log
-moves, and the overview's record of the course so far. The day is pinned: in a plan with a
-log, sessions still owed are projected from today on."""
+"""Agendas of a plan with a log: what happened at the last appointments, the scores so far
+with their band and trend, the risk a session left unassessed, the dates the log moves,
+and the overview's chart and record of the course so far. The day is pinned: in a plan
+with a log, sessions still owed are projected from today on."""
 
 from __future__ import annotations
 
 import datetime as dt
+from html.parser import HTMLParser
 
 import pytest
 
@@ -38,81 +40,198 @@ log
     note "Said no to the Thursday appointment, then gave in"
   2027-01-25 session 6 missed
 '''
+SESSION_5_SCORE = "    score PHQ-9 12 items 2 1 2 1 1 2 1 2 0\n"
+# The same total, with item 9 (thoughts of death or self-harm) scored 1 and no risk line.
+UNASSESSED_RISK = LOG.replace(SESSION_5_SCORE, "    score PHQ-9 12 items 2 1 2 1 1 2 1 1 1\n")
+SCORES = [19, 17, 15, 13, 12]  # PHQ-9, sessions 1-5
 
 
-def logged(log: str = LOG, base: str | None = None):
-    text = (base or REFERENCE.read_text(encoding="utf-8")) + log
-    result = load_string(text, "ms-a.iptplan")
+def logged(log: str = LOG, **kwargs):
+    result = load_string(REFERENCE.read_text(encoding="utf-8") + log, "ms-a.iptplan", **kwargs)
     assert result.ok, [d.message for d in result.diagnostics]
     return result
 
 
-def course(log: str = LOG, today: dt.date = TODAY):
-    return course_from_result(logged(log), today)
+def course(log: str = LOG, today: dt.date = TODAY, **kwargs):
+    return course_from_result(logged(log, **kwargs), today)
 
 
-def documents(fmt: str, log: str = LOG, today: dt.date = TODAY):
-    return {d.name: d.text for d in render(course(log, today), fmt)}
+def documents(fmt: str, log: str = LOG, today: dt.date = TODAY, **kwargs) -> dict[str, str]:
+    return {d.name: d.text for d in render(course(log, today, **kwargs), fmt)}
 
 
 def session_file(number: int, fmt: str) -> str:
     return f"session-{number:02d}.{fmt}"
 
 
+def flat(text: str) -> str:
+    """The text as one line, however it was wrapped."""
+    return " ".join(text.split())
+
+
+LOOKING_BACK = {"md": "- **Since the last session:**", "html": "<dt>Log</dt>",
+                "txt": "Since the last session:"}
+
+
+def html_text(text: str) -> str:
+    return text.replace("&#39;", "'")
+
+
 # --- whether the last session happened ------------------------------------------------
 
 
-def test_the_next_session_is_the_first_one_still_owed():
+def test_only_the_next_session_looks_back_on_the_log():
     sessions = {s.number: s for s in course().sessions}
     assert [n for n, s in sessions.items() if s.date_status == "held"] == [1, 2, 3, 4, 5]
     assert all(s.date_status == "projected" for n, s in sessions.items() if n >= 6)
-    # The next session looks back on the last one held and what came after it; the
-    # sessions after it cannot know yet what will have happened.
+    # The next session: the last one held, then what came after it.
     assert [(e.session, e.status) for e in sessions[6].since_last] == [(5, "held"), (6, "missed")]
-    assert all(s.since_last == () for n, s in sessions.items() if n > 6)
+    # A held session's agenda stays the one it had; the log cannot speak for later ones.
+    assert all(s.since_last == () and s.scores == () for n, s in sessions.items() if n != 6)
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_the_next_agenda_says_the_last_session_was_missed_and_how_the_one_before_went(fmt):
+def test_the_next_agenda_says_the_last_session_was_missed_and_how_the_one_held_went(fmt):
     six = documents(fmt)[session_file(6, fmt)]
-    heading = {"md": "## Since the last session", "html": "<h2>Since the last session</h2>",
-               "txt": "SINCE THE LAST SESSION"}[fmt]
-    assert heading in six
-    since = " ".join(six[six.index(heading):].split())  # as one line, wrapped or not
-    held = since.index("Session 5, Monday 18 January 2027: held")
-    outcome = since.index("Homework from the session before: partly done "
-                          "(Wrote down Anna&#39;s requests on three days)" if fmt == "html" else
-                          "Homework from the session before: partly done "
-                          "(Wrote down Anna's requests on three days)")
-    note = since.index("Note: Said no to the Thursday appointment, then gave in")
-    missed = since.index("Session 6, Monday 25 January 2027: missed (did not attend)")
-    assert held < outcome < note < missed  # in the order it happened, details under theirs
+    assert six.count(LOOKING_BACK[fmt]) == 1
+    looking_back = html_text(flat(six[six.index(LOOKING_BACK[fmt]):]))
+    held = looking_back.index(
+        "Session 5, Monday 18 January 2027: held; homework from the session before partly done "
+        "(Wrote down Anna's requests on three days); note: Said no to the Thursday "
+        "appointment, then gave in")
+    missed = looking_back.index("Session 6, Monday 25 January 2027: missed (did not attend)")
+    assert held < missed
+    for other in (1, 3, 5, 7, 16):
+        assert LOOKING_BACK[fmt] not in documents(fmt)[session_file(other, fmt)]
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_a_cancelled_session_is_shown_with_its_reason(fmt):
-    three = documents(fmt)[session_file(3, fmt)]
+    # The log as it stood on 22 December: session 3 is the next one, owed again.
+    until_cancelled = LOG[:LOG.index("  2027-01-04")]
+    three = html_text(flat(documents(fmt, until_cancelled, dt.date(2026, 12, 22))[
+        session_file(3, fmt)]))
+    assert ("Session 2, Monday 14 December 2026: held; risk assessed: Thoughts of death less "
+            "often; safety plan kept") in three
     assert "Session 3, Monday 21 December 2026: cancelled (client unwell)" in three
-    assert "Session 2, Monday 14 December 2026: held" in three
-    risk = "Risk assessed: Thoughts of death less often; safety plan kept"
-    assert risk in three.replace("- Risk assessed: ", "Risk assessed: ")
 
 
 def test_the_last_entry_cancelled_is_what_the_next_agenda_reports():
     log = LOG.replace("  2027-01-25 session 6 missed\n",
                       '  2027-01-25 session 6 cancelled "her mother was taken to hospital"\n')
     six = documents("md", log)[session_file(6, "md")]
-    assert ("- Session 6, Monday 25 January 2027: cancelled (her mother was taken to "
-            "hospital)") in six
+    assert ("  - Session 6, Monday 25 January 2027: cancelled (her mother was taken to "
+            "hospital)\n") in six
     assert "missed" not in six
 
 
-def test_a_held_sessions_agenda_looks_back_on_the_one_before_it_only():
-    sessions = {s.number: s for s in course().sessions}
-    assert [(e.session, e.status) for e in sessions[3].since_last] == [
-        (2, "held"), (3, "cancelled")]
-    assert [(e.session, e.status) for e in sessions[4].since_last] == [(3, "held")]
-    assert sessions[1].since_last == ()  # nothing before the first appointment
+# --- the last scores, their band and trend ---------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_the_next_agenda_gives_the_last_score_with_its_band_and_trend(fmt):
+    six = flat(documents(fmt)[session_file(6, fmt)])
+    trend = ("12 at session 5, moderate; baseline 19 at session 1: down 7, reliable "
+             "improvement")
+    line = {"md": f"- **PHQ-9 so far:** `▆▅▅▄▄` {trend}",
+            "txt": f"PHQ-9 so far: *++== {trend}",
+            "html": f"</svg> {trend}</dd>"}[fmt]
+    assert line in six
+
+
+def test_band_and_trend_are_the_measurement_stages():
+    # Session 5 rated 4: below the PHQ-9's remission threshold, a fall of over 50%.
+    log = LOG.replace(SESSION_5_SCORE, "    score PHQ-9 4 items 1 1 1 0 0 1 0 0 0\n")
+    six = documents("md", log)[session_file(6, "md")]
+    assert ("`▆▅▅▄▂` 4 at session 5, none or minimal; baseline 19 at session 1: down 15, "
+            "reliable improvement, response, remission") in six
+    # One score so far is the baseline, and nothing is judged against it.
+    one = documents("md", LOG[:LOG.index("  2026-12-14")], dt.date(2026, 12, 9))
+    assert "- **PHQ-9 so far:** `▆` 19 at session 1, moderately severe (the baseline)\n" in one[
+        session_file(2, "md")]
+
+
+def test_the_next_agenda_draws_the_scores_so_far_inline():
+    six = documents("html")[session_file(6, "html")]
+    (spark,) = svgs(six)
+    assert spark.attrs["class"] == "spark" and spark.attrs["aria-label"] == "PHQ-9: 19, 17, 15, 13, 12"
+    assert len(spark.children("circle")) == len(SCORES) and len(spark.children("polyline")) == 1
+    ys = [float(c["cy"]) for c in spark.children("circle")]
+    assert ys == sorted(ys)  # each score lower than the one before: drawn lower (larger y)
+
+
+def test_plain_text_agendas_stay_ascii():
+    for name, text in documents("txt", UNASSESSED_RISK).items():
+        assert text.isascii(), name
+    assert not documents("md")[session_file(6, "md")].isascii()  # Markdown has its blocks
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_box_for_todays_score_where_a_measure_is_due(fmt):
+    docs = documents(fmt)
+    box = {"md": "- [ ] PHQ-9: Patient Health Questionnaire (depression); score: \\_\\_\\_\\_ (0-27)",
+           "txt": "  [ ] PHQ-9: Patient Health Questionnaire (depression); score: [    ] (0-27)",
+           "html": '<li><strong>PHQ-9</strong>: Patient Health Questionnaire (depression); '
+                   'score: <span class="score-box"></span> (0-27)</li>'}[fmt]
+    assert box in docs[session_file(6, fmt)] and box in docs[session_file(12, fmt)]
+    # A held session's box holds the score the log records for it.
+    held = {"md": "score: 15 (0-27)", "txt": "score: [15] (0-27)",
+            "html": 'score: <span class="score-box">15</span> (0-27)'}[fmt]
+    assert held in docs[session_file(3, fmt)]
+
+
+def test_a_box_only_where_a_measure_is_due():
+    every_four = REFERENCE.read_text(encoding="utf-8").replace(
+        "measure PHQ-9 every session", "measure PHQ-9 every 4 sessions")
+    result = load_string(every_four + LOG, "ms-a.iptplan")
+    assert result.ok
+    docs = {d.name: d.text for d in render(course_from_result(result, TODAY), "md")}
+    assert "score: \\_\\_\\_\\_ (0-27)" in docs["session-08.md"]
+    assert "score:" not in docs["session-06.md"] and "score:" not in docs["session-07.md"]
+
+
+# --- the risk alert -------------------------------------------------------------------
+
+ALERT = ("Risk: at session 5 (2027-01-18) PHQ-9 item 9 was scored 1, and the log records no "
+         "risk assessment. Assess risk first.")
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_the_next_agenda_opens_with_a_risk_alert_for_an_unassessed_risk_item(fmt):
+    six = documents(fmt, UNASSESSED_RISK)[session_file(6, fmt)]
+    if fmt == "md":
+        assert six.split("\n\n")[1] == f"> **{ALERT}**"  # right under the title
+    elif fmt == "txt":
+        title, rule, alert = six.split("\n\n")[0].split("\n", 2)
+        assert (title, rule) == ("SESSION 6 OF 16", "=" * 15) and flat(alert) == f"!!! {ALERT}"
+    else:
+        after_title = six[six.index("</h1>\n") + len("</h1>\n"):]
+        assert after_title.startswith(f'<p class="risk-alert" role="alert">{ALERT}</p>\n')
+    # Only the next session's: the held ones, and the ones after it, have none.
+    for other in (5, 7):
+        assert "Risk:" not in documents(fmt, UNASSESSED_RISK)[session_file(other, fmt)]
+
+
+def test_the_alert_is_a_warning_and_never_stops_the_agendas():
+    result = logged(UNASSESSED_RISK)
+    assert result.ok and render(course_from_result(result, TODAY), "md")
+
+
+def test_no_alert_where_the_risk_was_assessed_or_the_item_is_zero():
+    assessed = UNASSESSED_RISK.replace(
+        '    homework partly "Wrote down',
+        '    risk "Fleeting thoughts of death this week, no plan; safety plan reviewed"\n'
+        '    homework partly "Wrote down')
+    assert course(assessed).sessions[5].risk_alerts == ()
+    # Sessions 1 and 2 scored item 9 too, with their risk lines: the log as it is has none.
+    assert course().sessions[5].risk_alerts == ()
+    (alert,) = course(UNASSESSED_RISK).sessions[5].risk_alerts
+    assert (alert.session, alert.scale, alert.item, alert.score) == (5, "PHQ-9", 9, 1)
+
+
+def test_the_alert_does_not_cost_the_next_agenda_its_place_on_the_page():
+    # The same next agenda, with and without the alert, fits the same pages (below).
+    assert_same_pages(course(LOG), course(UNASSESSED_RISK), only={6})
 
 
 # --- the projected date ---------------------------------------------------------------
@@ -121,14 +240,14 @@ def test_a_held_sessions_agenda_looks_back_on_the_one_before_it_only():
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_the_date_line_shows_the_projected_date_and_the_planned_one_it_moved_from(fmt):
     docs = documents(fmt)
-    six = docs[session_file(6, fmt)]
     # Planned for 18 January; session 6 was missed on the 25th and today is the 27th, so
     # the next weekly slot is 1 February.
-    assert ("Monday 1 February 2027 (2027-02-01) at 10:00 (projected; planned for Monday 18 "
-            "January 2027)") in " ".join(six.split())
-    three = " ".join(docs[session_file(3, fmt)].split())
-    assert "Monday 4 January 2027 (2027-01-04) at 10:00 (held; planned for Monday 21 December 2026)" in three
-    one = " ".join(docs[session_file(1, fmt)].split())
+    six = flat(docs[session_file(6, fmt)])
+    assert ("Monday 1 February 2027 (2027-02-01) at 10:00 (projected; planned for 2027-01-18), "
+            "50 minutes, in person") in six
+    three = flat(docs[session_file(3, fmt)])
+    assert "Monday 4 January 2027 (2027-01-04) at 10:00 (held; planned for 2026-12-21)" in three
+    one = flat(docs[session_file(1, fmt)])
     assert "Monday 7 December 2026 (2026-12-07) at 10:00 (held), 50 minutes" in one
 
 
@@ -146,13 +265,16 @@ def test_owed_sessions_are_never_projected_before_today():
 def test_the_overview_schedule_says_what_happened_to_each_session(fmt):
     overview = documents(fmt)[f"overview.{fmt}"]
     rows = {
-        "md": ["| 3 | 2027-01-04 | Initial phase | sister, retirement | Formulation and contract: "
+        "md": ["| Session | Date | Phase | Foci | Activities | Log |",
+               "| 3 | 2027-01-04 | Initial phase | sister, retirement | Formulation and contract: "
                "Interpersonal formulation, Treatment contract | cancelled 2026-12-21 (client "
                "unwell); held |",
                "| 6 | 2027-02-01 | Middle phase | sister | Role play | missed 2027-01-25 |",
                "| 7 | 2027-02-08 | Middle phase |  | the phase's every-session tasks |  |"],
-        "html": ["<td>cancelled 2026-12-21 (client unwell); held</td></tr>",
-                 "<td>Role play</td><td>missed 2027-01-25</td></tr>", "<th>Log</th>"],
+        "html": ['Treatment contract<br><span class="log">Log: cancelled 2026-12-21 (client '
+                 'unwell); held</span></td></tr>',
+                 '<td>Role play<br><span class="log">Log: missed 2027-01-25</span></td></tr>',
+                 "<td>the phase's every-session tasks</td></tr>"],
         "txt": [" 3  2027-01-04  Initial phase | sister, retirement",
                 "                Log: cancelled 2026-12-21 (client unwell); held",
                 " 6  2027-02-01  Middle phase | sister\n                Role play\n"
@@ -160,9 +282,126 @@ def test_the_overview_schedule_says_what_happened_to_each_session(fmt):
     }[fmt]
     for row in rows:
         assert row in overview
-    summary = ("5 sessions held, 1 cancelled, 1 missed; the last session is projected for "
-               "2027-04-12 (planned for 2027-03-29)")
-    assert summary in " ".join(overview.split())
+    summary = ("5 held, 1 cancelled, 1 missed; last session projected for 2027-04-12 (planned "
+               "for 2027-03-29)")
+    assert summary in flat(overview)
+
+
+@pytest.mark.parametrize("fmt", ["md", "txt"])
+def test_the_overview_gives_each_scale_as_a_sparkline_with_its_bands(fmt):
+    overview = documents(fmt)[f"overview.{fmt}"]
+    spark = {"md": "`▆▅▅▄▄`", "txt": "*++=="}[fmt]
+    assert (f"PHQ-9{'**' if fmt == 'md' else ''} {spark} 19, 17, 15, 13, 12 at sessions 1, 2, "
+            "3, 4, 5; latest 12 at session 5, moderate; baseline 19 at session 1: down 7, "
+            "reliable improvement (bands: 0-4 none or minimal, 5-9 mild, 10-14 moderate, 15-19 "
+            "moderately severe, 20-27 severe)") in flat(overview)
+
+
+class _Element:
+    def __init__(self, tag: str, attrs: dict[str, str | None]):
+        self.tag, self.attrs = tag, attrs
+        self.inside: list[_Element] = []  # every element within, in order
+        self.text: list[str] = []  # the text directly within
+
+    def children(self, tag: str) -> list[dict[str, str | None]]:
+        return [e.attrs for e in self.inside if e.tag == tag]
+
+    def texts(self, tag: str) -> list[str]:
+        return ["".join(e.text) for e in self.inside if e.tag == tag]
+
+
+class _Svgs(HTMLParser):
+    """The page's <svg> elements, each with every element and text inside it, as a
+    browser would build them (entities unescaped)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.svgs: list[_Element] = []
+        self.open: list[_Element] = []
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        element = _Element(tag, dict(attrs))
+        if tag == "svg":
+            self.svgs.append(element)
+        elif self.svgs and self.open:
+            self.svgs[-1].inside.append(element)
+        if self.svgs and (self.open or tag == "svg"):
+            self.open.append(element)
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        self.handle_endtag(tag)
+
+    def handle_endtag(self, tag):
+        if self.open:
+            assert self.open[-1].tag == tag, f"</{tag}> closes <{self.open[-1].tag}>"
+            self.open.pop()
+
+    def handle_data(self, data):
+        if self.open:
+            self.open[-1].text.append(data)
+
+
+def svgs(html: str) -> list[_Element]:
+    parser = _Svgs()
+    parser.feed(html)
+    assert parser.open == []
+    return parser.svgs
+
+
+def test_the_overview_charts_each_score_as_a_point_over_the_bands():
+    overview = documents("html")["overview.html"]
+    (chart,) = svgs(overview)
+    assert chart.attrs["class"] == "chart" and chart.attrs["viewbox"].startswith("0 0 ")
+    circles = chart.children("circle")
+    assert len(circles) == len(SCORES)  # one point per score
+    assert chart.texts("title") == ["PHQ-9: Patient Health Questionnaire (depression)"] + [
+        f"Session {n}: {total}" for n, total in zip(range(1, 6), SCORES)]
+    xs, ys = [float(c["cx"]) for c in circles], [float(c["cy"]) for c in circles]
+    assert xs == sorted(xs) and ys == sorted(ys)  # later to the right; lower scores lower
+    # Sessions across the whole course, 1 to 16, so that the sessions to come have room.
+    sessions = [t for t in chart.texts("text") if t.isdigit()]
+    assert "16" in sessions and max(xs) < float(chart.attrs["viewbox"].split()[2]) / 2
+    # Each band shaded, severe darker than mild, and labelled.
+    bands = chart.children("rect")
+    assert len(bands) == 5
+    shades = [float(b["fill-opacity"]) for b in bands]
+    assert shades == sorted(shades) and shades[0] < shades[-1]
+    assert "15-19 moderately severe" in chart.texts("text")
+    moderate = next(b for b in bands if float(b["y"]) < ys[-1] < float(b["y"]) + float(b["height"])
+                    and float(b["y"]) < ys[-2] < float(b["y"]) + float(b["height"]))
+    assert bands.index(moderate) == 2  # 13 and 12 are drawn in the moderate band
+
+
+def test_the_chart_is_self_contained_and_its_texts_escaped(tmp_path):
+    label = 'low <b>"&\' mood'
+    (tmp_path / "catalogue.toml").write_text(
+        '[measures.OUR-4]\nlabel = "Our <script>alert(1)</script> scale"\nitems = 4\n'
+        'low = 0\nhigh = 12\nrater = "self"\nsource = "the clinic"\n'
+        'bands = [[0, 5, "low <b>\\"&\' mood"], [6, 12, "high"]]\n', encoding="utf-8")
+    log = LOG.replace(SESSION_5_SCORE, SESSION_5_SCORE + "    score OUR-4 7\n").replace(
+        "    score PHQ-9 13 items", "    score OUR-4 9\n    score PHQ-9 13 items")
+    overview = documents("html", log, protocol_dirs=[tmp_path])["overview.html"]
+    phq, ours = svgs(overview)
+    assert len(phq.children("circle")) == 5 and len(ours.children("circle")) == 2
+    assert f"0-5 {label}" in ours.texts("text")  # read back as written: it was escaped
+    assert "b" not in {e.tag for e in ours.inside} and "script" not in {e.tag for e in ours.inside}
+    assert ours.texts("title")[0] == "OUR-4: Our <script>alert(1)</script> scale"
+    for svg in (phq, ours):
+        for element in svg.inside:
+            assert not any(a.startswith("on") or a in ("href", "xlink:href", "src", "style")
+                           for a in element.attrs), element.tag
+    for external in ("<script", "http://", "https://", "<link", "@import", "url("):
+        assert external not in overview
+
+
+def test_a_plan_without_scores_has_no_chart():
+    no_scores = "\n".join(line for line in LOG.split("\n") if "score " not in line)
+    overview = documents("html", no_scores)["overview.html"]
+    assert svgs(overview) == [] and "<h2>Scores</h2>" not in overview
+    assert "<h2>Scores</h2>" not in documents("html", "\n")["overview.html"]
 
 
 # --- plans without a log --------------------------------------------------------------
@@ -170,22 +409,24 @@ def test_the_overview_schedule_says_what_happened_to_each_session(fmt):
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_a_plan_without_a_log_does_not_depend_on_the_day(fmt):
-    plain = course_from_result(load_string(REFERENCE.read_text(encoding="utf-8"), "ms-a.iptplan"))
-    assert plain.log is None and plain.planned_end is None
+    text = REFERENCE.read_text(encoding="utf-8")
+    plain = course_from_result(load_string(text, "ms-a.iptplan"))
+    assert plain.log is None and plain.planned_end is None and plain.scores == ()
     assert all(s.date_status is None and s.since_last == () and s.planned_date is None
-               for s in plain.sessions)
-    far = course_from_result(load_string(REFERENCE.read_text(encoding="utf-8"), "ms-a.iptplan"),
-                             dt.date(2031, 5, 5))
-    assert [d.text for d in render(plain, fmt)] == [d.text for d in render(far, fmt)]
+               and s.scores == () and s.risk_alerts == () for s in plain.sessions)
+    far = course_from_result(load_string(text, "ms-a.iptplan"), dt.date(2031, 5, 5))
+    documents = [d.text for d in render(plain, fmt)]
+    assert documents == [d.text for d in render(far, fmt)]
+    assert not any("score:" in d or "Log" in d or "<svg" in d for d in documents)
 
 
 def test_an_empty_log_projects_the_course_from_today_and_reports_nothing_held():
     empty = course("\nlog\n", today=dt.date(2026, 12, 9))  # two days after the planned start
     first = empty.sessions[0]
     assert first.date == "2026-12-14" and first.planned_date == "2026-12-07"
-    assert first.since_last == () and first.date_status == "projected"
+    assert first.since_last == () and first.date_status == "projected" and first.scores == ()
     overview = render(empty, "md")[0].text
-    assert "- **Log:** 0 sessions held, 0 cancelled, 0 missed" in overview
+    assert "- **Log:** 0 held, 0 cancelled, 0 missed" in overview
 
 
 def test_build_course_takes_the_day_too():
@@ -193,3 +434,27 @@ def test_build_course_takes_the_day_too():
     plan, graph = result.checked_plan("agendas")
     built = build_course(plan, result.profile, result.catalogue, graph, TODAY)
     assert built == course()
+
+
+# --- printed pages --------------------------------------------------------------------
+
+
+def page_counts(course_, size: str, only: set[int] | None = None) -> dict[str, int]:
+    import weasyprint  # a test dependency: it lays out and paginates HTML as print does
+    paper = weasyprint.CSS(string=f"@page {{ size: {size}; }}")
+    return {d.name: len(weasyprint.HTML(string=d.text).render(stylesheets=[paper]).pages)
+            for d, s in zip(render(course_, "html")[1:], course_.sessions)
+            if only is None or s.number in only}
+
+
+def assert_same_pages(before, after, only: set[int] | None = None) -> None:
+    for size in ("A4", "Letter"):
+        assert page_counts(after, size, only) == page_counts(before, size, only), size
+
+
+def test_the_log_keeps_every_agendas_page_count():
+    # Every session agenda of Ms. A's plan prints on as many A4 and Letter pages with the
+    # log as without it: the log's lines sit among the header's facts.
+    without = course_from_result(load_string(REFERENCE.read_text(encoding="utf-8"),
+                                             "ms-a.iptplan"), TODAY)
+    assert_same_pages(without, course())
