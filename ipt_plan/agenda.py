@@ -343,17 +343,18 @@ def death_date(died: Died) -> str:
     return month if died.month_only else f"{died.date.day} {month}"
 
 
-def course_from_result(result: Result, today: dt.date | None = None) -> Course:
-    """The course of a checked plan; a plan with errors has no agendas (AgendaError)."""
+def course_from_result(result: Result) -> Course:
+    """The course of a checked plan, as on the day it was checked (`Result.today`); a plan
+    with errors has no agendas (AgendaError)."""
     plan, graph = result.checked_plan("agendas")
-    return build_course(plan, result.profile, result.catalogue, graph, today)
+    return build_course(plan, result.profile, result.catalogue, graph, result.today)
 
 
 def build_course(plan: Plan, profile: Profile | None, cat: Catalogue | None = None,
                  graph: PlanGraph | None = None, today: dt.date | None = None) -> Course:
     """Every session's agenda and the overview's tables, from a plan that checks clean;
-    its graph is built with `cat` unless the check's is given. In a plan with a log,
-    sessions still owed are projected from `today` on (the real date when None)."""
+    its graph is built with `cat` unless the check's is given. A log's owed sessions are
+    dated from `today` on (None: the real date)."""
     cat = cat or catalogue()
     return _CourseBuilder(plan, profile, cat, graph or build_graph(plan, cat), today).course()
 

@@ -14,6 +14,7 @@ cleared. What the user is told: render_report.py.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -40,6 +41,7 @@ class PlanJob:
     fmt: str
     templates: str | None
     protocol_dirs: tuple[str, ...]
+    today: dt.date | None = None  # the day every plan of the batch is checked as on
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,8 @@ def render_plan(job: PlanJob) -> PlanOutcome:
     """Check, render and write one plan. Never raises: every failure is in the outcome."""
     collector.now_and_then()
     try:
-        result = load_file(job.plan_file, [Path(d) for d in job.protocol_dirs])
+        result = load_file(job.plan_file, [Path(d) for d in job.protocol_dirs],
+                           today=job.today)
         if result.plan is None or not result.ok:
             # Only what the report needs crosses back to the parent process.
             return PlanOutcome(job.plan_file, job.out_dir, check=result.for_report())
@@ -129,7 +132,7 @@ def _crashed(job: PlanJob, err: BaseException) -> PlanOutcome:
 # --- the batch --------------------------------------------------------------------------
 
 def plan_jobs(plan_files: list[Path], out: Path, fmt: str, templates: Path | None,
-              protocol_dirs: tuple[Path, ...]) -> list[PlanJob]:
+              protocol_dirs: tuple[Path, ...], today: dt.date | None = None) -> list[PlanJob]:
     """One job per plan, each with its own folder. Two paths that give one folder name one
     file (`a/x.iptplan` and `a/../a/x.iptplan`): it is rendered once."""
     jobs: dict[Path, PlanJob] = {}
@@ -138,7 +141,7 @@ def plan_jobs(plan_files: list[Path], out: Path, fmt: str, templates: Path | Non
         folder = out / plan_folder(plan_file, cwd)
         jobs.setdefault(folder, PlanJob(str(plan_file), str(folder), str(out), fmt,
                                         str(templates) if templates is not None else None,
-                                        tuple(str(d) for d in protocol_dirs)))
+                                        tuple(str(d) for d in protocol_dirs), today))
     return list(jobs.values())
 
 
@@ -146,8 +149,10 @@ def run(paths: Iterable[str | os.PathLike], out: str | os.PathLike, fmt: str = "
         templates: str | os.PathLike | None = None, jobs: int | None = None,
         protocol_dirs: Iterable[str | os.PathLike] = (),
         on_outcome: Callable[[PlanOutcome], None] | None = None,
-        on_start: Callable[[int], None] | None = None) -> BatchOutcome:
-    """Render every plan the paths name into `out`. Raises UsageError before starting
+        on_start: Callable[[int], None] | None = None,
+        today: dt.date | None = None) -> BatchOutcome:
+    """Render every plan the paths name into `out`, each checked as on `today` (None: the
+    real date, taken once for the whole batch). Raises UsageError before starting
     when an option is wrong, and TemplateProblem when a template does not compile;
     after that, every failure is one plan's outcome. `on_start` hears how many plans
     there are and `on_outcome` each plan's outcome, in the order of the plans."""
@@ -168,7 +173,7 @@ def run(paths: Iterable[str | os.PathLike], out: str | os.PathLike, fmt: str = "
 
     plan_files, missing = expand(paths)
     jobs_list = plan_jobs(plan_files, out_dir, fmt, template_dir,
-                          tuple(Path(d) for d in protocol_dirs))
+                          tuple(Path(d) for d in protocol_dirs), today or dt.date.today())
     # What killed runs left in OUTDIR: here, once; the folders below it are cleared as they
     # are opened, each once a process (files.open_below), never through a link.
     files.new_run()

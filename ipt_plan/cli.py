@@ -3,8 +3,10 @@ chooses the exit code (0 clean, 1 problems found, 2 usage error)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
+import re
 import sys
 from enum import Enum
 from pathlib import Path
@@ -69,6 +71,25 @@ ProtocolDirs = typer.Option(
          "(catalogue.toml). Repeatable.")
 
 
+def _day(value: Optional[str]) -> Optional[dt.date]:
+    """--today's date; a usage error (exit 2) unless it is a real YYYY-MM-DD date."""
+    if value is None:
+        return None
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"'{value}' is not a date; write it as YYYY-MM-DD, like "
+                                 "2027-03-01") from None
+
+
+Today = typer.Option(
+    None, "--today", metavar="YYYY-MM-DD", callback=_day,
+    help="Check as on this day: a log's dates are judged against it and the sessions it "
+         "still owes are dated from it on. Default: today's date.")
+
+
 @app.command()
 def check(
     paths: List[str] = typer.Argument(..., metavar="PATH...",
@@ -85,6 +106,7 @@ def check(
     jobs: Optional[int] = typer.Option(
         None, "--jobs", "-j", min=1, metavar="N",
         help="Processes for large batches (64 plans or more). Default: the machine's cores."),
+    today: Optional[str] = Today,
 ) -> None:
     """Check plans against IPT's structure and their protocol.
 
@@ -109,7 +131,7 @@ def check(
 
     collector.off_for_this_run()
 
-    results = check_paths(paths, protocols or (), jobs or os.cpu_count() or 1)
+    results = check_paths(paths, protocols or (), jobs or os.cpu_count() or 1, today)
     if not results:  # folders with no plan in them: silence would read as "all clean"
         say(f"ipt-plan: no plans (*.iptplan) found in {', '.join(paths)}", err=True)
         raise typer.Exit(2)
@@ -143,8 +165,10 @@ def explain(code: str = typer.Argument(..., help="A rule code, such as IPT203.")
         say(f"ipt-plan: there is no rule {code}; `ipt-plan rules` lists them", err=True)
         raise typer.Exit(2)
     indent = lambda text: "\n".join("    " + line for line in text.splitlines())  # noqa: E731
+    day = (f"The examples are checked as on {r.examples_today.isoformat()} (ipt-plan check "
+           f"--today {r.examples_today.isoformat()}).\n\n" if r.examples_today else "")
     say(f"{r.code} ({r.name}), {r.severity.value} by default\n\n{r.summary}.\n\n"
-               f"Why:\n{indent(r.rationale)}\n\nSource: {r.source}\n\n"
+               f"Why:\n{indent(r.rationale)}\n\nSource: {r.source}\n\n{day}"
                f"Fails:\n{indent(r.bad_example)}\n\nPasses:\n{indent(r.good_example)}")
 
 
@@ -262,6 +286,7 @@ def render(
         None, "--jobs", "-j", min=1, metavar="N",
         help="Plans rendered at once, in separate processes. Default: the machine's cores."),
     protocols: Optional[List[Path]] = ProtocolDirs,
+    today: Optional[str] = Today,
 ) -> None:
     """Turn plans into the agendas a clinician holds in each session.
 
@@ -298,7 +323,7 @@ def render(
     progress = render_report.Progress(sys.stderr)
     try:
         outcome = batch.run(paths, out, agenda_format.value, templates, jobs, protocols or (),
-                            on_outcome=progress.update, on_start=progress.start)
+                            on_outcome=progress.update, on_start=progress.start, today=today)
     except (batch.UsageError, TemplateProblem) as err:
         say(f"ipt-plan: {err}", err=True)
         raise typer.Exit(2)
@@ -359,6 +384,7 @@ def export(
              "to tell this plan's sessions apart in your calendar. Without it, events "
              "carry nothing that identifies the client; TEXT goes wherever the calendar does."),
     protocols: Optional[List[Path]] = ProtocolDirs,
+    today: Optional[str] = Today,
 ) -> None:
     """Export a plan for a calendar, a FHIR record system or a script.
 
@@ -411,7 +437,7 @@ def export(
         if export_format is not ExportFormat.json:
             exporting.time_zone(tz)
         exporting.calendar_label(label)
-        result = load_file(plan, protocols or ())
+        result = load_file(plan, protocols or (), today=today)
         if not result.ok:
             _errors_and_exit(result)
         if export_format is ExportFormat.ics:

@@ -4,7 +4,7 @@ mistyped code fails at import instead of slipping into a report.
 
 Each name is its rule's name (`ipt-plan rules`), in capitals. IPT0xx: the file and its
 language; IPT1xx: the course's structure; IPT2xx: the problem areas; IPT3xx: the tasks of
-each phase; IPT999: ipt-plan itself failed.
+each phase; IPT5xx: the log, the course as it happens; IPT999: ipt-plan itself failed.
 """
 
 # The file and its language
@@ -41,6 +41,15 @@ TECHNIQUE_PHASE = "IPT303"
 PREREQUISITE = "IPT304"
 FORBIDDEN_ACTIVITY = "IPT305"
 LATE_ENDING = "IPT306"
+
+# The log: the course as it happens
+LOG_ENTRY = "IPT501"
+SCORE_FIT = "IPT502"
+MISSING_SCORE = "IPT503"
+NOT_ON_TRACK = "IPT504"
+RELIABLE_DETERIORATION = "IPT505"
+RISK_NOT_ASSESSED = "IPT506"
+COURSE_OVERRUN = "IPT507"
 
 # Problems no rule or setting may hide: the file itself, the configuration, and ipt-plan's
 # own failures.

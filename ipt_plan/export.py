@@ -69,7 +69,7 @@ def checked_course(result: Result) -> Course:
         plan, graph = result.checked_plan("export")
     except PlanHasErrors as err:
         raise ExportError(str(err)) from None
-    return build_course(plan, result.profile, graph=graph)
+    return build_course(plan, result.profile, graph=graph, today=result.today)
 
 
 def local_time_zone_name() -> str:
@@ -248,7 +248,7 @@ def _scheduled_dates(result: Result, course) -> dict[int, dt.datetime]:
     """Every session's date and time, as the rhythm in force at it gives them (schedule
     lines and skips: schedule.course_calendar), or an ExportError when the course runs off
     the calendar."""
-    dates = course_calendar(result.plan).dates
+    dates = course_calendar(result.plan, result.today).dates
     if dates and len(dates) < len(course.sessions):
         raise ExportError(f"{result.path}: the schedule runs past the year 9999, so not "
                           "every session has a date; check the schedule's first date")

@@ -10,6 +10,7 @@ Each call runs the stages in order: source -> parser -> builder -> knowledge (th
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 from typing import Iterable
@@ -30,43 +31,47 @@ from .statements import BrokenLine
 
 
 def load_string(text: str, path: str = "<string>", protocol_dirs: Iterable[Path] = (),
-                config: Config | None = None) -> Result:
+                config: Config | None = None, today: dt.date | None = None) -> Result:
     """Parse, build and check a plan given as text. `config` defaults to the nearest
-    ipt-plan.toml or [tool.ipt-plan] above the plan's path (or the current folder)."""
-    return _checked(source_stage.normalize(text), path, protocol_dirs, config)
+    ipt-plan.toml or [tool.ipt-plan] above the plan's path (or the current folder).
+    `today` is the day the plan is checked as on (a log's dates, the sessions it still
+    owes); None: the real date. The result keeps it (`Result.today`)."""
+    return _checked(source_stage.normalize(text), path, protocol_dirs, config, today)
 
 
 def load_file(path: str | os.PathLike, protocol_dirs: Iterable[Path] = (),
-              config: Config | None = None) -> Result:
-    """Read and check one plan file."""
-    return _load_source(source_stage.read(path), protocol_dirs, config)
+              config: Config | None = None, today: dt.date | None = None) -> Result:
+    """Read and check one plan file (`today`: as for load_string)."""
+    return _load_source(source_stage.read(path), protocol_dirs, config, today)
 
 
 def load_bytes(data: bytes, path: str = "<bytes>", protocol_dirs: Iterable[Path] = (),
-               config: Config | None = None) -> Result:
-    return _load_source(source_stage.decode(data, path), protocol_dirs, config)
+               config: Config | None = None, today: dt.date | None = None) -> Result:
+    return _load_source(source_stage.decode(data, path), protocol_dirs, config, today)
 
 
 def _load_source(src: source_stage.Source, protocol_dirs: Iterable[Path],
-                 config: Config | None) -> Result:
+                 config: Config | None, today: dt.date | None) -> Result:
     if src.text is None:
-        return Result(src.path, None, src.diagnostics, None)
-    return _checked(src.text, src.path, protocol_dirs, config)  # decode normalised it
+        return Result(src.path, None, src.diagnostics, None, today=today or dt.date.today())
+    return _checked(src.text, src.path, protocol_dirs, config, today)  # decode normalised it
 
 
-def _checked(text: str, path: str, protocol_dirs: Iterable[Path], config: Config | None
-             ) -> Result:
+def _checked(text: str, path: str, protocol_dirs: Iterable[Path], config: Config | None,
+             today: dt.date | None) -> Result:
+    today = today or dt.date.today()  # once: the rules and the outputs see the same day
     try:
         with collector.paused():
-            return _load_text(text, path, protocol_dirs, config or config_for(path))
+            return _load_text(text, path, protocol_dirs, config or config_for(path), today)
     except Exception as err:  # noqa: BLE001 - the facade reports, it never raises
         return Result(path, None, (Diagnostic.at(
             INTERNAL_ERROR, Severity.ERROR,
             f"ipt-plan failed on this file ({type(err).__name__}: {err})", path, None,
-            "please report this, with the plan if you can share it"),), text)
+            "please report this, with the plan if you can share it"),), text, today=today)
 
 
-def _load_text(text: str, path: str, protocol_dirs: Iterable[Path], config: Config) -> Result:
+def _load_text(text: str, path: str, protocol_dirs: Iterable[Path], config: Config,
+               today: dt.date) -> Result:
     dirs = tuple(Path(d) for d in protocol_dirs) + config.protocols
     statements, diagnostics = parse(text, path)
     plan, built = build(statements, path)
@@ -96,8 +101,10 @@ def _load_text(text: str, path: str, protocol_dirs: Iterable[Path], config: Conf
     graph = build_graph(plan, cat)
     if any(not isinstance(st, BrokenLine) for st in statements):  # else nothing to check
         # Rules that need no profile still run against `ipt` when the plan's is unusable.
-        context = Context(plan, profile or resolve_profile(DEFAULT_PROTOCOL, base), cat, graph)
+        context = Context(plan, profile or resolve_profile(DEFAULT_PROTOCOL, base), cat, graph,
+                          today)
         diagnostics.extend(run(context, path, profile_usable=profile is not None))
     diagnostics = config.apply(suppress.apply(diagnostics, text, path)) + list(config.problems)
     diagnostics.sort(key=lambda d: d.sort_key)
-    return Result(path, plan, tuple(diagnostics), text, profile, graph, catalogue=cat)
+    return Result(path, plan, tuple(diagnostics), text, profile, graph, catalogue=cat,
+                  today=today)

@@ -32,7 +32,7 @@ The API (names and fields are kept stable; others build on them):
     course_sessions(plan) -> list[int]              the acute course's session numbers
     middle_session(plan) -> int | None              session 8 of 16 (the higher when odd)
     last_held(plan) -> int | None                   the highest session number held
-    on_track(plan, catalogue) -> Track | None       the main scale at the middle or later
+    on_track(plan, catalogue) -> Track | None       the main scale, once the middle is held
     missing_ratings(plan, catalogue) -> list[MissingRating]
         Each measure due at a held session (`Measure.due`) that the entry has no score of
 
@@ -110,7 +110,8 @@ class Track(NamedTuple):
 
     progress: ScaleProgress
     middle: int  # the course's middle session
-    on_track: bool  # reliable improvement since the baseline
+    on_track: bool  # reliable improvement since the baseline, by its latest score
+    held: int  # the last session held: the middle or later
 
 
 class MissingRating(NamedTuple):
@@ -272,20 +273,20 @@ def middle_session(plan: Plan) -> int | None:
 
 
 def on_track(plan: Plan, catalogue: Catalogue) -> Track | None:
-    """Whether the main scale has improved reliably since its baseline, judged once its
-    latest score is at the middle session of the course or later. None where it is not
-    judged: no main scale or no score of it after the baseline, the latest before the
-    middle, a baseline below the scale's clinical cut-off, or a scale without a cut-off or
-    a reliable change threshold."""
-    name, middle = main_scale(plan), middle_session(plan)
-    progress = progress_of(plan, catalogue).get(name) if name else None
-    if progress is None or middle is None or len(progress.points) < 2:
+    """Whether the main scale's latest score shows reliable improvement since its baseline,
+    judged once the sessions held reach the middle session of the course. None where it is
+    not judged: before the middle is held, no main scale or no score of it after the
+    baseline, a baseline below the scale's clinical cut-off, or a scale without a cut-off
+    or a reliable change threshold."""
+    name, middle, held = main_scale(plan), middle_session(plan), last_held(plan)
+    if name is None or middle is None or held is None or held < middle:
         return None
-    if progress.latest.session < middle or not progress.clinical_at_baseline:
+    progress = progress_of(plan, catalogue).get(name)
+    if progress is None or len(progress.points) < 2 or not progress.clinical_at_baseline:
         return None
     if progress.reliable is None:
         return None
-    return Track(progress, middle, progress.reliable == IMPROVEMENT)
+    return Track(progress, middle, progress.reliable == IMPROVEMENT, held)
 
 
 def missing_ratings(plan: Plan, catalogue: Catalogue) -> list[MissingRating]:

@@ -6,6 +6,7 @@ exports read them.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
@@ -35,6 +36,9 @@ class Result:
     # The catalogue the rules used: ipt-plan's, with a clinic's additions from its
     # protocol folders; agendas label the plan's techniques and scales from it.
     catalogue: Catalogue | None = None
+    # The day the plan was checked as on (the real date unless the caller pinned one):
+    # outputs built from this result project a log's owed sessions from the same day.
+    today: dt.date | None = None
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -59,7 +63,7 @@ class Result:
     def for_report(self) -> Result:
         """Only what a report needs (diagnostics and text), as crosses between processes."""
         return Result(self.path, None, self.diagnostics, self.text, self.profile,
-                      path_missing=self.path_missing)
+                      path_missing=self.path_missing, today=self.today)
 
 
 def config_problems_once(results: Iterable[Result]) -> list[Result]:

@@ -10,8 +10,11 @@ from html.parser import HTMLParser
 
 import pytest
 
+from typer.testing import CliRunner
+
 from conftest import REFERENCE
 from ipt_plan import load_string
+from ipt_plan.cli import app
 from ipt_plan.agenda import build_course, course_from_result
 from ipt_plan.renderer import FORMATS, render
 
@@ -46,14 +49,15 @@ UNASSESSED_RISK = LOG.replace(SESSION_5_SCORE, "    score PHQ-9 12 items 2 1 2 1
 SCORES = [19, 17, 15, 13, 12]  # PHQ-9, sessions 1-5
 
 
-def logged(log: str = LOG, **kwargs):
-    result = load_string(REFERENCE.read_text(encoding="utf-8") + log, "ms-a.iptplan", **kwargs)
-    assert result.ok, [d.message for d in result.diagnostics]
+def logged(log: str = LOG, today: dt.date = TODAY, **kwargs):
+    result = load_string(REFERENCE.read_text(encoding="utf-8") + log, "ms-a.iptplan",
+                         today=today, **kwargs)
+    assert not result.errors, [d.message for d in result.diagnostics]
     return result
 
 
 def course(log: str = LOG, today: dt.date = TODAY, **kwargs):
-    return course_from_result(logged(log, **kwargs), today)
+    return course_from_result(logged(log, today, **kwargs))
 
 
 def documents(fmt: str, log: str = LOG, today: dt.date = TODAY, **kwargs) -> dict[str, str]:
@@ -183,9 +187,9 @@ def test_a_box_for_todays_score_where_a_measure_is_due(fmt):
 def test_a_box_only_where_a_measure_is_due():
     every_four = REFERENCE.read_text(encoding="utf-8").replace(
         "measure PHQ-9 every session", "measure PHQ-9 every 4 sessions")
-    result = load_string(every_four + LOG, "ms-a.iptplan")
+    result = load_string(every_four + LOG, "ms-a.iptplan", today=TODAY)
     assert result.ok
-    docs = {d.name: d.text for d in render(course_from_result(result, TODAY), "md")}
+    docs = {d.name: d.text for d in render(course_from_result(result), "md")}
     assert "score: \\_\\_\\_\\_ (0-27)" in docs["session-08.md"]
     assert "score:" not in docs["session-06.md"] and "score:" not in docs["session-07.md"]
 
@@ -212,9 +216,19 @@ def test_the_next_agenda_opens_with_a_risk_alert_for_an_unassessed_risk_item(fmt
         assert "Risk:" not in documents(fmt, UNASSESSED_RISK)[session_file(other, fmt)]
 
 
-def test_the_alert_is_a_warning_and_never_stops_the_agendas():
+def test_the_alert_is_ipt506s_a_warning_that_never_stops_the_agendas(tmp_path):
     result = logged(UNASSESSED_RISK)
-    assert result.ok and render(course_from_result(result, TODAY), "md")
+    assert [(d.code, d.severity.name) for d in result.diagnostics] == [("IPT506", "WARNING")]
+    assert result.ok
+    # From the command line, on the day given: the agendas are written, alert on top.
+    plan = tmp_path / "ms-a.iptplan"
+    plan.write_text(REFERENCE.read_text(encoding="utf-8") + UNASSESSED_RISK, encoding="utf-8")
+    out = tmp_path / "out"
+    run = CliRunner().invoke(app, ["render", str(plan), "-o", str(out), "--today",
+                                   TODAY.isoformat(), "--jobs", "1"])
+    assert run.exit_code == 0, run.output
+    (six,) = out.rglob("session-06.md")
+    assert six.read_text(encoding="utf-8").split("\n\n")[1] == f"> **{ALERT}**"
 
 
 def test_no_alert_where_the_risk_was_assessed_or_the_item_is_zero():
@@ -410,11 +424,11 @@ def test_a_plan_without_scores_has_no_chart():
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_a_plan_without_a_log_does_not_depend_on_the_day(fmt):
     text = REFERENCE.read_text(encoding="utf-8")
-    plain = course_from_result(load_string(text, "ms-a.iptplan"))
+    plain = course_from_result(load_string(text, "ms-a.iptplan", today=TODAY))
     assert plain.log is None and plain.planned_end is None and plain.scores == ()
     assert all(s.date_status is None and s.since_last == () and s.planned_date is None
                and s.scores == () and s.risk_alerts == () for s in plain.sessions)
-    far = course_from_result(load_string(text, "ms-a.iptplan"), dt.date(2031, 5, 5))
+    far = course_from_result(load_string(text, "ms-a.iptplan", today=dt.date(2031, 5, 5)))
     documents = [d.text for d in render(plain, fmt)]
     assert documents == [d.text for d in render(far, fmt)]
     assert not any("score:" in d or "Log" in d or "<svg" in d for d in documents)
@@ -456,5 +470,5 @@ def test_the_log_keeps_every_agendas_page_count():
     # Every session agenda of Ms. A's plan prints on as many A4 and Letter pages with the
     # log as without it: the log's lines sit among the header's facts.
     without = course_from_result(load_string(REFERENCE.read_text(encoding="utf-8"),
-                                             "ms-a.iptplan"), TODAY)
+                                             "ms-a.iptplan", today=TODAY))
     assert_same_pages(without, course())

@@ -40,7 +40,8 @@ def test_the_exempt_codes_are_rules():
 @pytest.mark.parametrize("rule", PLAN_RULES, ids=lambda r: r.code)
 def test_failing_example_raises_only_its_own_code(rule):
     assert rule.bad_example.startswith('plan "'), "an example is a whole plan, from its plan line"
-    result = load_string(rule.bad_example, "example.iptplan", config=NO_CONFIG)
+    result = load_string(rule.bad_example, "example.iptplan", config=NO_CONFIG,
+                         today=rule.examples_today)
     found = [d.code for d in result.diagnostics]
     assert found and set(found) == {rule.code}, f"{rule.code}'s failing example gave:\n{shown(result)}"
 
@@ -48,7 +49,8 @@ def test_failing_example_raises_only_its_own_code(rule):
 @pytest.mark.parametrize("rule", PLAN_RULES, ids=lambda r: r.code)
 def test_passing_example_raises_nothing(rule):
     assert rule.good_example.startswith('plan "'), "an example is a whole plan, from its plan line"
-    result = load_string(rule.good_example, "example.iptplan", config=NO_CONFIG)
+    result = load_string(rule.good_example, "example.iptplan", config=NO_CONFIG,
+                         today=rule.examples_today)
     assert result.diagnostics == (), f"{rule.code}'s passing example gave:\n{shown(result)}"
 
 

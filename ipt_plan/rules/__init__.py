@@ -6,6 +6,7 @@ them all, so the registry is complete:
     course         IPT1xx  the course's structure
     problem_areas  IPT2xx  the problem areas
     phase_tasks    IPT3xx  the tasks of each phase
+    course_log     IPT5xx  the log: the course as it happens, and what its scores say
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from . import language  # noqa: F401
 from . import course  # noqa: F401
 from . import problem_areas  # noqa: F401
 from . import phase_tasks  # noqa: F401
+from . import course_log  # noqa: F401
 from .registry import RULES, Check, Context, Finding, PlacedActivity, Rule, rule, run
 
 __all__ = ["RULES", "Check", "Context", "Finding", "PlacedActivity", "Rule", "rule", "run"]

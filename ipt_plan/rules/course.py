@@ -559,8 +559,9 @@ def schedule_fit(ctx: Context) -> Iterator[Finding]:
     if schedule is None:
         return
     dates = ctx.dates
-    # The acute course's weeks: booster sessions after it are not part of its time limit.
-    weeks = course_weeks({n: d for n, d in dates.items() if n not in boosters})
+    # The acute course's weeks as the schedule plans them (booster sessions after it are not
+    # part of its time limit); where a log's cancellations push it later, IPT507 says so.
+    weeks = course_weeks({n: d for n, d in ctx.calendar.forecast.items() if n not in boosters})
     if profile.max_weeks and weeks > profile.max_weeks and not ctx.course_cut:
         yield Finding(f"the course spans {weeks} weeks; {ctx.protocol} fits in "
                       f"{profile.max_weeks}", schedule.loc,

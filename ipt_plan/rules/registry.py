@@ -46,20 +46,28 @@ class PlacedActivity(NamedTuple):
 @dataclass(frozen=True)
 class Context:
     """Everything a check may read: the plan, the protocol profile it is checked against
-    (`ipt` when the plan names none), the technique catalogue and the plan's graph (built
-    with that catalogue; nodes and edges: see ``ipt_plan.graph``), with views over them
-    that several rules share, computed once per plan."""
+    (`ipt` when the plan names none), the technique catalogue, the plan's graph (built
+    with that catalogue; nodes and edges: see ``ipt_plan.graph``) and the day it is
+    checked as on (`today`: the real date unless the caller pins one), with views over
+    them that several rules share, computed once per plan."""
 
     plan: Plan
     profile: Profile
     catalogue: Catalogue
     graph: PlanGraph
+    today: dt.date = None  # type: ignore[assignment]  # None: the real date, set below
+
+    def __post_init__(self) -> None:
+        if self.today is None:
+            object.__setattr__(self, "today", dt.date.today())
 
     @cached_property
     def calendar(self) -> Calendar:
         """Each session's date and time, and every date the rhythm offered up to the last
-        session (skipped ones included), after every schedule line and skip."""
-        return course_calendar(self.plan)
+        session (skipped ones included), after every schedule line and skip. In a plan
+        with a log, held sessions are on their logged dates and the sessions still owed are
+        projected from `today` on (`calendar.forecast` keeps the schedule's own dates)."""
+        return course_calendar(self.plan, self.today)
 
     @property
     def dates(self) -> dict[int, dt.datetime]:
@@ -127,6 +135,9 @@ class Rule(NamedTuple):
     good_example: str  # a whole plan that raises nothing
     check: Check | None = None  # None: reported by a stage before the rules
     uses_profile: bool = True  # False: still runs when the plan's protocol is unusable
+    # The day the examples are checked as on (`--today`), for rules whose findings depend
+    # on it (a log's dates); None: any day
+    examples_today: dt.date | None = None
 
 
 # The passing example of every rule about the course's shape: a whole acute course that
@@ -161,12 +172,13 @@ RULES: dict[str, Rule] = {}
 
 
 def rule(code: str, name: str, severity: Severity, summary: str, *, rationale: str,
-         source: str, bad: str, good: str, uses_profile: bool = True
-         ) -> Callable[[Check | None], Check | None]:
-    """Register a rule; used bare (no function) for findings made by earlier stages."""
+         source: str, bad: str, good: str, uses_profile: bool = True,
+         today: dt.date | None = None) -> Callable[[Check | None], Check | None]:
+    """Register a rule; used bare (no function) for findings made by earlier stages.
+    `today`: the day its examples are checked as on, where its findings depend on it."""
     def register(check: Check | None) -> Check | None:
         RULES[code] = Rule(code, name, severity, summary, rationale.strip(), source, bad.strip(),
-                           good.strip(), check, uses_profile)
+                           good.strip(), check, uses_profile, today)
         return check
     return register
 
