@@ -2,7 +2,10 @@
 
 Pure data, no templating: `build_course` turns a plan and its protocol profile into a
 `Course` (the header, the schedule table, the foci, the phases) holding one
-`SessionAgenda` per session of the course, written out or not. The renderer
+`SessionAgenda` per session of the course, written out or not. In a plan with a log, the
+course also holds the log, each scale's scores with their chart (`ScaleScores`), and the
+next session's agenda what happened since the last session held, the scores so far and
+the risk left unassessed. The renderer
 (``ipt_plan.renderer``) only lays these records out; scripts can use them directly.
 
     course = agenda.course_from_result(ipt_plan.load_file("plans/caregiver-dispute.iptplan"))
@@ -383,13 +386,15 @@ class _Log:
         self.raw = plan.log or ()
         self.entries = tuple(logged_appointment(e) for e in self.raw)
         self.held_at: dict[int, int] = {}  # session number: index of its held entry
-        for index, entry in enumerate(self.raw):
+        self.by_session: dict[int, list[LoggedAppointment]] = {}
+        for index, (entry, logged) in enumerate(zip(self.raw, self.entries)):
             if entry.held:
                 self.held_at.setdefault(entry.number, index)
+            self.by_session.setdefault(entry.number, []).append(logged)
         self.next = next((n for n in numbers if n not in self.held_at), None)
 
     def of_session(self, number: int) -> tuple[LoggedAppointment, ...]:
-        return tuple(e for e in self.entries if e.session == number)
+        return tuple(self.by_session.get(number, ()))
 
     def since_last(self) -> tuple[LoggedAppointment, ...]:
         """What the next session's agenda looks back on: the last appointment held, then
