@@ -225,7 +225,6 @@ class SessionAgenda:
     # (`date` is then the next free slot of the schedule after the log, never before today)
     date_status: str | None = None
     planned_date: str | None = None  # the schedule's own date, where `date` differs from it
-    planned_date_long: str | None = None
     # The next session's agenda only (the first session the log does not hold as held):
     # what happened since the last session held (that one, then each one cancelled or
     # missed after it), the scores so far, and the risk the last session held left
@@ -582,7 +581,6 @@ class _CourseBuilder:
             first_session_tasks=first,
             date_status=None if log is None or when is None else self.date_status(session.number),
             planned_date=planned.date().isoformat() if moved else None,
-            planned_date_long=long_date(planned.date()) if moved else None,
             since_last=log.since_last() if log and is_next else (),
             scores=self.next_scores if is_next else (),
             risk_alerts=self.next_alerts if is_next else (),

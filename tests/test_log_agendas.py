@@ -194,6 +194,19 @@ def test_a_box_only_where_a_measure_is_due():
     assert "score:" not in docs["session-06.md"] and "score:" not in docs["session-07.md"]
 
 
+def test_a_log_without_a_schedule_still_looks_back_and_asks_for_the_score():
+    text = REFERENCE.read_text(encoding="utf-8")
+    for line in text.split("\n"):
+        if line.lstrip().startswith(("schedule ", "skip ")):
+            text = text.replace(line + "\n", "")
+    result = load_string(text + LOG, "ms-a.iptplan", today=TODAY)
+    assert result.ok
+    six = {d.name: d.text for d in render(course_from_result(result), "md")}["session-06.md"]
+    assert "- **When:** No date: the plan has no schedule, in person\n" in six
+    assert "  - Session 6, Monday 25 January 2027: missed (did not attend)\n" in six
+    assert "score: \\_\\_\\_\\_ (0-27)" in six
+
+
 # --- the risk alert -------------------------------------------------------------------
 
 ALERT = ("Risk: at session 5 (2027-01-18) PHQ-9 item 9 was scored 1, and the log records no "
