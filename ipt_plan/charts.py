@@ -87,13 +87,12 @@ def plot(scores: Sequence[tuple[int, int]], low: int, high: int, first: int, las
     numbers the x axis shows at most."""
     left, top, right_margin, bottom_margin = margins
     right, bottom = width - right_margin, height - bottom_margin
-    across = max(1, last - first)
+    slots = last - first + 1
     span = max(1, high - low)
 
     def x_of(session: int) -> float:
-        if last == first:
-            return round((left + right) / 2, 1)
-        return round(left + (session - first) * (right - left) / across, 1)
+        """The middle of the session's slot: the first and last keep clear of the axes."""
+        return round(left + (session - first + 0.5) * (right - left) / slots, 1)
 
     def y_of(total: float) -> float:
         return round(bottom - (min(max(total, low), high) - low) * (bottom - top) / span, 1)

@@ -485,3 +485,25 @@ def test_the_log_keeps_every_agendas_page_count():
     without = course_from_result(load_string(REFERENCE.read_text(encoding="utf-8"),
                                              "ms-a.iptplan", today=TODAY))
     assert_same_pages(without, course())
+
+
+# --- the chart's geometry -------------------------------------------------------------
+
+
+def test_chart_geometry_keeps_points_inside_and_bands_meeting():
+    from ipt_plan import charts
+
+    plot = charts.plot([(1, 0), (2, 27)], 0, 27, 1, 1 + 1, [(0, 9, "low"), (10, 27, "high")])
+    (bottom, top) = plot.points
+    assert plot.left < bottom.x < top.x < plot.right  # in their slots, clear of the axes
+    assert (bottom.y, top.y) == (plot.bottom, plot.top)
+    low, high = plot.bands
+    assert high.y == plot.top and round(high.y + high.height, 1) == low.y
+    assert round(low.y + low.height, 1) == plot.bottom
+    one = charts.plot([(3, 5)], 0, 10, 3, 3)  # a course of one session
+    assert one.points[0].x == round((one.left + one.right) / 2, 1)
+    assert [t.value for t in one.sessions] == [3]
+    many = charts.plot([], 0, 10, 1, 40)
+    assert len(many.sessions) <= 17 and many.sessions[-1].value == 40
+    assert charts.sparkline([0, 27, 13], 0, 27) == "▁█▄"
+    assert charts.sparkline([0, 27, 13], 0, 27, charts.ASCII) == "_@="
