@@ -424,6 +424,17 @@ def test_the_chart_is_self_contained_and_its_texts_escaped(tmp_path):
         assert external not in overview
 
 
+def test_every_html_page_of_a_plan_with_a_log_is_whole_and_self_contained():
+    from test_render import _Balance
+
+    for name, html in documents("html", UNASSESSED_RISK).items():
+        parser = _Balance()
+        parser.feed(html)
+        assert parser.open == [], name
+        for external in ("http://", "https://", "<link", "<script", "src=", "@import", "url("):
+            assert external not in html, (name, external)
+
+
 def test_a_plan_without_scores_has_no_chart():
     no_scores = "\n".join(line for line in LOG.split("\n") if "score " not in line)
     overview = documents("html", no_scores)["overview.html"]
