@@ -2,7 +2,10 @@
 
 Pure data, no templating: `build_course` turns a plan and its protocol profile into a
 `Course` (the header, the schedule table, the foci, the phases) holding one
-`SessionAgenda` per session of the course, written out or not. The renderer
+`SessionAgenda` per session of the course, written out or not. In a plan with a log, the
+course also holds the log, each scale's scores with their chart (`ScaleScores`), and the
+next session's agenda what happened since the last session held, the scores so far and
+the risk left unassessed. The renderer
 (``ipt_plan.renderer``) only lays these records out; scripts can use them directly.
 
     course = agenda.course_from_result(ipt_plan.load_file("plans/caregiver-dispute.iptplan"))
@@ -16,14 +19,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from . import charts
 from .graph import activity_node, build_graph, edges_of
 from .knowledge import (DEFAULT_SICK_ROLE_NOTE, SESSION_WORDS, Catalogue, Profile, Technique,
                         catalogue, condition_words)
-from .model import (DEFAULT_DELIVERY, Activity, Died, Focus, Measure, Phase, Plan, Schedule,
-                    Session)
+from .measurement import ScaleProgress, band_of, progress_of, risk_signal
+from .model import (DEFAULT_DELIVERY, Activity, Died, Focus, LogEntry, Measure, Phase, Plan,
+                    Schedule, Session)
 from .result import PlanHasErrors, Result
-from .schedule import (DELIVERY_LABELS, appointments, course_format, participant_label,
-                       schedules_in_force)
+from .schedule import (DELIVERY_LABELS, appointments, course_calendar, course_format,
+                       participant_label, schedules_in_force)
 from .wording import fill, joined, placeholders, plural
 
 if TYPE_CHECKING:
@@ -45,6 +50,11 @@ HOMEWORK_REVIEW = "homework_review"
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")
+
+
+# How the log's words read in an agenda.
+STATUS_LABELS = {"held": "held", "cancelled": "cancelled", "missed": "missed (did not attend)"}
+HOMEWORK_LABELS = {"done": "done", "partly": "partly done", "not_done": "not done"}
 
 
 # A plan that cannot be turned into agendas (it has errors); the message says why.
@@ -113,6 +123,84 @@ class AgendaItem:
 class MeasureDue:
     name: str  # PHQ-9
     label: str  # Patient Health Questionnaire (depression)
+    # The scale's range of totals, for the box today's score is written in (agendas of a
+    # plan with a log); None for a scale the catalogue does not know
+    low: int | None = None
+    high: int | None = None
+    logged: int | None = None  # the total the log records at this session, once held
+
+
+@dataclass(frozen=True)
+class LoggedScore:
+    """A rating scale's total, as the log records it."""
+
+    scale: str  # PHQ-9
+    total: int
+    line: int
+
+
+@dataclass(frozen=True)
+class LoggedAppointment:
+    """One entry of the plan's log: an appointment as it happened."""
+
+    session: int
+    date: str | None  # ISO; None when the written date does not exist (reported)
+    date_long: str | None  # Monday 11 January 2027
+    status: str  # held | cancelled | missed
+    status_label: str  # held, cancelled, missed (did not attend)
+    reason: str | None  # why it was cancelled
+    # How the homework set at the session before went, as reviewed at this one
+    homework: str | None  # done | partly | not_done
+    homework_label: str | None  # done, partly done, not done
+    homework_text: str | None
+    scores: tuple[LoggedScore, ...]
+    risks: tuple[str, ...]  # the `risk` lines: risk was assessed, and what was found
+    notes: tuple[str, ...]
+    line: int
+
+
+@dataclass(frozen=True)
+class ScoreTaken:
+    """One score of a scale in the log, and the severity band it falls in."""
+
+    session: int
+    date: str | None  # ISO
+    total: int
+    band: str | None  # None: the scale has no bands
+
+
+@dataclass(frozen=True)
+class ScaleScores:
+    """A rating scale's scores in the log and what they say (ipt_plan.measurement judges
+    them by the catalogue's numbers for the scale)."""
+
+    name: str  # PHQ-9
+    label: str  # Patient Health Questionnaire (depression)
+    low: int  # the scale's range of totals
+    high: int
+    scores: tuple[ScoreTaken, ...]  # in date order
+    baseline: ScoreTaken  # the first
+    latest: ScoreTaken  # the last
+    change: int  # latest minus baseline: below zero, fewer symptoms
+    reliable: str | None  # improvement, deterioration, no reliable change; None: no threshold
+    response: bool | None  # a fall of the scale's response percentage; None: not judged
+    remission: bool | None  # below the scale's remission threshold; None: not judged
+    bands: tuple[str, ...]  # the scale's bands, mildest first, as "0-4 none or minimal"
+    spark: str  # the totals as a sparkline of block characters: ▅▄▄▃
+    spark_ascii: str  # the same in ASCII marks, for plain text: +==-
+    chart: charts.Plot  # where each score goes on a chart (an SVG viewBox)
+
+
+@dataclass(frozen=True)
+class RiskAlert:
+    """A risk item scored positive at the last session held, with no `risk` line under it
+    in the log (IPT506): risk has not been assessed since."""
+
+    session: int
+    date: str | None  # ISO
+    scale: str  # PHQ-9
+    item: int  # the scale's risk item: 9
+    score: int  # what it was scored
 
 
 @dataclass(frozen=True)
@@ -155,6 +243,19 @@ class SessionAgenda:
     # before: the review is left out (or kept without its prompts where the plan wrote
     # a detail for it), and the agenda says there is nothing to review.
     review_without_homework: bool = False
+    # In a plan with a log (None and empty in one without): `held` where the log says the
+    # session was held (`date` is then the day it was), `projected` where it is still owed
+    # (`date` is then the next free slot of the schedule after the log, never before today)
+    date_status: str | None = None
+    planned_date: str | None = None  # the schedule's own date, where `date` differs from it
+    # The next session's agenda only (the first session the log does not hold as held):
+    # what happened since the last session held (that one, then each one cancelled or
+    # missed after it), the scores so far, and the risk the last session held left
+    # unassessed. Empty in the others: a held session's agenda is the one it had, and the
+    # log cannot yet speak for the sessions after the next.
+    since_last: tuple[LoggedAppointment, ...] = ()
+    scores: tuple[ScaleScores, ...] = ()
+    risk_alerts: tuple[RiskAlert, ...] = ()
 
     @property
     def routine(self) -> tuple[AgendaItem, ...]:
@@ -185,6 +286,10 @@ class ScheduleRow:
     format: str  # individual | group
     participants: tuple[str, ...]
     own_minutes: int | None  # the session's length where it differs from its rhythm's
+    # In a plan with a log: as SessionAgenda.date_status, and every entry the log holds for
+    # this session (cancelled, missed, then held), in the order written
+    date_status: str | None = None
+    log: tuple[LoggedAppointment, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -245,6 +350,13 @@ class Course:
     phases: tuple[PhaseSummary, ...]
     rows: tuple[ScheduleRow, ...]
     sessions: tuple[SessionAgenda, ...]
+    # The plan's log, in the order written; None when the plan has none (then every date
+    # is the schedule's and nothing here speaks of what happened)
+    log: tuple[LoggedAppointment, ...] | None = None
+    # The last session's date, where a log has moved it from the schedule's (ISO)
+    planned_end: str | None = None
+    # Every scale scored in the log, with its chart over the whole course
+    scores: tuple[ScaleScores, ...] = ()
 
 
 def long_date(day: dt.date) -> str:
@@ -258,7 +370,8 @@ def death_date(died: Died) -> str:
 
 
 def course_from_result(result: Result) -> Course:
-    """The course of a checked plan; a plan with errors has no agendas (AgendaError)."""
+    """The course of a checked plan, as on the day it was checked (`Result.today`); a plan
+    with errors has no agendas (AgendaError)."""
     plan, graph = result.checked_plan("agendas")
     return build_course(plan, result.profile, result.catalogue, graph, result.today)
 
@@ -272,6 +385,51 @@ def build_course(plan: Plan, profile: Profile | None, cat: Catalogue | None = No
     return _CourseBuilder(plan, profile, cat, graph or build_graph(plan, cat), today).course()
 
 
+def logged_appointment(entry: LogEntry) -> LoggedAppointment:
+    homework = entry.homework
+    outcome = homework.outcome.text if homework else None
+    return LoggedAppointment(
+        session=entry.number,
+        date=entry.date.isoformat() if entry.date else None,
+        date_long=long_date(entry.date) if entry.date else None,
+        status=entry.status.text, status_label=STATUS_LABELS[entry.status.text],
+        reason=entry.reason, homework=outcome,
+        homework_label=HOMEWORK_LABELS[outcome] if outcome else None,
+        homework_text=homework.text if homework else None,
+        scores=tuple(LoggedScore(s.scale.text, s.value, s.loc.line) for s in entry.scores),
+        risks=tuple(r.detail or "" for r in entry.risks),
+        notes=tuple(n.detail or "" for n in entry.notes), line=entry.loc.line)
+
+
+class _Log:
+    """A plan's log as the agendas read it: its entries, which session each held one
+    was, and the session to come next."""
+
+    def __init__(self, plan: Plan, numbers: list[int]):
+        self.raw = plan.log or ()
+        self.entries = tuple(logged_appointment(e) for e in self.raw)
+        self.held_at: dict[int, int] = {}  # session number: index of its held entry
+        self.by_session: dict[int, list[LoggedAppointment]] = {}
+        for index, (entry, logged) in enumerate(zip(self.raw, self.entries)):
+            if entry.held:
+                self.held_at.setdefault(entry.number, index)
+            self.by_session.setdefault(entry.number, []).append(logged)
+        self.next = next((n for n in numbers if n not in self.held_at), None)
+
+    def of_session(self, number: int) -> tuple[LoggedAppointment, ...]:
+        return tuple(self.by_session.get(number, ()))
+
+    def since_last(self) -> tuple[LoggedAppointment, ...]:
+        """What the next session's agenda looks back on: the last appointment held, then
+        each one after it (cancelled or missed); the whole log before any is held."""
+        start = max((i for i, e in enumerate(self.entries) if e.status == "held"), default=0)
+        return self.entries[start:]
+
+    @property
+    def last_held(self) -> LogEntry | None:
+        return self.raw[max(self.held_at.values())] if self.held_at else None
+
+
 class _CourseBuilder:
     """Holds what every agenda of one plan shares: its graph, appointments and catalogue."""
 
@@ -283,6 +441,17 @@ class _CourseBuilder:
         numbers = sorted({s.number for _, s in self.course_sessions})
         # How each session is held: schedule.appointments is the one place that says it.
         self.held = appointments(plan, course_format(profile), today)
+        # What the schedule alone gives, where a log moves sessions from it
+        self.planned = course_calendar(plan, today).forecast if plan.log is not None else {}
+        self.log = _Log(plan, [s.number for _, s in self.course_sessions]) \
+            if plan.log is not None else None
+        # What the log's scores say (ipt_plan.measurement): charted small for the next
+        # session's agenda, and over the whole course for the overview
+        self.progress = progress_of(plan, cat) if plan.log else {}
+        self.next_scores = tuple(
+            self.scale_scores(p, p.baseline.session, p.latest.session, width=100, height=25,
+                              margins=(3, 3, 3, 3)) for p in self.progress.values())
+        self.next_alerts = self.risk_alerts()
         self.rhythms = schedules_in_force(plan, numbers)
         self.format = plan.format.text if plan.format else course_format(profile)
         self.mixed_formats = len({a.format for a in self.held.values()}) > 1
@@ -436,20 +605,19 @@ class _CourseBuilder:
     def session_agenda(self, index: int) -> SessionAgenda:
         phase, session = self.course_sessions[index]
         phase_summary = self.phase_summary(phase)
-        measures_due = tuple(MeasureDue(m.name.text, self.scale_label(m.name.text))
-                             for m in self.plan.measures
+        measures_due = tuple(self.measure_due(m, session.number) for m in self.plan.measures
                              if m.due(session.number, self.first_number))
         at = self.at(index, tuple(m.name for m in measures_due))
         written = [self.item(a, at) for a in session.activities]
         every = [self.item(a, at) for a in phase.every]
-        planned = {i.name for i in (*written, *every)}
+        written_names = {i.name for i in (*written, *every)}
         # A standing task the plan already holds this session is not listed twice.
         standing = [self.technique_item(name, None, (), None, at)
-                    for name in self.standing(phase) if name not in planned]
+                    for name in self.standing(phase) if name not in written_names]
         # The course's first session (session 0 where the plan has one, else session 1).
         first = [self.technique_item(name, None, (), None, at)
                  for name in (self.profile.first_session_tasks if self.profile else ())
-                 if at.first and name not in planned
+                 if at.first and name not in written_names
                  and name not in {i.name for i in standing}]
         previous = self.homework(*self.course_sessions[index - 1]) if index > 0 else ()
         without_homework = not previous and any(
@@ -464,6 +632,10 @@ class _CourseBuilder:
             addressed = {f for i in (*written, *every) for f in i.foci}
         held = self.held[session.number]
         when = held.when
+        planned_at = self.planned.get(session.number)
+        moved = planned_at is not None and when is not None and planned_at.date() != when.date()
+        log = self.log
+        is_next = log is not None and session.number == log.next
         return SessionAgenda(
             number=session.number, total=self.total, title=session.title,
             phase=phase.kind, phase_label=phase_summary.label,
@@ -492,7 +664,66 @@ class _CourseBuilder:
             line=session.loc.line if session.loc else None,
             first_session_tasks=tuple(first),
             review_without_homework=without_homework,
+            date_status=None if log is None or when is None else self.date_status(session.number),
+            planned_date=planned_at.date().isoformat() if moved else None,
+            since_last=log.since_last() if log and is_next else (),
+            scores=self.next_scores if is_next else (),
+            risk_alerts=self.next_alerts if is_next else (),
         )
+
+    def date_status(self, number: int) -> str:
+        assert self.log is not None
+        return "held" if number in self.log.held_at else "projected"
+
+    # --- the log's scores -------------------------------------------------------------
+
+    def scale_scores(self, progress: ScaleProgress, first: int, last: int,
+                     **size) -> ScaleScores:
+        """One scale's scores, charted across sessions `first` to `last`."""
+        scale = progress.definition
+
+        def taken(point) -> ScoreTaken:
+            return ScoreTaken(point.session, point.date.isoformat() if point.date else None,
+                              point.total, band_of(scale, point.total))
+
+        totals = [p.total for p in progress.points]
+        return ScaleScores(
+            name=scale.name, label=scale.label, low=scale.low, high=scale.high,
+            scores=tuple(taken(p) for p in progress.points),
+            baseline=taken(progress.baseline), latest=taken(progress.latest),
+            change=progress.change, reliable=progress.reliable,
+            response=progress.response, remission=progress.remission,
+            bands=tuple(f"{b.low}-{b.high} {b.label}" for b in scale.bands),
+            spark=charts.sparkline(totals, scale.low, scale.high),
+            spark_ascii=charts.sparkline(totals, scale.low, scale.high, charts.ASCII),
+            chart=charts.plot([(p.session, p.total) for p in progress.points], scale.low,
+                              scale.high, first, last,
+                              [(b.low, b.high, b.label) for b in scale.bands], **size))
+
+    def risk_alerts(self) -> tuple[RiskAlert, ...]:
+        """Each risk item the last session held scored positive with no `risk` line under
+        it (what IPT506 warns of), for the next session's agenda."""
+        last = self.log.last_held if self.log else None
+        if last is None or last.risks:
+            return ()
+        alerts = []
+        for score in last.scores:
+            scale = self.cat.measures.get(score.scale.text)
+            signal = risk_signal(score, scale) if scale else None
+            if signal is not None:
+                alerts.append(RiskAlert(last.number, last.date.isoformat() if last.date else None,
+                                        scale.name, scale.risk_item, int(signal.text)))
+        return tuple(alerts)
+
+    def measure_due(self, measure: Measure, number: int) -> MeasureDue:
+        name = measure.name.text
+        scale = self.cat.measures.get(name)
+        logged = None
+        if self.log is not None and number in self.log.held_at:
+            entry = self.log.raw[self.log.held_at[number]]
+            logged = next((s.value for s in entry.scores if s.scale.text == name), None)
+        return MeasureDue(name, self.scale_label(name), scale.low if scale else None,
+                          scale.high if scale else None, logged)
 
     def shows_every_focus(self, technique: str) -> bool:
         found = self.cat.techniques.get(technique)
@@ -507,7 +738,8 @@ class _CourseBuilder:
                                  tuple(f.id for f in s.foci),
                                  tuple(t.label for t in s.techniques), bool(s.homework_given),
                                  s.delivery, s.delivery_label, s.format, s.participants,
-                                 self.own_minutes(s.number))
+                                 self.own_minutes(s.number), s.date_status,
+                                 self.log.of_session(s.number) if self.log else ())
                      for s in sessions)
         phases = tuple(self.phase_summary(p) for p in plan.phases)
         delivery = plan.delivery.text if plan.delivery else DEFAULT_DELIVERY
@@ -532,7 +764,26 @@ class _CourseBuilder:
                                        m.every, m.label, self.measure_sessions(m))
                            for m in plan.measures),
             foci=tuple(self.focus_summary(f) for f in plan.foci),
-            phases=phases, rows=rows, sessions=sessions)
+            phases=phases, rows=rows, sessions=sessions,
+            log=self.log.entries if self.log else None, planned_end=self.planned_end(),
+            scores=self.course_scores())
+
+    def course_scores(self) -> tuple[ScaleScores, ...]:
+        """Every scale scored in the log, charted over the whole course."""
+        if not self.progress:
+            return ()
+        first, last = min(self.held), max(self.held)
+        return tuple(self.scale_scores(p, first, last) for p in self.progress.values())
+
+    def planned_end(self) -> str | None:
+        """The schedule's date for the last session, where the log has moved it."""
+        if not self.planned or not self.held:
+            return None
+        last = max(self.held)
+        planned, when = self.planned.get(last), self.held[last].when
+        if planned is None or when is None or planned.date() == when.date():
+            return None
+        return planned.date().isoformat()
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from jinja2.filters import do_replace as _replace_filter
 from jinja2.compiler import CodeGenerator
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment, safe_range
 
-from . import agenda
+from . import agenda, charts
 from .wording import did_you_mean, plural, visible_lines
 from .agenda import Course, course_from_result
 from .resources import resource_dir
@@ -86,7 +86,10 @@ def _markdown_cell(text: object) -> str:
 # are fields and properties. Templates read them thousands of times per batch.
 _AGENDA_RECORDS = (agenda.FocusSummary, agenda.DisputeStage, agenda.AgendaItem,
                    agenda.MeasureDue, agenda.SessionAgenda, agenda.ScheduleRow,
-                   agenda.PhaseSummary, agenda.MeasurePlan, agenda.ScheduleSegment, agenda.Course)
+                   agenda.PhaseSummary, agenda.MeasurePlan, agenda.ScheduleSegment, agenda.Course,
+                   agenda.LoggedAppointment, agenda.LoggedScore, agenda.ScoreTaken,
+                   agenda.ScaleScores, agenda.RiskAlert, charts.Plot, charts.PlotPoint,
+                   charts.PlotBand, charts.Tick)
 
 
 # What a template may make, far beyond any agenda (a 20,000-session overview is about

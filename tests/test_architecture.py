@@ -30,6 +30,7 @@ LAYERS = [
     ["suppress", "config"],
     ["result"],
     # Outputs: they read results, and never the facade below them.
+    ["charts"],  # where scores go on a chart: geometry the agendas hand their templates
     ["report", "agenda", "drawing", "formatter"],
     ["renderer", "export"],
     ["paths"],
