@@ -32,6 +32,9 @@ focus sister: role_dispute "Sister Anna directs the care of their mother"
   goal "Say what I can and cannot do, calmly"
 
 phase initial sessions 1-3
+  session 1
+    psychoeducation
+    sick_role
   session 2
     interpersonal_inventory
   session 3
