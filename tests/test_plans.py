@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from conftest import PLANS, SHARED_EXAMPLES
@@ -12,10 +14,22 @@ BUNDLED = sorted(PLANS.glob("*.iptplan"))
 SHARED = sorted(SHARED_EXAMPLES.glob("*.iptplan")) if SHARED_EXAMPLES.is_dir() else []
 
 
+EXPECT = re.compile(r"#\s*expect:\s*((?:IPT\d{3}\s*)+)")
+
+
+def marked(path) -> set[tuple[int, str]]:
+    """The warnings a plan shows on purpose (a course not on track), marked on their lines
+    as in the golden cases: `# expect: IPT504`."""
+    return {(number, code)
+            for number, line in enumerate(path.read_text(encoding="utf-8").split("\n"), 1)
+            if (match := EXPECT.search(line)) for code in match.group(1).split()}
+
+
 @pytest.mark.parametrize("path", BUNDLED + SHARED, ids=lambda p: p.name)
 def test_plan_checks_clean(path):
     result = load_file(path)
-    assert result.diagnostics == ()
+    assert {(d.line, d.code) for d in result.diagnostics} == marked(path)
+    assert not result.errors
     assert result.plan is not None and result.plan.title
 
 
