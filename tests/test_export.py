@@ -59,9 +59,14 @@ def plan_text_variant(tmp_path: Path, name: str, *edits: tuple[str, str]) -> Res
 
 
 def events_by_number(ics: str) -> dict[int, Event]:
-    """The calendar's events by session number, read from the UID (session-N.<key>@ipt-plan)."""
-    events = Calendar.from_ical(ics).events
-    return {int(str(e["UID"]).split(".")[0].removeprefix("session-")): e for e in events}
+    """The calendar's sessions by number, read from the UID (session-N.<key>@ipt-plan); a
+    cancelled appointment of a plan's log is an event of its own, left out here."""
+    found = {}
+    for event in Calendar.from_ical(ics).events:
+        key = str(event["UID"]).split(".")[0].removeprefix("session-")
+        if key.isdigit():  # `session-2-20260428`: an appointment of the log that did not happen
+            found[int(key)] = event
+    return found
 
 
 # --- iCalendar ---------------------------------------------------------------------------
@@ -74,7 +79,9 @@ def test_ics_has_an_event_per_session_at_its_scheduled_time(plan):
     assert (str(calendar["VERSION"]), str(calendar["PRODID"])) == ("2.0", export.PRODID)
     numbers = [s.number for _, s in result.plan.sessions()]
     events = events_by_number(ics)
-    assert sorted(events) == sorted(numbers) and len(calendar.events) == len(numbers)
+    not_held = [e for e in result.plan.log or () if not e.held]
+    assert sorted(events) == sorted(numbers)
+    assert len(calendar.events) == len(numbers) + len(not_held)
     dates, held = session_dates(result.plan), appointments(result.plan)
     for number, event in events.items():
         assert event.start == dates[number].replace(tzinfo=ZoneInfo(LONDON))
@@ -199,7 +206,11 @@ def read_bundle(text: str):
 def test_fhir_bundle_reads_back_as_the_plan(plan):
     result = loaded(plan)
     bundle, by_type = read_bundle(export.to_fhir(result, tz=LONDON))
-    assert bundle.type == "collection" and sorted(by_type) == ["CarePlan", "Goal"]
+    # a plan with a log also holds what happened: encounters, scores, missed appointments
+    logged = {"Encounter", "Observation"} if result.plan.log else set()
+    assert bundle.type == "collection"
+    assert {"CarePlan", "Goal"} | logged <= set(by_type) <= {"CarePlan", "Goal"} | logged | (
+        {"Appointment"} if result.plan.log else set())
     (care_plan_entry,) = by_type["CarePlan"]
     care_plan = care_plan_entry.resource
     assert (care_plan.status, care_plan.intent, care_plan.title) == (
@@ -217,9 +228,13 @@ def test_fhir_bundle_reads_back_as_the_plan(plan):
 
     sessions = [s for _, s in result.plan.sessions()]
     dates = session_dates(result.plan)
-    assert len(care_plan.activity) == len(sessions)
+    # one activity a session, and one an appointment of the log that did not happen
+    assert len(care_plan.activity) == len(sessions) + sum(
+        1 for e in result.plan.log or () if not e.held)
     zone, held = ZoneInfo(LONDON), appointments(result.plan)
-    for session, activity in zip(sessions, care_plan.activity):
+    kept = [a for a in care_plan.activity if a.detail.status != "cancelled"]
+    assert len(kept) == len(sessions)
+    for session, activity in zip(sessions, kept):
         detail = activity.detail
         assert detail.code.text.startswith(f"IPT session {session.number}")
         start = dates[session.number].replace(tzinfo=zone)
