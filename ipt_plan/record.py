@@ -166,7 +166,7 @@ def entry_lines(request: EntryRequest) -> list[str]:
         numbers = [n for n in ITEM_SEPARATORS.split(items.get(scale, "")) if n]
         total = totals.get(scale)
         if total is None:  # only the items: their sum is the total
-            total = (str(sum(map(int, numbers))) if numbers and all(n.isdigit() for n in numbers)
+            total = (str(sum(map(int, numbers))) if numbers and all(n.isascii() and n.isdigit() for n in numbers)
                      else "")
         line = " ".join(filter(None, ("score", scale, total)))
         if numbers:

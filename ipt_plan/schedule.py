@@ -98,7 +98,11 @@ def _projected(plan: Plan, planned: Calendar, today: dt.date) -> Calendar:
         last_logged = entry.date if last_logged is None else max(last_logged, entry.date)
         if entry.held and entry.number in planned.dates:
             held.setdefault(entry.number, entry.date)
-    cursor = today if last_logged is None else max(today, last_logged + dt.timedelta(days=1))
+    after = today if last_logged is None else _day_after(last_logged)
+    cursor = None if after is None else max(today, after)
+    if cursor is None:
+        return Calendar(dict(sorted(held_dates(plan, held, schedules, first).items())),
+                        planned.offered, planned.dates)  # the log reaches the calendar's end
     skipped = {skip.date for skip in plan.skips}
     # Each schedule line's own grid of dates, walked forward only: a rhythm change's grid
     # starts where the forecast put the session it names
@@ -125,9 +129,27 @@ def _projected(plan: Plan, planned: Calendar, today: dt.date) -> Calendar:
             break  # past the end of the calendar
         visited.add(day)
         dates[number] = dt.datetime.combine(day, time)
-        cursor = day + dt.timedelta(days=1)
+        cursor = _day_after(day)
+        if cursor is None:
+            break  # the calendar's last day: no later session has a date
     offered = sorted(set(planned.offered) | visited)
     return Calendar(dates, offered, planned.dates)
+
+
+def _day_after(day: dt.date) -> dt.date | None:
+    """The next day; None after 31 December 9999, where the calendar ends."""
+    try:
+        return day + dt.timedelta(days=1)
+    except OverflowError:
+        return None
+
+
+def held_dates(plan: Plan, held: dict[int, dt.date], schedules: dict[int, Schedule],
+               first: Schedule) -> dict[int, dt.datetime]:
+    """The held sessions on the days they were held, at their rhythm's time."""
+    return {number: dt.datetime.combine(day, schedules[number].time or first.time
+                                        or dt.time(0, 0))
+            for number, day in held.items()}
 
 
 def _planned_calendar(plan: Plan) -> Calendar:

@@ -657,3 +657,21 @@ def test_items_that_do_not_make_a_score_are_shown_as_the_plan_would_show_them(pl
     assert result.exit_code == 1, result.output
     assert ("error[IPT001]" in result.stderr or "error[IPT502]" in result.stderr)
     assert "nothing was written" in result.stderr and plan.read_bytes() == before
+
+
+@pytest.mark.parametrize("items", ["² 2 3 2 2 3 2 2 1", "① 2 3 2 2 3 2 2 1"])
+def test_items_that_are_not_ascii_digits_are_an_error_not_a_crash(plan, items):
+    before = plan.read_bytes()
+    result = log(plan, "2026-12-07", "--session", 1, "--held", "--items", f"PHQ-9={items}",
+                 today="2026-12-08")
+    assert result.exit_code == 1 and result.exception is None or isinstance(
+        result.exception, SystemExit), result.output
+    assert "Traceback" not in result.output and "nothing was written" in result.output
+    assert plan.read_bytes() == before
+
+
+def test_an_entry_on_the_calendars_last_day_is_judged_not_a_crash(plan):
+    before = plan.read_bytes()
+    result = log(plan, "9999-12-31", "--session", 1, "--held", today="9999-12-31")
+    assert result.exit_code == 1 and "IPT999" not in result.output, result.output
+    assert "nothing was written" in result.output and plan.read_bytes() == before
