@@ -23,7 +23,7 @@ from . import charts
 from .graph import activity_node, build_graph, edges_of
 from .knowledge import (DEFAULT_SICK_ROLE_NOTE, SESSION_WORDS, Catalogue, Profile, Technique,
                         catalogue, condition_words)
-from .measurement import ScaleProgress, band_of, progress_of, risk_signal
+from .measurement import ScaleProgress, band_of, progress_of, unassessed_risks
 from .model import (DEFAULT_DELIVERY, Activity, Died, Focus, LogEntry, Measure, Phase, Plan,
                     Schedule, Session)
 from .result import PlanHasErrors, Result
@@ -704,16 +704,11 @@ class _CourseBuilder:
         """Each risk item the last session held scored positive with no `risk` line under
         it (what IPT506 warns of), for the next session's agenda."""
         last = self.log.last_held if self.log else None
-        if last is None or last.risks:
+        if last is None:
             return ()
-        alerts = []
-        for score in last.scores:
-            scale = self.cat.measures.get(score.scale.text)
-            signal = risk_signal(score, scale) if scale else None
-            if signal is not None:
-                alerts.append(RiskAlert(last.number, last.date.isoformat() if last.date else None,
-                                        scale.name, scale.risk_item, int(signal.text)))
-        return tuple(alerts)
+        return tuple(RiskAlert(last.number, last.date.isoformat() if last.date else None,
+                               scale.name, scale.risk_item, int(item.text))
+                     for scale, item in unassessed_risks(last, self.cat))
 
     def measure_due(self, measure: Measure, number: int) -> MeasureDue:
         name = measure.name.text

@@ -187,6 +187,21 @@ def risk_signal(score: Score, scale: Scale) -> Word | None:
     return word if int(word.text) >= scale.risk_from else None
 
 
+def unassessed_risks(entry: LogEntry, catalogue: Catalogue) -> list[tuple[Scale, Word]]:
+    """Each scale of a log entry whose risk item signals risk while the entry has no
+    `risk` line, with the item as written: what IPT506 warns of, and what the next
+    session's agenda opens with."""
+    if entry.risks:
+        return []
+    found = []
+    for score in entry.scores:
+        scale = catalogue.measures.get(score.scale.text)
+        item = risk_signal(score, scale) if scale else None
+        if item is not None:
+            found.append((scale, item))
+    return found
+
+
 # --- the course --------------------------------------------------------------------------
 
 def _plan_sessions(plan: Plan) -> set[int]:

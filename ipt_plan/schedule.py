@@ -99,10 +99,8 @@ def _projected(plan: Plan, planned: Calendar, today: dt.date) -> Calendar:
         if entry.held and entry.number in planned.dates:
             held.setdefault(entry.number, entry.date)
     after = today if last_logged is None else _day_after(last_logged)
+    # None once the calendar's last day is taken: no session still owed has a date then
     cursor = None if after is None else max(today, after)
-    if cursor is None:
-        return Calendar(dict(sorted(held_dates(plan, held, schedules, first).items())),
-                        planned.offered, planned.dates)  # the log reaches the calendar's end
     skipped = {skip.date for skip in plan.skips}
     # Each schedule line's own grid of dates, walked forward only: a rhythm change's grid
     # starts where the forecast put the session it names
@@ -115,6 +113,8 @@ def _projected(plan: Plan, planned: Calendar, today: dt.date) -> Calendar:
         if number in held:
             dates[number] = dt.datetime.combine(held[number], time)
             continue
+        if cursor is None:
+            continue
         key = id(schedule)
         if key not in grids:
             start = first.start if schedule is first else planned.dates[
@@ -126,12 +126,11 @@ def _projected(plan: Plan, planned: Calendar, today: dt.date) -> Calendar:
                 visited.add(day)  # a skipped date the rhythm offered
             day = next(grids[key], None)
         if day is None:
-            break  # past the end of the calendar
+            cursor = None  # past the end of the calendar
+            continue
         visited.add(day)
         dates[number] = dt.datetime.combine(day, time)
         cursor = _day_after(day)
-        if cursor is None:
-            break  # the calendar's last day: no later session has a date
     offered = sorted(set(planned.offered) | visited)
     return Calendar(dates, offered, planned.dates)
 
@@ -142,14 +141,6 @@ def _day_after(day: dt.date) -> dt.date | None:
         return day + dt.timedelta(days=1)
     except OverflowError:
         return None
-
-
-def held_dates(plan: Plan, held: dict[int, dt.date], schedules: dict[int, Schedule],
-               first: Schedule) -> dict[int, dt.datetime]:
-    """The held sessions on the days they were held, at their rhythm's time."""
-    return {number: dt.datetime.combine(day, schedules[number].time or first.time
-                                        or dt.time(0, 0))
-            for number, day in held.items()}
 
 
 def _planned_calendar(plan: Plan) -> Calendar:

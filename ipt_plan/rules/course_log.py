@@ -16,7 +16,7 @@ from typing import Iterator
 
 from .. import codes
 from ..measurement import (DETERIORATION, course_sessions, held_entries, missing_ratings,
-                           on_track, progress_of, risk_signal, score_problem)
+                           on_track, progress_of, score_problem, unassessed_risks)
 from ..model import LogEntry, Score
 from ..schedule import course_weeks
 from ..wording import did_you_mean_then, joined, plural
@@ -382,20 +382,13 @@ def reliable_deterioration(ctx: Context) -> Iterator[Finding]:
     risk "Passive thoughts of death, no plan or intent; safety plan reviewed"
 """, today=EXAMPLES_DAY)
 def risk_not_assessed(ctx: Context) -> Iterator[Finding]:
-    scales = ctx.catalogue.measures
     for entry in ctx.plan.log or ():
-        if entry.risks:
-            continue
-        for score in entry.scores:
-            scale = scales.get(score.scale.text)
-            item = risk_signal(score, scale) if scale else None
-            if item is None:
-                continue
+        for scale, item in unassessed_risks(entry, ctx.catalogue)[:1]:
+            # one risk line answers every scale of the entry: said once
             yield Finding(f"item {scale.risk_item} of the {scale.name} (its risk item) is "
                           f"{item.text}, but session {entry.number} has no risk line",
                           item.loc, "assess risk and record it under the entry, like: risk "
                           "\"Passive thoughts of death, no plan or intent; safety plan made\"")
-            break  # one risk line answers every scale of the entry
 
 
 # --- IPT507: the course pushed past the protocol's weeks ---------------------------------
