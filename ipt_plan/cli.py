@@ -211,6 +211,7 @@ def protocols(
 
 def describe_profile(profile, cat) -> str:
     """What a profile asks, in sentences: its numbers, phases and the optional fields."""
+    from .knowledge import cadence_words
     from .wording import joined, span
 
     def label(name: str) -> str:
@@ -223,7 +224,7 @@ def describe_profile(profile, cat) -> str:
     course = f"{span(low, high)} sessions"
     if profile.minutes:
         course += f" of {span(*profile.minutes).replace(' to ', '-')} minutes"
-    course += ", " + joined([c.replace("_", " ").replace(" n ", " N ") for c in profile.cadences], "or")
+    course += ", " + cadence_words(profile.cadences)
     if profile.max_weeks:
         course += f", within {profile.max_weeks} weeks"
     lines.append(f"  course: {course}")

@@ -66,6 +66,11 @@ DEFAULT_CONDITION = {"condition": "depression", "condition_noun": "depression",
 DEFAULT_SICK_ROLE_NOTE = "usual roles go on as far as they can"
 
 
+def cadence_words(cadences: tuple[str, ...]) -> str:
+    """A profile's cadences as a clinician reads them: "weekly, every N weeks or monthly"."""
+    return joined([c.replace("_", " ").replace(" n ", " N ") for c in cadences], "or")
+
+
 class ProfileError(ValueError):
     """A protocol profile file that cannot be used; the message says why, for a clinician."""
 
@@ -228,7 +233,7 @@ class _Entry:
         self.path, self.table, self.name = path, table, name
         self.where = f"[{table}.{visible(name)}]"
         if not isinstance(data, dict):
-            self.fail(f"must be a table of keys, like label = \"...\"")
+            self.fail("must be a table of keys, like label = \"...\"")
         required, optional = _KEYS[table]
         unknown = sorted(set(data) - required - optional)
         if unknown:

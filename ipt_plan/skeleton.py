@@ -25,8 +25,8 @@ from typing import NamedTuple
 
 from .config import Config
 from .diagnostics import Diagnostic
-from .knowledge import (Catalogue, CatalogueError, Profile, ProtocolProblem, catalogue,
-                        in_words_of, resolve_profile)
+from .knowledge import (Catalogue, CatalogueError, Profile, ProtocolProblem, cadence_words,
+                        catalogue, in_words_of, resolve_profile)
 from .rules.problem_areas import DIED_EXAMPLE, DIED_MONTH_EXAMPLE, GRIEF
 from .wording import did_you_mean_then, joined, plural, span
 
@@ -259,7 +259,7 @@ class _Writer:
         self.lines.append(f"protocol {p.name}")
         self.lines.append('diagnosis "(the diagnosis, e.g. Major depressive disorder, single '
                           'episode, moderate)"')
-        cadences = joined([c.replace("_", " ").replace(" n ", " N ") for c in p.cadences], "or")
+        cadences = cadence_words(p.cadences)
         length = "" if p.minutes else "; set the session length"
         self.lines.append(f"schedule {_cadence(p)} from {start.isoformat()} at {START_TIME} for "
                           f"{_minutes(p)} min  # the first session; {p.name} meets {cadences}"
