@@ -6,7 +6,6 @@ assessment where it belongs."""
 from __future__ import annotations
 
 import re
-import textwrap
 
 import pytest
 from typer.testing import CliRunner

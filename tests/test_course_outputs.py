@@ -8,7 +8,6 @@ import datetime as dt
 import json
 import re
 from collections import Counter
-from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import jsonschema
@@ -18,11 +17,10 @@ from icalendar import Calendar
 
 from conftest import REFERENCE, ROOT
 from ipt_plan import export, load_file
-from ipt_plan.agenda import build_course, course_from_result
+from ipt_plan.agenda import course_from_result
 from ipt_plan.builder import build
 from ipt_plan.drawing import draw
 from ipt_plan.formatter import format_text, shape
-from ipt_plan.knowledge import catalogue
 from ipt_plan.parser import parse
 from ipt_plan.renderer import FORMATS, render
 from ipt_plan.schedule import appointments, course_calendar, course_format
