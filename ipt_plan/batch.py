@@ -6,8 +6,9 @@ Each plan is checked first (`loader.load_file`); one with errors is reported wit
 diagnostics and not rendered, and the others go on.
 
 Where each plan's agendas go and how they are written: outdir.py. Plans render in worker
-processes; each writes only its own folder, so the output is the same whatever the number
-of processes. Runs into the same OUTDIR at once both succeed:
+processes (workers.py: started once, handed a few plans at a time, results handed back
+and dropped as they come, so memory stays flat); each writes only its own folder, so the
+output is the same whatever the number of processes. Runs into the same OUTDIR at once both succeed:
 each holds a lock on its temporary files, and only unlocked ones (a killed run's) are
 cleared. What the user is told: render_report.py.
 """
@@ -17,18 +18,18 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from . import collector, files
 from .codes import INTERNAL_ERROR
 from .loader import load_file
 from .outdir import current_folder, plan_folder, write_documents
-from .paths import expand
+from .paths import PlanFiles
 from .renderer import FORMATS, TemplateProblem, check_templates, render
 from .result import Result
+from .workers import chunks_of, default_jobs, ordered_map
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,9 @@ class PlanJob:
     templates: str | None
     protocol_dirs: tuple[str, ...]
     today: dt.date | None = None  # the day every plan of the batch is checked as on
+    # The folders above out_dir were made and cleared once for the batch (plan_jobs):
+    # the worker does not list them again.
+    parents_cleared: bool = False
 
 
 @dataclass(frozen=True)
@@ -69,9 +73,18 @@ class PlanOutcome:
 
 @dataclass(frozen=True)
 class BatchOutcome:
-    outcomes: tuple[PlanOutcome, ...]
+    """What became of a batch: its totals, and each plan's outcome when they were kept
+    (`run(keep=True)`, for a library caller's small batch; the command line reports each
+    as it comes and keeps none)."""
+
+    outcomes: tuple[PlanOutcome, ...]  # () when not kept
     missing: tuple[str, ...]  # arguments that named no file or folder
     seconds: float
+    plans: int = 0
+    failed_plans: int = 0
+    written: int = 0  # files
+    unchanged: int = 0
+    removed: int = 0
 
     @property
     def rendered(self) -> list[PlanOutcome]:
@@ -82,11 +95,15 @@ class BatchOutcome:
         return [o for o in self.outcomes if not o.rendered]
 
     @property
+    def rendered_plans(self) -> int:
+        return self.plans - self.failed_plans
+
+    @property
     def exit_code(self) -> int:
         """0 every plan rendered, 1 some failed, 2 a path that does not exist."""
         if self.missing:
             return 2
-        return 1 if self.failed else 0
+        return 1 if self.failed_plans else 0
 
 
 class UsageError(ValueError):
@@ -107,7 +124,7 @@ def render_plan(job: PlanJob) -> PlanOutcome:
         documents = render(result, job.fmt, job.templates)
         written, unchanged, removed = write_documents(
             Path(job.out_dir), documents, job.fmt, Path(job.out_root), job.plan_file,
-            result.plan.id)
+            result.plan.id, clear_parents=not job.parents_cleared)
     except TemplateProblem as problem:
         return PlanOutcome(job.plan_file, job.out_dir, problem=str(problem))
     except OSError as err:
@@ -123,26 +140,59 @@ def render_plan(job: PlanJob) -> PlanOutcome:
                        removed=removed)
 
 
-def _crashed(job: PlanJob, err: BaseException) -> PlanOutcome:
-    return PlanOutcome(job.plan_file, job.out_dir,
-                       problem=f"the process rendering this plan stopped ({type(err).__name__}: "
-                               f"{err}); render it again, alone, with --jobs 1")
+def render_chunk(jobs: list[PlanJob]) -> list[PlanOutcome]:
+    """A worker's share: a few plans, rendered one after the other."""
+    return [render_plan(job) for job in jobs]
+
+
+def _crashed(jobs: list[PlanJob], err: BaseException) -> list[PlanOutcome]:
+    return [PlanOutcome(job.plan_file, job.out_dir,
+                        problem=f"the process rendering this plan stopped ({type(err).__name__}: "
+                                f"{err}); render it again, alone, with --jobs 1")
+            for job in jobs]
 
 
 # --- the batch --------------------------------------------------------------------------
 
-def plan_jobs(plan_files: list[Path], out: Path, fmt: str, templates: Path | None,
-              protocol_dirs: tuple[Path, ...], today: dt.date | None = None) -> list[PlanJob]:
-    """One job per plan, each with its own folder. Two paths that give one folder name one
-    file (`a/x.iptplan` and `a/../a/x.iptplan`): it is rendered once."""
-    jobs: dict[Path, PlanJob] = {}
+# Plans handed to a worker at once: a plan renders in about 10 ms, so handing over a
+# chunk costs little next to it, and the workers still finish together.
+CHUNK = 8
+
+
+def plan_jobs(plan_files: Iterable[Path], out: Path, fmt: str, templates: Path | None,
+              protocol_dirs: tuple[Path, ...], today: dt.date | None = None,
+              may_repeat: bool = True) -> Iterator[PlanJob]:
+    """One job per plan, each with its own folder, made as the plans are read. Two paths
+    that give one folder name one file (`a/x.iptplan` and `a/../a/x.iptplan`): it is
+    rendered once; only a batch whose paths `may_repeat` (several arguments, a glob)
+    keeps the folders it has given, to know. Each folder that holds plan folders is made
+    and cleared of what killed runs left in it here, once a batch, so that no worker lists
+    a shared folder again (a folder of 20,000 plans' folders, once per plan, made a batch
+    quadratic)."""
+    given: set[Path] = set()
+    opened: set[Path] = set()
     cwd = current_folder()
     for plan_file in plan_files:
         folder = out / plan_folder(plan_file, cwd)
-        jobs.setdefault(folder, PlanJob(str(plan_file), str(folder), str(out), fmt,
-                                        str(templates) if templates is not None else None,
-                                        tuple(str(d) for d in protocol_dirs), today))
-    return list(jobs.values())
+        if may_repeat:
+            if folder in given:
+                continue
+            given.add(folder)
+        if folder.parent not in opened:
+            opened.add(folder.parent)
+            _open_once(out, folder.parent)
+        yield PlanJob(str(plan_file), str(folder), str(out), fmt,
+                      str(templates) if templates is not None else None,
+                      tuple(str(d) for d in protocol_dirs), today, parents_cleared=True)
+
+
+def _open_once(out: Path, parent: Path) -> None:
+    """Make a plan folder's parent (private) and clear it of killed runs' leftovers. A
+    failure here is the plan's own, told when it is written."""
+    try:
+        os.close(files.open_below(out, parent.relative_to(out).parts))
+    except OSError:
+        pass
 
 
 def run(paths: Iterable[str | os.PathLike], out: str | os.PathLike, fmt: str = "md",
@@ -150,12 +200,14 @@ def run(paths: Iterable[str | os.PathLike], out: str | os.PathLike, fmt: str = "
         protocol_dirs: Iterable[str | os.PathLike] = (),
         on_outcome: Callable[[PlanOutcome], None] | None = None,
         on_start: Callable[[int], None] | None = None,
-        today: dt.date | None = None) -> BatchOutcome:
+        today: dt.date | None = None, keep: bool = True) -> BatchOutcome:
     """Render every plan the paths name into `out`, each checked as on `today` (None: the
     real date, taken once for the whole batch). Raises UsageError before starting
     when an option is wrong, and TemplateProblem when a template does not compile;
     after that, every failure is one plan's outcome. `on_start` hears how many plans
-    there are and `on_outcome` each plan's outcome, in the order of the plans."""
+    there are and `on_outcome` each plan's outcome, in the order of the plans. With
+    `keep` False the outcomes are not kept (only the totals): the memory of the batch
+    then stays flat whatever its size. `jobs`: worker processes (None: workers.default_jobs)."""
     started = time.monotonic()
     if fmt not in FORMATS:
         raise UsageError(f"there is no format '{fmt}'; the formats are {', '.join(FORMATS)}")
@@ -169,38 +221,38 @@ def run(paths: Iterable[str | os.PathLike], out: str | os.PathLike, fmt: str = "
         files.make_private_folders(out_dir)
     except OSError as err:
         raise UsageError(f"cannot make the output folder {out}: {err.strerror or err}") from None
+    # Compiled here, before any worker starts: a forked worker has them already.
     check_templates(fmt, template_dir)
 
-    plan_files, missing = expand(paths)
-    jobs_list = plan_jobs(plan_files, out_dir, fmt, template_dir,
-                          tuple(Path(d) for d in protocol_dirs), today or dt.date.today())
+    plan_files = PlanFiles(paths)
+    total = plan_files.count()
+    jobs_of = plan_jobs(plan_files, out_dir, fmt, template_dir,
+                        tuple(Path(d) for d in protocol_dirs), today or dt.date.today(),
+                        plan_files.may_repeat)
     # What killed runs left in OUTDIR: here, once; the folders below it are cleared as they
-    # are opened, each once a process (files.open_below), never through a link.
+    # are first met (plan_jobs), never through a link.
     files.new_run()
     files.clear_leftovers(out_dir)
     if on_start:
-        on_start(len(jobs_list))
-    outcomes = []
-    workers = min(jobs or os.cpu_count() or 1, len(jobs_list))
+        on_start(total)
+    workers = min(jobs or default_jobs(), max(1, total // CHUNK))
     if workers <= 1:
-        for job in jobs_list:
-            outcomes.append(render_plan(job))
-            if on_outcome:
-                on_outcome(outcomes[-1])
+        outcomes: Iterable[PlanOutcome] = map(render_plan, jobs_of)
     else:
-        pool = ProcessPoolExecutor(max_workers=workers)
-        try:
-            futures = [pool.submit(render_plan, job) for job in jobs_list]
-            for job, future in zip(jobs_list, futures):  # in plan order, for a stable log
-                try:
-                    outcomes.append(future.result())
-                except Exception as err:  # noqa: BLE001 - a worker that died (out of memory...)
-                    outcomes.append(_crashed(job, err))
-                if on_outcome:
-                    on_outcome(outcomes[-1])
-        finally:
-            # On Ctrl-C, drop the plans not yet started instead of rendering them all first.
-            pool.shutdown(wait=True, cancel_futures=True)
-    return BatchOutcome(tuple(outcomes), tuple(missing), time.monotonic() - started)
-
-
+        outcomes = (outcome for chunk in ordered_map(render_chunk, chunks_of(jobs_of, CHUNK),
+                                                     workers, _crashed)
+                    for outcome in chunk)
+    kept: list[PlanOutcome] = []
+    plans = failed = written = unchanged = removed = 0
+    for outcome in outcomes:
+        plans += 1
+        failed += not outcome.rendered
+        written += len(outcome.written)
+        unchanged += len(outcome.unchanged)
+        removed += len(outcome.removed)
+        if keep:
+            kept.append(outcome)
+        if on_outcome:
+            on_outcome(outcome)
+    return BatchOutcome(tuple(kept), tuple(plan_files.missing), time.monotonic() - started,
+                        plans, failed, written, unchanged, removed)

@@ -107,7 +107,9 @@ def check(
                                        "NO_COLOR is set), always or never."),
     jobs: Optional[int] = typer.Option(
         None, "--jobs", "-j", min=1, metavar="N",
-        help="Processes for large batches (64 plans or more). Default: the machine's cores."),
+        help="Processes for large batches (64 plans or more). Default: the cores ipt-plan may "
+             "use, less those busy with other programs when the batch starts (at least 1), so "
+             "that a busy machine is not made slower by workers waiting for a core."),
     today: Optional[str] = Today,
 ) -> None:
     """Check plans against IPT's structure and their protocol.
@@ -128,24 +130,28 @@ def check(
 
       ipt-plan check 'clinic/**/*.iptplan' --format json
     """
+    from itertools import chain
+
     from . import collector, report
-    from .checking import check as check_paths
+    from .checking import iter_check
+    from .workers import default_jobs
 
     collector.off_for_this_run()
 
-    results = check_paths(paths, protocols or (), jobs or os.cpu_count() or 1, today)
-    if not results:  # folders with no plan in them: silence would read as "all clean"
+    # Each result is reported as it comes and dropped: a batch's memory stays flat.
+    results = iter_check(paths, protocols or (), jobs or default_jobs(), today)
+    first = next(results, None)
+    if first is None:  # folders with no plan in them: silence would read as "all clean"
         say(f"ipt-plan: no plans (*.iptplan) found in {', '.join(paths)}", err=True)
         raise typer.Exit(2)
+    results = chain([first], results)
     if output_format is OutputFormat.text:
         style = report.Style(report.use_colour(colour.value, sys.stdout))
-        out = report.format_text(results, style)
+        tally = report.write_text(results, sys.stdout, style)
     else:
-        out = {OutputFormat.json: report.format_json, OutputFormat.sarif: report.format_sarif,
-               OutputFormat.github: report.format_github}[output_format](results)
-    if out:
-        sys.stdout.write(out)
-    raise typer.Exit(report.exit_code(results, strict=strict))
+        tally = {OutputFormat.json: report.write_json, OutputFormat.sarif: report.write_sarif,
+                 OutputFormat.github: report.write_github}[output_format](results, sys.stdout)
+    raise typer.Exit(tally.exit_code(strict=strict))
 
 
 @app.command()
@@ -296,7 +302,8 @@ def render(
              "(session.md.j2, overview.html.j2...); the others stay built-in."),
     jobs: Optional[int] = typer.Option(
         None, "--jobs", "-j", min=1, metavar="N",
-        help="Plans rendered at once, in separate processes. Default: the machine's cores."),
+        help="Plans rendered at once, in separate processes. Default: the cores ipt-plan may "
+             "use, less those busy with other programs when the batch starts (at least 1)."),
     protocols: Optional[List[Path]] = ProtocolDirs,
     today: Optional[str] = Today,
 ) -> None:
@@ -333,15 +340,22 @@ def render(
     collector.off_for_this_run()  # the batch collects template garbage itself
 
     progress = render_report.Progress(sys.stderr)
+    failures = render_report.Failures()
+
+    def heard(plan: batch.PlanOutcome) -> None:
+        progress.update(plan)
+        failures.add(plan)
+
     try:
+        # Each plan is told as it is done and dropped: a batch's memory stays flat.
         outcome = batch.run(paths, out, agenda_format.value, templates, jobs, protocols or (),
-                            on_outcome=progress.update, on_start=progress.start, today=today)
+                            on_outcome=heard, on_start=progress.start, today=today, keep=False)
     except (batch.UsageError, TemplateProblem) as err:
         say(f"ipt-plan: {err}", err=True)
         raise typer.Exit(2)
     finally:
         progress.finish()
-    report = render_report.failure_report(outcome)
+    report = failures.report(outcome.missing)
     if report:
         sys.stdout.write(report + "\n")
     sys.stdout.write(render_report.summary_line(outcome) + "\n")

@@ -327,12 +327,12 @@ def new_run() -> None:
     _cleared.clear()
 
 
-def open_below(root: str | os.PathLike, relative: Iterable[str]) -> int:
+def open_below(root: str | os.PathLike, relative: Iterable[str], clear: bool = True) -> int:
     """The folder `root/relative...`, open: `root` is the output folder the user named (a
     link there is theirs to choose); each folder below it is made private when missing
     (their names name clients) and opened without following a link, so a link planted
     anywhere below `root` never sends a write elsewhere. What killed runs left in each
-    folder opened is cleared, once a process."""
+    folder opened is cleared, once a process (never with `clear` False)."""
     fd = os.open(root, _FOLDER)
     shown = Path(root)
     try:
@@ -352,7 +352,7 @@ def open_below(root: str | os.PathLike, relative: Iterable[str]) -> int:
             os.close(fd)
             fd = below
             seen = os.fstat(fd)
-            if (seen.st_dev, seen.st_ino) not in _cleared:
+            if clear and (seen.st_dev, seen.st_ino) not in _cleared:
                 _cleared.add((seen.st_dev, seen.st_ino))
                 _clear_in(fd, os.listdir(fd))
     except BaseException:

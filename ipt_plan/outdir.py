@@ -123,16 +123,19 @@ def plan_mark(plan_file: str | os.PathLike, plan_id: str | None = None) -> bytes
 
 def write_documents(out_dir: Path, documents: list[Document], fmt: str,
                     out_root: Path | None = None, plan_file: str | None = None,
-                    plan_id: str | None = None
+                    plan_id: str | None = None, clear_parents: bool = True
                     ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """Write a plan's documents; return the names written, unchanged and removed. A
     first render makes the folder whole at once (`files.write_new_folder`); after that,
     files change one by one inside it, never through a link planted there or in any
     folder between it and `out_root`, the output folder the user named (default: the
     plan folder's parent). With `plan_file`, the folder records which plan it belongs to
-    (PLAN_MARK), and a folder that belongs to another plan is refused, never written."""
+    (PLAN_MARK), and a folder that belongs to another plan is refused, never written.
+    `clear_parents` False: the folders above were cleared of killed runs' leftovers for
+    this batch already (batch.plan_jobs), so they are not listed again."""
     root = out_root if out_root is not None else out_dir.parent
-    parent_fd = files.open_below(root, out_dir.parent.relative_to(root).parts)
+    parent_fd = files.open_below(root, out_dir.parent.relative_to(root).parts,
+                                 clear=clear_parents)
     mark = [(PLAN_MARK, plan_mark(plan_file, plan_id))] if plan_file is not None else []
     try:
         encoded = [(d.name, d.text.encode("utf-8")) for d in documents]

@@ -24,34 +24,76 @@ def walk(folder: Path) -> Iterator[Path]:
                 yield Path(root) / name
 
 
+class PlanFiles:
+    """The plan files the command line names (files, folders searched for *.iptplan,
+    globs), in a stable order, walked each time they are iterated instead of held in a
+    list: a nightly batch of a million plans keeps one folder's listing at a time, not
+    every path. `missing` are the arguments that name nothing. A file named twice (in a
+    folder and on its own, or by a glob that matches it and its folder) is given once;
+    only a command line of several arguments, or a glob, keeps the paths it has given,
+    to know."""
+
+    def __init__(self, paths: Iterable[str | os.PathLike]):
+        self.args: list[str] = []
+        self.missing: list[str] = []
+        self._globbed = False
+        for raw in paths:
+            arg = os.fspath(raw)
+            path = Path(arg)
+            if path.is_dir() or path.exists() or path.is_symlink():
+                self.args.append(arg)
+            elif any(c in arg for c in "*?[") and next(_files_of(arg), None) is not None:
+                self.args.append(arg)
+                self._globbed = True
+            else:
+                self.missing.append(arg)
+
+    def __iter__(self) -> Iterator[Path]:
+        seen: set[str] | None = set() if self.may_repeat else None
+        for arg in self.args:
+            for found in _files_of(arg):
+                if seen is not None:
+                    key = str(found)
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                yield found
+
+    @property
+    def may_repeat(self) -> bool:
+        """Whether a file may come twice: several arguments, or a glob."""
+        return len(self.args) > 1 or self._globbed
+
+    def count(self) -> int:
+        """How many plans there are: a walk that keeps nothing."""
+        return sum(1 for _ in self)
+
+
+def _files_of(arg: str) -> Iterator[Path]:
+    path = Path(arg)
+    if path.is_dir():
+        yield from walk(path)
+    elif path.exists() or path.is_symlink():
+        yield path
+    elif any(c in arg for c in "*?["):
+        import glob
+
+        matches = sorted(glob.glob(arg, recursive=True))
+        folders = []
+        for match in matches:
+            if Path(match).is_dir():
+                folders.append(match)
+            else:
+                yield Path(match)
+        for folder in folders:
+            yield from walk(Path(folder))
+
+
 def expand(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[str]]:
     """Files, folders (searched for *.iptplan) and globs to plan files, in a stable order;
     and the arguments that matched nothing."""
-    found: list[Path] = []
-    missing: list[str] = []
-    for raw in paths:
-        arg = os.fspath(raw)
-        path = Path(arg)
-        if path.is_dir():
-            found.extend(walk(path))
-        elif path.exists() or path.is_symlink():
-            found.append(path)
-        elif any(c in arg for c in "*?["):
-            import glob
-
-            matches = sorted(glob.glob(arg, recursive=True))
-            files = [Path(m) for m in matches if not Path(m).is_dir()]
-            for m in matches:
-                if Path(m).is_dir():
-                    files.extend(walk(Path(m)))
-            if files:
-                found.extend(files)
-            else:
-                missing.append(arg)
-        else:
-            missing.append(arg)
-    unique = list(dict.fromkeys(found))
-    return unique, missing
+    plans = PlanFiles(paths)
+    return list(plans), plans.missing
 
 
 def missing_path(arg: str) -> Diagnostic:

@@ -3,7 +3,9 @@ terminal), why each failed plan was not rendered, and a summary."""
 
 from __future__ import annotations
 
+import io
 import os
+import shutil
 from dataclasses import dataclass, field
 from typing import TextIO
 
@@ -26,35 +28,74 @@ def outcome_line(outcome: PlanOutcome) -> str:
             f"({plural(outcome.files, 'file')}: {changes})")
 
 
-def failure_report(batch: BatchOutcome) -> str:
-    """Why each failed plan was not rendered: its diagnostics as `ipt-plan check` shows
-    them, or the template or file problem that stopped it."""
-    from .paths import missing_path
-    from .report import format_diagnostic
-    from .result import config_problems_once
+class Failures:
+    """Why each failed plan was not rendered, gathered as the batch runs: its diagnostics
+    as `ipt-plan check` shows them, or the template or file problem that stopped it.
+    Written out after the progress lines; kept meanwhile in a temporary file that has no
+    name (so no other process can open it) once past 1 MB, so that a batch with many
+    failed plans does not grow in memory."""
 
-    # A path that names nothing reads as it does under `ipt-plan check`.
-    blocks = [format_diagnostic(missing_path(arg), None) for arg in batch.missing]
-    checked = iter(config_problems_once(o.check for o in batch.failed if o.check is not None))
-    for outcome in batch.failed:
+    def __init__(self) -> None:
+        import tempfile
+
+        self.blocks = tempfile.SpooledTemporaryFile(max_size=1 << 20, mode="w+",
+                                                    encoding="utf-8", errors="surrogateescape")
+        self.empty = True
+        self._config_seen: set = set()
+
+    def add(self, outcome: PlanOutcome) -> None:
+        from .report import format_diagnostic
+        from .result import without_repeated_config_problems
+
+        if outcome.rendered:
+            return
         if outcome.check is not None:
-            result = next(checked)
+            # A configuration shared by many plans shows its problems once.
+            result = next(without_repeated_config_problems([outcome.check], self._config_seen))
             lines = result.text.split("\n") if result.text is not None else None
-            blocks.extend(format_diagnostic(d, lines if d.path == result.path else None)
-                          for d in result.diagnostics)
+            for d in result.diagnostics:
+                self._write(format_diagnostic(d, lines if d.path == result.path else None))
         else:
-            blocks.append(visible(f"{outcome.plan_file}: not rendered: {outcome.problem}"))
-    return "\n\n".join(blocks) + "\n" if blocks else ""
+            self._write(visible(f"{outcome.plan_file}: not rendered: {outcome.problem}"))
+
+    def _write(self, block: str) -> None:
+        self.blocks.write(block if self.empty else "\n\n" + block)
+        self.empty = False
+
+    def report(self, missing: tuple[str, ...] = ()) -> str:
+        """The whole report (empty when nothing failed); a path that names nothing reads
+        first, as it does under `ipt-plan check`."""
+        buffer = io.StringIO()
+        self.write(buffer, missing)
+        return buffer.getvalue()
+
+    def write(self, stream: TextIO, missing: tuple[str, ...] = ()) -> None:
+        from .paths import missing_path
+        from .report import format_diagnostic
+
+        blocks = [format_diagnostic(missing_path(arg), None) for arg in missing]
+        if blocks:
+            stream.write("\n\n".join(blocks) + ("\n" if self.empty else "\n\n"))
+        if not self.empty:
+            self.blocks.seek(0)
+            shutil.copyfileobj(self.blocks, stream)
+            stream.write("\n")
+        self.blocks.close()
+
+
+def failure_report(batch: BatchOutcome) -> str:
+    """The failure report of a batch whose outcomes were kept (batch.run(keep=True))."""
+    failures = Failures()
+    for outcome in batch.failed:
+        failures.add(outcome)
+    return failures.report(batch.missing)
 
 
 def summary_line(batch: BatchOutcome) -> str:
-    written = sum(len(o.written) for o in batch.outcomes)
-    unchanged = sum(len(o.unchanged) for o in batch.outcomes)
-    removed = sum(len(o.removed) for o in batch.outcomes)
-    line = (f"{plural(len(batch.rendered), 'plan')} rendered, {len(batch.failed)} failed: "
-            f"{plural(written, 'file')} written, {unchanged} unchanged")
-    if removed:
-        line += f", {removed} removed"
+    line = (f"{plural(batch.rendered_plans, 'plan')} rendered, {batch.failed_plans} failed: "
+            f"{plural(batch.written, 'file')} written, {batch.unchanged} unchanged")
+    if batch.removed:
+        line += f", {batch.removed} removed"
     line += f", in {batch.seconds:.1f} s"
     if batch.missing:
         line += f"; {plural(len(batch.missing), 'path')} not found"

@@ -3,10 +3,11 @@ JSON for scripts, SARIF 2.1.0 for code-scanning tools, and GitHub workflow annot
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator, TextIO
 
 from .version import __version__
 from .diagnostics import Diagnostic, Severity
@@ -70,48 +71,125 @@ def format_diagnostic(diag: Diagnostic, lines: list[str] | None, style: Style = 
     return "\n".join(out)
 
 
-def summary(results: list[Result]) -> str:
-    errors = sum(len(r.errors) for r in results)
-    warnings = sum(len(r.warnings) for r in results)
-    plans = len(results)
+class Tally:
+    """What a report has seen so far: enough for its summary line and the exit code,
+    without keeping the results (a batch of a million plans is reported as it comes)."""
 
-    return f"{plural(plans, 'plan')} checked: {plural(errors, 'error')}, {plural(warnings, 'warning')}"
+    def __init__(self) -> None:
+        self.plans = self.errors = self.warnings = 0
+        self.missing = False
+
+    def add(self, result: Result) -> None:
+        self.plans += 1
+        self.errors += len(result.errors)
+        self.warnings += len(result.warnings)
+        self.missing = self.missing or result.path_missing
+
+    def summary(self) -> str:
+        return (f"{plural(self.plans, 'plan')} checked: {plural(self.errors, 'error')}, "
+                f"{plural(self.warnings, 'warning')}")
+
+    def exit_code(self, strict: bool = False) -> int:
+        """0 clean, 1 problems found (warnings too when `strict`), 2 a path that names
+        nothing."""
+        if self.missing:
+            return 2
+        return 1 if self.errors or (strict and self.warnings) else 0
+
+
+def summary(results: list[Result]) -> str:
+    tally = Tally()
+    for result in results:
+        tally.add(result)
+    return tally.summary()
+
+
+def _text_blocks(r: Result, style: Style) -> Iterator[str]:
+    lines = r.text.split("\n") if r.text is not None else None
+    for d in r.diagnostics[:MAX_SHOWN_PER_FILE]:
+        yield format_diagnostic(d, lines if d.path == r.path else None, style)
+    hidden = len(r.diagnostics) - MAX_SHOWN_PER_FILE
+    if hidden > 0:
+        yield (f"{visible(r.path)}: and {hidden} more (fix these first, or use --format "
+               "json to see them all)")
+
+
+def write_text(results: Iterable[Result], out: TextIO, style: Style = PLAIN) -> Tally:
+    """Each problem with its line and a hint, blocks apart, then a summary; nothing at
+    all when every plan is clean. Written as the results come."""
+    tally, first = Tally(), True
+    for r in results:
+        tally.add(r)
+        for block in _text_blocks(r, style):
+            out.write(block if first else "\n\n" + block)
+            first = False
+    if not first:
+        out.write("\n\n" + tally.summary() + "\n")
+    return tally
+
+
+def _json_file(r: Result) -> dict:
+    return {
+        "path": encodable(r.path),
+        "protocol": r.profile.name if r.profile else None,
+        "errors": len(r.errors),
+        "warnings": len(r.warnings),
+        "diagnostics": [{**d.as_dict(), "path": encodable(d.path)} for d in r.diagnostics],
+    }
+
+
+def _indented(value: object, depth: int) -> str:
+    """`value` as json.dumps(indent=2) writes it inside a document at that depth."""
+    return json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n" + " " * depth)
+
+
+def _write_array(items: Iterable[object], out: TextIO, depth: int) -> None:
+    """The elements of a JSON array at `depth`, as json.dumps(indent=2) writes them, one
+    by one (the opening bracket is written already)."""
+    first = True
+    for item in items:
+        out.write(("\n" if first else ",\n") + " " * (depth + 2) + _indented(item, depth + 2))
+        first = False
+    out.write("]" if first else "\n" + " " * depth + "]")
+
+
+def write_json(results: Iterable[Result], out: TextIO) -> Tally:
+    """The JSON report, byte for byte what json.dumps(indent=2) gives of the whole
+    document, written as the results come; nothing when there are none."""
+    tally = Tally()
+    results = iter(results)
+    first = next(results, None)
+    if first is None:
+        return tally
+
+    def files() -> Iterator[dict]:
+        for r in _chain(first, results):
+            tally.add(r)
+            yield _json_file(r)
+
+    out.write(f'{{\n  "version": {JSON_FORMAT_VERSION},\n  "files": [')
+    _write_array(files(), out, 2)
+    out.write(f',\n  "errors": {tally.errors},\n  "warnings": {tally.warnings}\n}}\n')
+    return tally
+
+
+def _chain(first: Result, rest: Iterator[Result]) -> Iterator[Result]:
+    yield first
+    yield from rest
 
 
 def format_text(results: Iterable[Result], style: Style = PLAIN) -> str:
-    results = list(results)
-    blocks = []
-    for r in results:
-        lines = r.text.split("\n") if r.text is not None else None
-        for d in r.diagnostics[:MAX_SHOWN_PER_FILE]:
-            blocks.append(format_diagnostic(d, lines if d.path == r.path else None, style))
-        hidden = len(r.diagnostics) - MAX_SHOWN_PER_FILE
-        if hidden > 0:
-            blocks.append(f"{visible(r.path)}: and {hidden} more (fix these first, or use --format "
-                          "json to see them all)")
-    if not blocks:
-        return ""
-    return "\n\n".join(blocks) + "\n\n" + summary(results) + "\n"
+    buffer = io.StringIO()
+    write_text(results, buffer, style)
+    return buffer.getvalue()
 
 
 def format_json(results: Iterable[Result]) -> str:
-    results = list(results)
-    document = {
-        "version": JSON_FORMAT_VERSION,
-        "files": [
-            {
-                "path": encodable(r.path),
-                "protocol": r.profile.name if r.profile else None,
-                "errors": len(r.errors),
-                "warnings": len(r.warnings),
-                "diagnostics": [{**d.as_dict(), "path": encodable(d.path)} for d in r.diagnostics],
-            }
-            for r in results
-        ],
-        "errors": sum(len(r.errors) for r in results),
-        "warnings": sum(len(r.warnings) for r in results),
-    }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    buffer = io.StringIO()
+    if write_json(results, buffer).plans == 0:
+        return json.dumps({"version": JSON_FORMAT_VERSION, "files": [], "errors": 0,
+                           "warnings": 0}, indent=2) + "\n"
+    return buffer.getvalue()
 
 
 def _uri(path: str) -> str:
@@ -120,28 +198,36 @@ def _uri(path: str) -> str:
     return quote(os.fsencode(Path(path).as_posix()), safe="/:")  # a name's own bytes
 
 
-def format_sarif(results: Iterable[Result]) -> str:
-    """SARIF 2.1.0, as code-scanning services read it (one run, every rule described)."""
+_RESULTS_HERE = "ipt-plan: the results go here"
+
+
+def write_sarif(results: Iterable[Result], out: TextIO) -> Tally:
+    """SARIF 2.1.0, as code-scanning services read it (one run, every rule described),
+    written as the results come."""
     from .rules import RULES
 
     rules = sorted(RULES.values(), key=lambda r: r.code)
     index = {r.code: i for i, r in enumerate(rules)}
     level = {Severity.ERROR: "error", Severity.WARNING: "warning"}
-    sarif_results = []
-    for r in results:
-        for d in r.diagnostics:
-            text = d.message + (f" (hint: {d.hint})" if d.hint else "")
-            sarif_results.append({
-                "ruleId": d.code,
-                "ruleIndex": index[d.code],
-                "level": level[d.severity],
-                "message": {"text": text},
-                "locations": [{"physicalLocation": {
-                    "artifactLocation": {"uri": _uri(d.path)},
-                    "region": {"startLine": max(d.line, 1), "startColumn": max(d.column, 1),
-                               "endColumn": max(d.end_column, d.column + 1)},
-                }}],
-            })
+    tally = Tally()
+
+    def sarif_results() -> Iterator[dict]:
+        for r in results:
+            tally.add(r)
+            for d in r.diagnostics:
+                text = d.message + (f" (hint: {d.hint})" if d.hint else "")
+                yield {
+                    "ruleId": d.code,
+                    "ruleIndex": index[d.code],
+                    "level": level[d.severity],
+                    "message": {"text": text},
+                    "locations": [{"physicalLocation": {
+                        "artifactLocation": {"uri": _uri(d.path)},
+                        "region": {"startLine": max(d.line, 1), "startColumn": max(d.column, 1),
+                                   "endColumn": max(d.end_column, d.column + 1)},
+                    }}],
+                }
+
     document = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -159,10 +245,21 @@ def format_sarif(results: Iterable[Result]) -> str:
                     "defaultConfiguration": {"level": level[rule.severity]},
                 } for rule in rules],
             }},
-            "results": sarif_results,
+            "results": _RESULTS_HERE,
         }],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    head, tail = json.dumps(document, indent=2, ensure_ascii=False).split(
+        json.dumps(_RESULTS_HERE))
+    out.write(head + "[")
+    _write_array(sarif_results(), out, 6)
+    out.write(tail + "\n")
+    return tally
+
+
+def format_sarif(results: Iterable[Result]) -> str:
+    buffer = io.StringIO()
+    write_sarif(results, buffer)
+    return buffer.getvalue()
 
 
 def _escape_github(text: str, is_property: bool = False) -> str:
@@ -173,22 +270,29 @@ def _escape_github(text: str, is_property: bool = False) -> str:
     return text.replace(":", "%3A").replace(",", "%2C") if is_property else text
 
 
-def format_github(results: Iterable[Result]) -> str:
+def write_github(results: Iterable[Result], out: TextIO) -> Tally:
     """GitHub Actions workflow commands: each problem becomes an annotation on its line."""
-    out = []
+    tally = Tally()
     for r in results:
+        tally.add(r)
         for d in r.diagnostics:
             kind = "error" if d.severity is Severity.ERROR else "warning"
             props = (f"file={_escape_github(d.path, True)},line={d.line},col={d.column},"
                      f"endColumn={d.end_column},title={d.code}")
             message = d.message + (f" (hint: {d.hint})" if d.hint else "")
-            out.append(f"::{kind} {props}::{_escape_github(message)}")
-    return "".join(line + "\n" for line in out)
+            out.write(f"::{kind} {props}::{_escape_github(message)}\n")
+    return tally
+
+
+def format_github(results: Iterable[Result]) -> str:
+    buffer = io.StringIO()
+    write_github(results, buffer)
+    return buffer.getvalue()
 
 
 def exit_code(results: list[Result], strict: bool = False) -> int:
     """0 clean, 1 problems found (warnings too when `strict`), 2 a path that names nothing."""
-    if any(r.path_missing for r in results):
-        return 2
-    failing = {Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}
-    return 1 if any(d.severity in failing for r in results for d in r.diagnostics) else 0
+    tally = Tally()
+    for result in results:
+        tally.add(result)
+    return tally.exit_code(strict)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from .codes import BAD_CONFIG
 from .diagnostics import Diagnostic, Severity
@@ -61,21 +61,27 @@ class Result:
         return self.plan, self.graph
 
     def for_report(self) -> Result:
-        """Only what a report needs (diagnostics and text), as crosses between processes."""
-        return Result(self.path, None, self.diagnostics, self.text, self.profile,
+        """Only what a report needs, as crosses between processes: the diagnostics, and the
+        text they point into (none for a clean plan, whose text no report shows)."""
+        return Result(self.path, None, self.diagnostics,
+                      self.text if self.diagnostics else None, self.profile,
                       path_missing=self.path_missing, today=self.today)
 
 
-def config_problems_once(results: Iterable[Result]) -> list[Result]:
+def without_repeated_config_problems(results: Iterable[Result],
+                                     seen: set[Diagnostic] | None = None) -> Iterator[Result]:
     """Plans that share a broken configuration file show its problems once, not per plan:
-    the first result that has one keeps it."""
-    seen: set[Diagnostic] = set()
-    cleaned = []
+    the first result that has one keeps it. Each result is handed on as it comes. `seen`:
+    the configuration problems already told (a caller that hands results one at a time)."""
+    seen = set() if seen is None else seen
     for result in results:
         repeated = [d for d in result.diagnostics if d.code == BAD_CONFIG and d in seen]
         seen.update(d for d in result.diagnostics if d.code == BAD_CONFIG)
         if repeated:
             result = dataclasses.replace(
                 result, diagnostics=tuple(d for d in result.diagnostics if d not in repeated))
-        cleaned.append(result)
-    return cleaned
+        yield result
+
+
+def config_problems_once(results: Iterable[Result]) -> list[Result]:
+    return list(without_repeated_config_problems(results))

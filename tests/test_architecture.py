@@ -13,7 +13,8 @@ PACKAGE = Path(ipt_plan.__file__).resolve().parent
 
 # In the order the data travels; a module may import modules of earlier layers only.
 LAYERS = [
-    ["version", "codes", "wording", "resources", "cache", "files", "collector", "calendar_key"],
+    ["version", "codes", "wording", "resources", "cache", "files", "collector", "calendar_key",
+     "workers"],
     ["model"],
     ["diagnostics"],
     ["source"],
