@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from .version import __version__
 
-__all__ = ["load_file", "load_string", "load_bytes", "check", "Result", "Diagnostic",
+__all__ = ["load_file", "load_string", "load_bytes", "check", "iter_check", "Result", "Diagnostic",
            "Severity", "Plan", "render", "Document", "__version__"]
 
 
@@ -22,10 +22,10 @@ def __getattr__(name: str):
         from . import loader
 
         return getattr(loader, name)
-    if name == "check":
-        from .checking import check
+    if name in ("check", "iter_check"):
+        from . import checking
 
-        return check
+        return getattr(checking, name)
     if name == "Result":
         from .result import Result
 
