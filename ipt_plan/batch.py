@@ -25,7 +25,7 @@ from typing import Callable, Iterable
 from . import collector, files
 from .codes import INTERNAL_ERROR
 from .loader import load_file
-from .outdir import current_folder, plan_folder, write_documents
+from .outdir import LAYOUTS, current_folder, plan_folder, write_documents
 from .paths import expand
 from .renderer import FORMATS, TemplateProblem, check_templates, render
 from .result import Result
@@ -132,13 +132,15 @@ def _crashed(job: PlanJob, err: BaseException) -> PlanOutcome:
 # --- the batch --------------------------------------------------------------------------
 
 def plan_jobs(plan_files: list[Path], out: Path, fmt: str, templates: Path | None,
-              protocol_dirs: tuple[Path, ...], today: dt.date | None = None) -> list[PlanJob]:
-    """One job per plan, each with its own folder. Two paths that give one folder name one
-    file (`a/x.iptplan` and `a/../a/x.iptplan`): it is rendered once."""
+              protocol_dirs: tuple[Path, ...], today: dt.date | None = None,
+              layout: str = "flat") -> list[PlanJob]:
+    """One job per plan, each with its own folder (placed by `layout`, see outdir.py). Two
+    paths that give one folder name one file (`a/x.iptplan` and `a/../a/x.iptplan`): it is
+    rendered once."""
     jobs: dict[Path, PlanJob] = {}
     cwd = current_folder()
     for plan_file in plan_files:
-        folder = out / plan_folder(plan_file, cwd)
+        folder = out / plan_folder(plan_file, cwd, layout)
         jobs.setdefault(folder, PlanJob(str(plan_file), str(folder), str(out), fmt,
                                         str(templates) if templates is not None else None,
                                         tuple(str(d) for d in protocol_dirs), today))
@@ -150,17 +152,20 @@ def run(paths: Iterable[str | os.PathLike], out: str | os.PathLike, fmt: str = "
         protocol_dirs: Iterable[str | os.PathLike] = (),
         on_outcome: Callable[[PlanOutcome], None] | None = None,
         on_start: Callable[[int], None] | None = None,
-        today: dt.date | None = None) -> BatchOutcome:
+        today: dt.date | None = None, layout: str = "flat") -> BatchOutcome:
     """Render every plan the paths name into `out`, each checked as on `today` (None: the
     real date, taken once for the whole batch). Raises UsageError before starting
     when an option is wrong, and TemplateProblem when a template does not compile;
     after that, every failure is one plan's outcome. `on_start` hears how many plans
-    there are and `on_outcome` each plan's outcome, in the order of the plans."""
+    there are and `on_outcome` each plan's outcome, in the order of the plans. `layout`:
+    where each plan's folder goes (outdir.LAYOUTS)."""
     started = time.monotonic()
     if fmt not in FORMATS:
         raise UsageError(f"there is no format '{fmt}'; the formats are {', '.join(FORMATS)}")
     if jobs is not None and jobs < 1:
         raise UsageError("--jobs must be 1 or more")
+    if layout not in LAYOUTS:
+        raise UsageError(f"there is no layout '{layout}'; the layouts are {', '.join(LAYOUTS)}")
     template_dir = Path(templates).resolve() if templates is not None else None
     if template_dir is not None and not template_dir.is_dir():
         raise UsageError(f"the templates folder {templates} does not exist")
@@ -173,7 +178,8 @@ def run(paths: Iterable[str | os.PathLike], out: str | os.PathLike, fmt: str = "
 
     plan_files, missing = expand(paths)
     jobs_list = plan_jobs(plan_files, out_dir, fmt, template_dir,
-                          tuple(Path(d) for d in protocol_dirs), today or dt.date.today())
+                          tuple(Path(d) for d in protocol_dirs), today or dt.date.today(),
+                          layout)
     # What killed runs left in OUTDIR: here, once; the folders below it are cleared as they
     # are opened, each once a process (files.open_below), never through a link.
     files.new_run()

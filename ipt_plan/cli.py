@@ -280,6 +280,11 @@ class AgendaFormat(str, Enum):
     txt = "txt"
 
 
+class Layout(str, Enum):
+    flat = "flat"
+    nested = "nested"
+
+
 @app.command()
 def render(
     paths: List[str] = typer.Argument(..., metavar="PATH...",
@@ -299,6 +304,15 @@ def render(
         help="Plans rendered at once, in separate processes. Default: the machine's cores."),
     protocols: Optional[List[Path]] = ProtocolDirs,
     today: Optional[str] = Today,
+    layout: Layout = typer.Option(
+        Layout.flat, "--layout",
+        help="flat: each plan's folder mirrors the plan's path, as above. nested, for very "
+             "large runs: one level deeper, in one of 256 shard folders named by two hex "
+             "digits of a hash of that path and a + (which keeps them apart from every "
+             "other folder there): clinic/smith/plan.iptplan goes to "
+             "OUTDIR/clinic/smith/2d+/plan.iptplan/, the same every run, and a million plans "
+             "in one folder make 256 folders of about 4,000. Switching layout renders into "
+             "new folders; the old ones stay until you remove them."),
 ) -> None:
     """Turn plans into the agendas a clinician holds in each session.
 
@@ -335,7 +349,8 @@ def render(
     progress = render_report.Progress(sys.stderr)
     try:
         outcome = batch.run(paths, out, agenda_format.value, templates, jobs, protocols or (),
-                            on_outcome=progress.update, on_start=progress.start, today=today)
+                            on_outcome=progress.update, on_start=progress.start, today=today,
+                            layout=layout.value)
     except (batch.UsageError, TemplateProblem) as err:
         say(f"ipt-plan: {err}", err=True)
         raise typer.Exit(2)
