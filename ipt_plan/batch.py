@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-from . import collector, files
+from . import capacity, collector, files
 from .codes import INTERNAL_ERROR
 from .loader import load_file
 from .outdir import LAYOUTS, current_folder, plan_folder, write_documents
@@ -90,7 +90,8 @@ class BatchOutcome:
 
 
 class UsageError(ValueError):
-    """A batch that cannot start (a bad option, an output folder that cannot be made)."""
+    """A batch that cannot start (a bad option, an output folder that cannot be made), or
+    cannot go on (no room left on the disk for the plans left: capacity.py)."""
 
 
 # --- one plan, in whichever process -----------------------------------------------------
@@ -152,13 +153,16 @@ def run(paths: Iterable[str | os.PathLike], out: str | os.PathLike, fmt: str = "
         protocol_dirs: Iterable[str | os.PathLike] = (),
         on_outcome: Callable[[PlanOutcome], None] | None = None,
         on_start: Callable[[int], None] | None = None,
-        today: dt.date | None = None, layout: str = "flat") -> BatchOutcome:
+        today: dt.date | None = None, layout: str = "flat",
+        space_check: bool = True) -> BatchOutcome:
     """Render every plan the paths name into `out`, each checked as on `today` (None: the
     real date, taken once for the whole batch). Raises UsageError before starting
     when an option is wrong, and TemplateProblem when a template does not compile;
     after that, every failure is one plan's outcome. `on_start` hears how many plans
     there are and `on_outcome` each plan's outcome, in the order of the plans. `layout`:
-    where each plan's folder goes (outdir.LAYOUTS)."""
+    where each plan's folder goes (outdir.LAYOUTS). With `space_check`, a batch whose
+    agendas would not fit on OUTDIR's disk raises UsageError before the first plan, or
+    between plans as they are written (capacity.py)."""
     started = time.monotonic()
     if fmt not in FORMATS:
         raise UsageError(f"there is no format '{fmt}'; the formats are {', '.join(FORMATS)}")
@@ -180,6 +184,14 @@ def run(paths: Iterable[str | os.PathLike], out: str | os.PathLike, fmt: str = "
     jobs_list = plan_jobs(plan_files, out_dir, fmt, template_dir,
                           tuple(Path(d) for d in protocol_dirs), today or dt.date.today(),
                           layout)
+    # Room on OUTDIR's disk: before the first plan is written, and again every hundred
+    # plans as they are (capacity.py).
+    if space_check:
+        space = capacity.SpaceCheck([job.out_dir for job in jobs_list], out_dir, fmt,
+                                    jobs_list[0].protocol_dirs if jobs_list else ())
+        if space.problem is not None:
+            raise UsageError(space.problem)
+        on_outcome = space.watching(on_outcome, UsageError)
     # What killed runs left in OUTDIR: here, once; the folders below it are cleared as they
     # are opened, each once a process (files.open_below), never through a link.
     files.new_run()

@@ -313,6 +313,13 @@ def render(
              "OUTDIR/clinic/smith/2d+/plan.iptplan/, the same every run, and a million plans "
              "in one folder make 256 folders of about 4,000. Switching layout renders into "
              "new folders; the old ones stay until you remove them."),
+    space_check: bool = typer.Option(
+        True, "--space-check/--no-space-check",
+        help="Before the first plan, check that OUTDIR's disk has the space and the inodes "
+             "(files and folders) the agendas need, leaving some free for other programs, "
+             "and again every 100 plans at the rate so far; if not, stop (exit 2) with what "
+             "is needed and what is free, having written no plan or only whole ones. Plans "
+             "already rendered there need no more."),
 ) -> None:
     """Turn plans into the agendas a clinician holds in each session.
 
@@ -350,7 +357,7 @@ def render(
     try:
         outcome = batch.run(paths, out, agenda_format.value, templates, jobs, protocols or (),
                             on_outcome=progress.update, on_start=progress.start, today=today,
-                            layout=layout.value)
+                            layout=layout.value, space_check=space_check)
     except (batch.UsageError, TemplateProblem) as err:
         say(f"ipt-plan: {err}", err=True)
         raise typer.Exit(2)
