@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from . import collector, files
+from . import capacity, collector, files
 from .codes import INTERNAL_ERROR
 from .loader import load_file
-from .outdir import current_folder, plan_folder, write_documents
+from .outdir import LAYOUTS, current_folder, plan_folder, write_documents
 from .paths import PlanFiles
 from .renderer import FORMATS, TemplateProblem, check_templates, render
 from .result import Result
@@ -61,6 +61,7 @@ class PlanOutcome:
     written: tuple[str, ...] = ()
     unchanged: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()  # agendas of sessions the plan no longer has
+    new_folder: bool = False  # the plan's folder was made by this render
 
     @property
     def rendered(self) -> bool:
@@ -107,7 +108,8 @@ class BatchOutcome:
 
 
 class UsageError(ValueError):
-    """A batch that cannot start (a bad option, an output folder that cannot be made)."""
+    """A batch that cannot start (a bad option, an output folder that cannot be made), or
+    cannot go on (no room left on the disk for the plans left: capacity.py)."""
 
 
 # --- one plan, in whichever process -----------------------------------------------------
@@ -122,6 +124,7 @@ def render_plan(job: PlanJob) -> PlanOutcome:
             # Only what the report needs crosses back to the parent process.
             return PlanOutcome(job.plan_file, job.out_dir, check=result.for_report())
         documents = render(result, job.fmt, job.templates)
+        new_folder = not os.path.lexists(job.out_dir)
         written, unchanged, removed = write_documents(
             Path(job.out_dir), documents, job.fmt, Path(job.out_root), job.plan_file,
             result.plan.id, clear_parents=not job.parents_cleared)
@@ -137,7 +140,7 @@ def render_plan(job: PlanJob) -> PlanOutcome:
                                    f"({type(err).__name__}: {err}); please report this, with "
                                    "the plan if you can share it")
     return PlanOutcome(job.plan_file, job.out_dir, written=written, unchanged=unchanged,
-                       removed=removed)
+                       removed=removed, new_folder=new_folder)
 
 
 def render_chunk(jobs: list[PlanJob]) -> list[PlanOutcome]:
@@ -161,8 +164,9 @@ CHUNK = 8
 
 def plan_jobs(plan_files: Iterable[Path], out: Path, fmt: str, templates: Path | None,
               protocol_dirs: tuple[Path, ...], today: dt.date | None = None,
-              may_repeat: bool = True) -> Iterator[PlanJob]:
-    """One job per plan, each with its own folder, made as the plans are read. Two paths
+              may_repeat: bool = True, layout: str = "flat") -> Iterator[PlanJob]:
+    """One job per plan, each with its own folder (placed by `layout`, see outdir.py),
+    made as the plans are read. Two paths
     that give one folder name one file (`a/x.iptplan` and `a/../a/x.iptplan`): it is
     rendered once; only a batch whose paths `may_repeat` (several arguments, a glob)
     keeps the folders it has given, to know. Each folder that holds plan folders is made
@@ -173,7 +177,7 @@ def plan_jobs(plan_files: Iterable[Path], out: Path, fmt: str, templates: Path |
     opened: set[Path] = set()
     cwd = current_folder()
     for plan_file in plan_files:
-        folder = out / plan_folder(plan_file, cwd)
+        folder = out / plan_folder(plan_file, cwd, layout)
         if may_repeat:
             if folder in given:
                 continue
@@ -200,19 +204,25 @@ def run(paths: Iterable[str | os.PathLike], out: str | os.PathLike, fmt: str = "
         protocol_dirs: Iterable[str | os.PathLike] = (),
         on_outcome: Callable[[PlanOutcome], None] | None = None,
         on_start: Callable[[int], None] | None = None,
-        today: dt.date | None = None, keep: bool = True) -> BatchOutcome:
+        today: dt.date | None = None, keep: bool = True, layout: str = "flat",
+        space_check: bool = True) -> BatchOutcome:
     """Render every plan the paths name into `out`, each checked as on `today` (None: the
     real date, taken once for the whole batch). Raises UsageError before starting
     when an option is wrong, and TemplateProblem when a template does not compile;
     after that, every failure is one plan's outcome. `on_start` hears how many plans
     there are and `on_outcome` each plan's outcome, in the order of the plans. With
     `keep` False the outcomes are not kept (only the totals): the memory of the batch
-    then stays flat whatever its size. `jobs`: worker processes (None: workers.default_jobs)."""
+    then stays flat whatever its size. `jobs`: worker processes (None: workers.default_jobs).
+    `layout`: where each plan's folder goes (outdir.LAYOUTS). With `space_check`, a batch
+    whose agendas would not fit on OUTDIR's disk raises UsageError before the first plan,
+    or between plans as they are written (capacity.py)."""
     started = time.monotonic()
     if fmt not in FORMATS:
         raise UsageError(f"there is no format '{fmt}'; the formats are {', '.join(FORMATS)}")
     if jobs is not None and jobs < 1:
         raise UsageError("--jobs must be 1 or more")
+    if layout not in LAYOUTS:
+        raise UsageError(f"there is no layout '{layout}'; the layouts are {', '.join(LAYOUTS)}")
     template_dir = Path(templates).resolve() if templates is not None else None
     if template_dir is not None and not template_dir.is_dir():
         raise UsageError(f"the templates folder {templates} does not exist")
@@ -226,9 +236,20 @@ def run(paths: Iterable[str | os.PathLike], out: str | os.PathLike, fmt: str = "
 
     plan_files = PlanFiles(paths)
     total = plan_files.count()
-    jobs_of = plan_jobs(plan_files, out_dir, fmt, template_dir,
-                        tuple(Path(d) for d in protocol_dirs), today or dt.date.today(),
-                        plan_files.may_repeat)
+    dirs = tuple(Path(d) for d in protocol_dirs)
+    # Room on OUTDIR's disk: before the first plan is written, and again every hundred
+    # plans as they are (capacity.py). The plans' folders are walked for it once more,
+    # not kept.
+    if space_check:
+        cwd = current_folder()
+        space = capacity.SpaceCheck(
+            (str(out_dir / plan_folder(f, cwd, layout)) for f in plan_files), out_dir, fmt,
+            dirs)
+        if space.problem is not None:
+            raise UsageError(space.problem)
+        on_outcome = space.watching(on_outcome, UsageError)
+    jobs_of = plan_jobs(plan_files, out_dir, fmt, template_dir, dirs, today or dt.date.today(),
+                        plan_files.may_repeat, layout)
     # What killed runs left in OUTDIR: here, once; the folders below it are cleared as they
     # are first met (plan_jobs), never through a link.
     files.new_run()

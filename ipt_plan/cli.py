@@ -286,6 +286,11 @@ class AgendaFormat(str, Enum):
     txt = "txt"
 
 
+class Layout(str, Enum):
+    flat = "flat"
+    nested = "nested"
+
+
 @app.command()
 def render(
     paths: List[str] = typer.Argument(..., metavar="PATH...",
@@ -306,6 +311,22 @@ def render(
              "use, less those busy with other programs when the batch starts (at least 1)."),
     protocols: Optional[List[Path]] = ProtocolDirs,
     today: Optional[str] = Today,
+    layout: Layout = typer.Option(
+        Layout.flat, "--layout",
+        help="flat: each plan's folder mirrors the plan's path, as above. nested, for very "
+             "large runs: one level deeper, in one of 256 shard folders named by two hex "
+             "digits of a hash of that path and a + (which keeps them apart from every "
+             "other folder there): clinic/smith/plan.iptplan goes to "
+             "OUTDIR/clinic/smith/2d+/plan.iptplan/, the same every run, and a million plans "
+             "in one folder make 256 folders of about 4,000. Switching layout renders into "
+             "new folders; the old ones stay until you remove them."),
+    space_check: bool = typer.Option(
+        True, "--space-check/--no-space-check",
+        help="Before the first plan, check that OUTDIR's disk has the space and the inodes "
+             "(files and folders) the agendas need, leaving some free for other programs, "
+             "and again every 100 plans at the rate so far; if not, stop (exit 2) with what "
+             "is needed and what is free, having written no plan or only whole ones. Plans "
+             "already rendered there need no more."),
 ) -> None:
     """Turn plans into the agendas a clinician holds in each session.
 
@@ -349,7 +370,8 @@ def render(
     try:
         # Each plan is told as it is done and dropped: a batch's memory stays flat.
         outcome = batch.run(paths, out, agenda_format.value, templates, jobs, protocols or (),
-                            on_outcome=heard, on_start=progress.start, today=today, keep=False)
+                            on_outcome=heard, on_start=progress.start, today=today,
+                            layout=layout.value, space_check=space_check, keep=False)
     except (batch.UsageError, TemplateProblem) as err:
         say(f"ipt-plan: {err}", err=True)
         raise typer.Exit(2)

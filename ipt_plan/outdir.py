@@ -13,6 +13,16 @@ run: a plan lands in the same folder every time; and each folder records which p
 it belongs to (PLAN_MARK), so that a plan rendered from another folder under the same
 relative path is refused instead of replacing another client's agendas.
 
+For very large runs, `layout="nested"` puts each plan's folder one level deeper, in a
+shard folder where its parent would be: clinic/smith/plan.iptplan renders into
+OUTDIR/clinic/smith/2d+/plan.iptplan/, so that a million plans in one folder make 256
+folders of about 4,000 each instead of one of a million. The shard is the first two hex
+digits of a hash of the plan's flat folder path, so it too comes from the plan's path
+alone (the same folder every run; two plans with different flat folders never meet in
+one nested folder), and it ends in `+`, which no kept or made name has, so a shard never
+meets a folder of the clinic's own (`3f`) or a plan's. The two layouts never share a
+plan's folder: switching layout renders into new folders beside the old ones.
+
 Every file is written to a temporary file beside it and renamed into place, so a run
 killed half-way leaves no half-written agenda; a file whose bytes would not change is not
 touched. Agendas are private (0600, folders 0700), and a link planted in a plan's folder,
@@ -50,6 +60,15 @@ KEPT_NAME = re.compile(r"[a-z0-9_](?:[a-z0-9_.-]{0,78}[a-z0-9_])?")
 MADE_NAME = re.compile(r".*-[0-9a-f]{8}")
 # Plans outside the current folder go under this folder, then their full path.
 OUTSIDE = "outside"
+# Where each plan's folder goes below OUTDIR (see `plan_folder`): "flat" mirrors the
+# plans' folders, "nested" adds a shard folder above each plan's folder.
+LAYOUTS = ("flat", "nested")
+# 256 shards: a million plans in one folder give about 4,000 in each.
+SHARD_DIGITS = 2
+# A shard's name ends in this: not in a kept name (KEPT_NAME) nor a made one (only \w,
+# `.` and `-`), so a shard never meets the clinic's own `3f` folder. At the end, since
+# tools read a name that starts with `+` or `@` as something else (vim, less, bsdtar).
+SHARD_MARK = "+"
 
 
 def _folder_part(shown: str, identity: str, keep: bool = True) -> str:
@@ -68,14 +87,32 @@ def _folder_part(shown: str, identity: str, keep: bool = True) -> str:
     return f"{readable}-{digest}"
 
 
-def plan_folder(plan_file: Path, cwd: Path | None = None) -> Path:
+def plan_folder(plan_file: Path, cwd: Path | None = None, layout: str = "flat") -> Path:
     """Where a plan's agendas go, relative to OUTDIR: the plan's own path from the current
     folder (`cwd`), a folder in place of the file, as clinic/smith/plan.iptplan/ for
     clinic/smith/plan.iptplan; a plan outside the current folder goes under outside/ and
     its whole path. It depends on the plan's path alone, never on the plan's text or on
     the other plans of the run, so a plan lands in the same folder every run, and two
     plans never in one. Names that could not be kept (capitals, spaces, accents, names
-    Windows reserves...) are made readable and marked with a short hash of the real name."""
+    Windows reserves...) are made readable and marked with a short hash of the real name.
+    With `layout="nested"`, a shard folder (`shard_name`) comes between the plan's
+    folder and its parent: clinic/smith/2d+/plan.iptplan/."""
+    flat = _flat_folder(plan_file, cwd)
+    if layout == "nested":
+        return flat.parent / shard_name(flat) / flat.name
+    if layout != "flat":
+        raise ValueError(f"there is no layout '{layout}'; the layouts are {', '.join(LAYOUTS)}")
+    return flat
+
+
+def shard_name(flat: Path) -> str:
+    """The shard folder of the plan whose flat folder (relative to OUTDIR) is `flat`:
+    hex digits of a hash of that path, then SHARD_MARK."""
+    identity = flat.as_posix().encode("utf-8", "surrogateescape")
+    return hashlib.sha256(identity).hexdigest()[:SHARD_DIGITS] + SHARD_MARK
+
+
+def _flat_folder(plan_file: Path, cwd: Path | None) -> Path:
     # The plan's folder without symbolic links or `..`, which could lead elsewhere; the
     # plan keeps its own file name.
     location = Path(os.path.realpath(plan_file.parent)) / plan_file.name

@@ -35,7 +35,7 @@ LAYERS = [
     ["report", "agenda", "drawing", "formatter"],
     ["renderer", "export"],
     ["paths"],
-    ["outdir"],  # where agendas go, and how they are written
+    ["outdir", "capacity"],  # where agendas go, how they are written, and the room they need
     ["loader"],  # the facade: one plan
     ["checking"],  # many plans
     ["skeleton", "batch", "record", "progress"],  # tools over the facade
