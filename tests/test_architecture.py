@@ -36,6 +36,7 @@ LAYERS = [
     ["paths"],
     ["outdir"],  # where agendas go, and how they are written
     ["loader"],  # the facade: one plan
+    ["warm"],  # the same documents checked again after each edit
     ["checking"],  # many plans
     ["skeleton", "batch", "record", "progress"],  # tools over the facade
     ["render_report"],
