@@ -301,17 +301,14 @@ def _parse_whole(text: str, lines: list[str], path: str) -> Parsed:
             tree = lark.parse("\n".join(rest) if start else text, start="start")
         except UnexpectedInput as err:
             failing = _failing_index(err, len(rest))
-            if failing is None:  # no line to resume after: every line on its own
+            built = None if failing is None else _built_before(err, rest, start, failing)
+            if failing is None:  # it names no line to resume after: every line on its own
                 failing = len(rest) - 1
+            if built is None:
                 for index in range(start, start + failing):
                     _parse_alone(lines[index], index, path, statements, diagnostics)
             else:
-                built = _built_before(err, rest, start, failing)
-                if built is None:
-                    for index in range(start, start + failing):
-                        _parse_alone(lines[index], index, path, statements, diagnostics)
-                else:
-                    statements.extend(built)
+                statements.extend(built)
             _parse_alone(lines[start + failing], start + failing, path, statements,
                          diagnostics)
             start += failing + 1

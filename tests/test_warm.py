@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -111,10 +112,14 @@ def test_a_broken_line_costs_one_more_pass_not_one_per_line(monkeypatch):
     assert (statements, diagnostics) == parsed_line_by_line(text, "<plan>")
 
 
-def test_the_lines_before_a_broken_one_are_parsed_again_if_lark_kept_none(monkeypatch):
-    text = REFERENCE.read_text(encoding="utf-8").replace("  session 2\n", "  session two\n")
-    monkeypatch.setattr(parser_stage, "_built_before", lambda *args: None)
-    assert parse(text) == parsed_line_by_line(text, "<plan>")
+@pytest.mark.parametrize("lost", ["_built_before", "_failing_index"])
+def test_without_what_lark_built_or_where_it_stopped_the_lines_are_parsed_again(
+        monkeypatch, lost):
+    text = REFERENCE.read_text(encoding="utf-8").replace("session 2 ", "session two ")
+    monkeypatch.setattr(parser_stage, lost, lambda *args: None)
+    statements, diagnostics = parse(text)
+    assert [d.line for d in diagnostics] == [25]
+    assert (statements, diagnostics) == parsed_line_by_line(text, "<plan>")
 
 
 def test_a_file_of_broken_lines_is_parsed_line_by_line_after_a_few_passes(monkeypatch):
