@@ -1,23 +1,11 @@
 """The warm re-check: one process checking the same documents again after each edit, as a
 language server or a web view does. A result is the one `load_string` gives for the same
-text; only the work is less.
+text; only the work is less (what is kept, and why: `Checker`).
 
     checker = ipt_plan.Checker()
     result = checker.check(text, "plans/a.iptplan")   # after every edit
     checker.forget("plans/a.iptplan")                  # the editor closed it
     checker.refresh()                                  # a configuration or profile was saved
-
-What a Checker keeps, and why:
-- per document (the MAX_DOCUMENTS checked last; the least recently checked is dropped
-  first), the lines of its last check with their statements and syntax errors. Parsing is
-  the costliest stage, and statements never span lines: after an edit only the lines that
-  changed are parsed again (`parser.reparse`). Only the current text's lines are kept.
-- per plan folder its configuration, per set of protocol folders the catalogue, and per
-  protocol named the profile: looking them up walks up the folders and asks the file
-  system about each file every time, so a Checker looks at most once every
-  LOOK_AGAIN_AFTER seconds (and at once after `refresh()`).
-The plan, its graph and the rules' findings are made afresh by each check: they depend on
-the whole text. A Checker is for one thread at a time.
 """
 
 from __future__ import annotations
@@ -45,8 +33,21 @@ Found = TypeVar("Found")
 
 class Checker:
     """Checks documents again and again in one process, keeping what did not change
-    between checks (see the module's docstring for what it keeps). `protocol_dirs` and
-    `today` are those of `load_string`; `clock` (seconds, monotonic) is for tests."""
+    between checks. `protocol_dirs` and `today` are those of `load_string`; `clock`
+    (seconds, monotonic) is for tests. It keeps:
+
+    - per document (the MAX_DOCUMENTS checked last; the least recently checked is dropped
+      first), the lines of its last check with their statements and syntax errors.
+      Parsing is the costliest stage, and statements never span lines: after an edit only
+      the lines that changed are parsed again (`parser.reparse`). Only the current text's
+      lines are kept.
+    - per plan folder its configuration, per set of protocol folders the catalogue, and
+      per protocol named the profile: looking them up walks up the folders and asks the
+      file system about each file, so it looks at most once every LOOK_AGAIN_AFTER seconds
+      (and at once after `refresh()`). Until then a file changed on disk is not seen.
+
+    The plan, its graph and the rules' findings are made afresh by each check: they
+    depend on the whole text. A Checker is for one thread at a time."""
 
     def __init__(self, protocol_dirs: Iterable[Path] = (), today: dt.date | None = None, *,
                  clock: Callable[[], float] = time.monotonic):
