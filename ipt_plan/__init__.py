@@ -4,16 +4,17 @@ The pipeline, one module a stage, each importing only the stages before it: sour
 to text) -> parser (lines to statements, syntax_errors saying what failed) -> builder
 (statements to the typed `Plan`) -> knowledge (catalogue and profiles) -> graph (the plan
 as a networkx graph) -> rules (diagnostics) -> result. `loader` is the facade over them
-for one plan, `checking` for many. Outputs read results: report, agenda (typed session
-agendas) -> renderer (Jinja2) -> batch (many plans into folders of files), export, drawing.
+for one plan, `checking` for many, `warm` (Checker) for the same documents checked again
+after each edit. Outputs read results: report, agenda (typed session agendas) -> renderer
+(Jinja2) -> batch (many plans into folders of files), export, drawing.
 """
 
 from __future__ import annotations
 
 from .version import __version__
 
-__all__ = ["load_file", "load_string", "load_bytes", "check", "iter_check", "Result", "Diagnostic",
-           "Severity", "Plan", "render", "Document", "__version__"]
+__all__ = ["load_file", "load_string", "load_bytes", "check", "iter_check", "Checker", "Result",
+           "Diagnostic", "Severity", "Plan", "render", "Document", "__version__"]
 
 
 def __getattr__(name: str):
@@ -26,6 +27,10 @@ def __getattr__(name: str):
         from . import checking
 
         return getattr(checking, name)
+    if name == "Checker":
+        from .warm import Checker
+
+        return Checker
     if name == "Result":
         from .result import Result
 

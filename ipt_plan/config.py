@@ -11,6 +11,7 @@ by walking up from each plan's folder (the nearest wins, as with ruff or black).
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -144,16 +145,22 @@ def config_for_folder(folder: Path) -> Config:
     """The nearest configuration at or above `folder` (an absolute path). Files are read
     again when they change, so a long-running process sees a configuration being edited."""
     cwd = Path.cwd()
-    for directory in (folder, *folder.parents):
+    # Walked as strings: pathlib's objects cost more than the file system's answers.
+    directory = str(folder)
+    while True:
         for name in CONFIG_FILES:
+            candidate = os.path.join(directory, name)
             try:
-                mtime = (directory / name).stat().st_mtime_ns
+                mtime = os.stat(candidate).st_mtime_ns
             except OSError:
                 continue
-            found = _read_config(directory / name, mtime, cwd)
+            found = _read_config(Path(candidate), mtime, cwd)
             if found is not None:
                 return found
-    return Config()
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return Config()
+        directory = parent
 
 
 @lru_cache(maxsize=256)

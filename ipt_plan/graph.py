@@ -58,8 +58,10 @@ def build_graph(plan: Plan, cat: Catalogue) -> PlanGraph:
     catalogue the rules are given."""
     import networkx as nx  # here, so that listing rules does not pay for importing it
 
-    # Nodes and edges are gathered first and added in bulk: networkx's per-call overhead
-    # was most of the time of building the graph of a long plan.
+    # Nodes and edges are all gathered first and added in two calls: networkx's per-call
+    # overhead was most of the time of building the graph. Edges are added in the order
+    # the rules have always seen them: the plan's structure, then `addresses`, then
+    # `requires`.
     # The graph is read through its adjacency (succ, pred), never through networkx's edge
     # views, which refer back to it: a reference cycle is freed only by the cyclic
     # collector (1.4 s for the million objects of a 10,000-session plan), which check and
@@ -73,6 +75,23 @@ def build_graph(plan: Plan, cat: Catalogue) -> PlanGraph:
     previous = None
     seen_sessions: set[int] = set()
     order: list[tuple[int, int, Activity]] = []  # (first session, line, activity)
+    # Each activity node also keeps the ids of the foci it addresses (`foci`) and, for a
+    # technique with a prerequisite, those for which it is met (`met`): rules read them on
+    # every activity, and node attributes are far cheaper to read than edge views.
+    addressed: dict[Node, list[str]] = {}
+    met: dict[Node, set[str | None]] = {}
+    addresses: list[tuple[Node, Node, dict]] = []
+
+    def add_activity(activity: Activity, phase, every: bool, first_session: int) -> Node:
+        node = activity_node(activity)
+        addressed[node] = foci = _implied_foci(activity, plan, cat)
+        met[node] = set()
+        nodes.append((node, {"kind": "activity", "obj": activity, "phase": phase.kind,
+                             "every": every, "first_session": first_session, "foci": foci,
+                             "met": met[node]}))
+        addresses.extend((node, ("focus", focus_id), {"kind": "addresses"}) for focus_id in foci)
+        order.append((first_session, activity.loc.line, activity))
+        return node
 
     def add_session(phase_node: Node, phase, session, **extra) -> Node:
         node = ("session", session.number)
@@ -82,23 +101,15 @@ def build_graph(plan: Plan, cat: Catalogue) -> PlanGraph:
                                  "number": session.number, **extra}))
         edges.append((phase_node, node, {"kind": "contains"}))
         for activity in session.activities:
-            nodes.append((activity_node(activity), {
-                "kind": "activity", "obj": activity, "phase": phase.kind, "every": False,
-                "first_session": session.number}))
-            edges.append((node, activity_node(activity), {"kind": "contains"}))
-            order.append((session.number, activity.loc.line, activity))
+            edges.append((node, add_activity(activity, phase, False, session.number),
+                          {"kind": "contains"}))
         return node
 
     for index, phase in enumerate(plan.phases):
         phase_node: Node = ("phase", index)
         nodes.append((phase_node, {"kind": "phase", "obj": phase}))
         edges.append((PLAN, phase_node, {"kind": "contains"}))
-        for activity in phase.every:
-            nodes.append((activity_node(activity), {
-                "kind": "activity", "obj": activity, "phase": phase.kind, "every": True,
-                "first_session": phase.first}))
-            order.append((phase.first, activity.loc.line, activity))
-        every_nodes = [activity_node(activity) for activity in phase.every]
+        every_nodes = [add_activity(activity, phase, True, phase.first) for activity in phase.every]
         for session in phase.course():
             node = add_session(phase_node, phase, session)
             if previous is not None and previous != node:
@@ -111,24 +122,10 @@ def build_graph(plan: Plan, cat: Catalogue) -> PlanGraph:
         for session in phase.sessions:
             if session.number not in phase.numbers:
                 add_session(phase_node, phase, session, outside=True)
-    graph = nx.DiGraph()
-    graph.add_nodes_from(nodes)
-    graph.add_edges_from(edges)
-
-    # Each activity node also keeps the ids of the foci it addresses (`foci`) and, for a
-    # technique with a prerequisite, those for which it is met (`met`): rules read them on
-    # every activity, and node attributes are far cheaper to read than edge views.
-    addressed: dict[Node, list[str]] = {}
-    for _, _, activity in order:
-        node = activity_node(activity)
-        addressed[node] = _implied_foci(activity, plan, cat)
-        graph.nodes[node]["foci"] = addressed[node]
-        graph.nodes[node]["met"] = set()
-        graph.add_edges_from(((node, ("focus", focus_id)) for focus_id in addressed[node]),
-                             kind="addresses")
 
     # Prerequisites: link each activity to the first earlier one that satisfies it, per focus.
     order.sort(key=lambda item: (item[0], item[1]))
+    requires: dict[tuple[Node, Node], set[str | None]] = {}  # edge -> the foci it is for
     seen: dict[tuple[str, str | None], Node] = {}  # (technique, focus) -> first activity node
     for _, _, activity in order:
         node = activity_node(activity)
@@ -139,15 +136,24 @@ def build_graph(plan: Plan, cat: Catalogue) -> PlanGraph:
                 for prerequisite in technique.after_any:
                     earlier = seen.get((prerequisite, key_focus))
                     if earlier is not None:
-                        graph.nodes[node]["met"].add(key_focus)
-                        if graph.has_edge(node, earlier):
-                            graph.succ[node][earlier]["foci"].add(key_focus)
-                        else:
-                            graph.add_edge(node, earlier, kind="requires", foci={key_focus})
+                        met[node].add(key_focus)
+                        requires.setdefault((node, earlier), set()).add(key_focus)
                         break
         for focus_id in foci:
             seen.setdefault((activity.name.text, focus_id), node)
         seen.setdefault((activity.name.text, None), node)
+
+    graph = nx.DiGraph()
+    # Plain nodes, then their attributes: add_nodes_from pays for an exception per
+    # (node, attributes) pair.
+    graph.add_nodes_from(node for node, _ in nodes)
+    attributes = graph.nodes
+    for node, values in nodes:
+        attributes[node].update(values)
+    graph.add_edges_from(edges)
+    graph.add_edges_from(addresses)
+    graph.add_edges_from((node, earlier, {"kind": "requires", "foci": foci})
+                         for (node, earlier), foci in requires.items())
     return graph
 
 

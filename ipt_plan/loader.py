@@ -5,7 +5,8 @@
     for d in result.diagnostics: print(d.line, d.code, d.message)
 
 Each call runs the stages in order: source -> parser -> builder -> knowledge (the profile)
--> graph -> rules -> suppressions and configuration. Many plans at once: `checking.check`.
+-> graph -> rules -> suppressions and configuration. Many plans at once: `checking.check`; the same
+documents again and again (an editor, a service): `warm.Checker`.
 """
 
 from __future__ import annotations
@@ -22,21 +23,48 @@ from .codes import BAD_PROFILE, INTERNAL_ERROR
 from .config import Config, config_for
 from .diagnostics import Diagnostic, Severity
 from .graph import build_graph
-from .knowledge import (DEFAULT_PROTOCOL, CatalogueError, Profile, ProtocolProblem, catalogue,
-                        resolve_profile)
+from .knowledge import (DEFAULT_PROTOCOL, Catalogue, CatalogueError, Profile, ProtocolProblem,
+                        catalogue, resolve_profile)
 from .parser import parse
 from .result import Result
 from .rules import Context, run
-from .statements import BrokenLine
+from .statements import BrokenLine, Statement
+
+
+class Lookups:
+    """How a check parses the text and finds what lies outside it: the configuration, the
+    catalogue and the protocol profile. These parse the whole text and look at the file
+    system on every call (the caches below them are keyed by each file's state);
+    `warm.Checker` keeps what they give between checks of the same documents. What they
+    return is not changed here: a keeper may hand it out again."""
+
+    def parse(self, text: str, path: str) -> tuple[list[Statement], list[Diagnostic]]:
+        return parse(text, path)
+
+    def config(self, path: str) -> Config:
+        return config_for(path)
+
+    def catalogue(self, dirs: tuple[Path, ...]) -> Catalogue:
+        """Raises CatalogueError for a clinic's catalogue that cannot be used."""
+        return catalogue(dirs)
+
+    def profile(self, ref: str | None, base: Path, dirs: tuple[Path, ...] = ()) -> Profile:
+        """Raises ProtocolProblem saying why `protocol REF` names no usable profile."""
+        return resolve_profile(ref, base, dirs)
+
+
+FRESH = Lookups()
 
 
 def load_string(text: str, path: str = "<string>", protocol_dirs: Iterable[Path] = (),
-                config: Config | None = None, today: dt.date | None = None) -> Result:
+                config: Config | None = None, today: dt.date | None = None, *,
+                lookups: Lookups = FRESH) -> Result:
     """Parse, build and check a plan given as text. `config` defaults to the nearest
     ipt-plan.toml or [tool.ipt-plan] above the plan's path (or the current folder).
     `today` is the day the plan is checked as on (a log's dates, the sessions it still
-    owes); None: the real date. The result keeps it (`Result.today`)."""
-    return _checked(source_stage.normalize(text), path, protocol_dirs, config, today)
+    owes); None: the real date. The result keeps it (`Result.today`). `lookups`: how the
+    text is parsed and the configuration, catalogue and profile found (see Lookups)."""
+    return _checked(source_stage.normalize(text), path, protocol_dirs, config, today, lookups)
 
 
 def load_file(path: str | os.PathLike, protocol_dirs: Iterable[Path] = (),
@@ -58,11 +86,12 @@ def _load_source(src: source_stage.Source, protocol_dirs: Iterable[Path],
 
 
 def _checked(text: str, path: str, protocol_dirs: Iterable[Path], config: Config | None,
-             today: dt.date | None) -> Result:
+             today: dt.date | None, lookups: Lookups = FRESH) -> Result:
     today = today or dt.date.today()  # once: the rules and the outputs see the same day
     try:
         with collector.paused():
-            return _load_text(text, path, protocol_dirs, config or config_for(path), today)
+            return _load_text(text, path, protocol_dirs, config or lookups.config(path), today,
+                              lookups)
     except Exception as err:  # noqa: BLE001 - the facade reports, it never raises
         return Result(path, None, (Diagnostic.at(
             INTERNAL_ERROR, Severity.ERROR,
@@ -71,11 +100,11 @@ def _checked(text: str, path: str, protocol_dirs: Iterable[Path], config: Config
 
 
 def _load_text(text: str, path: str, protocol_dirs: Iterable[Path], config: Config,
-               today: dt.date) -> Result:
+               today: dt.date, lookups: Lookups = FRESH) -> Result:
     dirs = tuple(Path(d) for d in protocol_dirs) + config.protocols
-    statements, diagnostics = parse(text, path)
+    statements, syntax = lookups.parse(text, path)
     plan, built = build(statements, path)
-    diagnostics.extend(built)
+    diagnostics = [*syntax, *built]
     base = Path(path).parent if path and not path.startswith("<") else Path.cwd()
     word = plan.protocol
     profile: Profile | None = None
@@ -83,7 +112,7 @@ def _load_text(text: str, path: str, protocol_dirs: Iterable[Path], config: Conf
     unreadable = word is None and any(isinstance(st, BrokenLine) and st.first_word == "protocol"
                                       for st in statements)
     try:
-        cat = catalogue(dirs)  # with a clinic's additions from its protocol folders
+        cat = lookups.catalogue(dirs)  # with a clinic's additions from its protocol folders
     except CatalogueError as err:
         # Said once; no profile is checked against a catalogue that cannot be read.
         diagnostics.append(Diagnostic.at(
@@ -91,10 +120,10 @@ def _load_text(text: str, path: str, protocol_dirs: Iterable[Path], config: Conf
             word.loc if word else None,
             "fix that entry (compare it with ipt-plan's own: ipt-plan techniques), or check "
             "without that protocol folder"))
-        cat, unreadable = catalogue(), True
+        cat, unreadable = lookups.catalogue(()), True
     if not unreadable:
         try:
-            profile = resolve_profile(word.text if word else None, base, dirs)
+            profile = lookups.profile(word.text if word else None, base, dirs)
         except ProtocolProblem as problem:
             diagnostics.append(Diagnostic.at(problem.code, Severity.ERROR, problem.message,
                                              path, word.loc if word else None, problem.hint))
@@ -102,8 +131,8 @@ def _load_text(text: str, path: str, protocol_dirs: Iterable[Path], config: Conf
     if any(not isinstance(st, BrokenLine) for st in statements):  # else nothing to check
         # Rules that need no profile still run against `ipt` when the plan's is unusable.
         unread = frozenset(st.first_word for st in statements if isinstance(st, BrokenLine))
-        context = Context(plan, profile or resolve_profile(DEFAULT_PROTOCOL, base), cat, graph,
-                          today, unread)
+        context = Context(plan, profile or lookups.profile(DEFAULT_PROTOCOL, base), cat,
+                          graph, today, unread)
         diagnostics.extend(run(context, path, profile_usable=profile is not None))
     diagnostics = config.apply(suppress.apply(diagnostics, text, path)) + list(config.problems)
     diagnostics.sort(key=lambda d: d.sort_key)

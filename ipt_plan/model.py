@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Iterator, NamedTuple
 
 PHASE_ORDER = ("pretreatment", "initial", "middle", "termination", "continuation",
@@ -309,6 +310,9 @@ class Plan:
 
     def sessions(self) -> Iterator[tuple[Phase, Session]]:
         """Every session of the course with its phase, in the order written."""
-        for phase in self.phases:
-            for session in phase.course():
-                yield phase, session
+        return iter(self._sessions)
+
+    @cached_property
+    def _sessions(self) -> tuple[tuple[Phase, Session], ...]:
+        # Made once per plan: a check's rules and stages walk the course a dozen times.
+        return tuple((phase, session) for phase in self.phases for session in phase.course())

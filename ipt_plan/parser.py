@@ -1,12 +1,15 @@
 """The parser: text to a list of typed statements (statements.py), one per line, plus
 syntax errors (syntax_errors.py says them in words).
 
-The whole file is parsed in one pass when it is well formed. When it is not, each line is
-parsed on its own (statements never span lines), so every broken line is reported and
-every good line still reaches the builder and the rules.
+The whole file is parsed in one pass; a broken line is parsed on its own (statements never
+span lines) and the pass resumes after it, so every broken line is reported and every good
+line still reaches the builder and the rules. `reparse` parses again only the lines of a
+document that changed since its last parse (the warm re-check of editors, warm.py).
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 from lark import Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
@@ -217,27 +220,154 @@ class _Statements:
                                           self._word(quoted).loc if quoted is not None else None))
 
 
-# --- entry point ------------------------------------------------------------------------
+# --- entry points -----------------------------------------------------------------------
+
+# A whole pass over the text parses it fastest; a line parsed on its own pays Lark's set-up
+# each time. Changed lines are parsed one by one while they are at most this share of the
+# text's lines (one in four), and the whole text is parsed again beyond it.
+ALONE_SHARE = 4
+# After this many syntax errors in one text, its remaining lines are parsed one by one:
+# each whole pass after an error copies the rest of the text, which a file of nothing but
+# broken lines would pay once per line.
+MAX_WHOLE_PASSES = 16
+
+
+class Parsed(NamedTuple):
+    """A text's statements in order, a diagnostic for every line that failed, and the
+    text's lines, which `reparse` compares with the next version of the same document."""
+
+    path: str
+    lines: list[str]
+    statements: list[Statement]
+    diagnostics: list[Diagnostic]
+
 
 def parse(text: str, path: str = "<plan>") -> tuple[list[Statement], list[Diagnostic]]:
     """All statements of a plan in order, and a diagnostic for every line that failed."""
-    lark = parser()
-    try:
-        return _Statements(text.split("\n")).transform(lark.parse(text, start="start")), []
-    except UnexpectedInput:
-        pass
+    parsed = reparse(text, path)
+    return parsed.statements, parsed.diagnostics
+
+
+def reparse(text: str, path: str = "<plan>", earlier: Parsed | None = None) -> Parsed:
+    """As `parse`, given the parse of an earlier version of the same document (`earlier`,
+    for the same path): a line unchanged at the same index keeps its statement and its
+    error, since statements never span lines and a statement's location is its own line's.
+    Only the lines that changed are parsed, one by one, unless so many changed (a paste; a
+    line inserted above moves every line after it) that one pass over the whole costs less."""
+    lines = text.split("\n")
+    if earlier is not None and earlier.path == path:
+        before = earlier.lines
+        changed = [index for index, line in enumerate(lines)
+                   if index >= len(before) or before[index] != line]
+        if len(changed) * ALONE_SHARE <= len(lines):
+            return _reuse(lines, path, earlier, set(changed))
+    return _parse_whole(text, lines, path)
+
+
+def _reuse(lines: list[str], path: str, earlier: Parsed, changed: set[int]) -> Parsed:
+    kept: dict[int, list[Statement]] = {}
+    for statement in earlier.statements:
+        kept.setdefault(statement.loc.line - 1, []).append(statement)
+    errors = {d.line - 1: d for d in earlier.diagnostics}
     statements: list[Statement] = []
     diagnostics: list[Diagnostic] = []
-    for index, line_text in enumerate(text.split("\n")):
-        stripped = line_text.strip()
-        if not stripped or stripped.startswith("#"):
+    for index, line_text in enumerate(lines):
+        if index in changed:
+            _parse_alone(line_text, index, path, statements, diagnostics)
             continue
+        statements.extend(kept.get(index, ()))
+        if index in errors:
+            diagnostics.append(errors[index])
+    return Parsed(path, lines, statements, diagnostics)
+
+
+def _parse_whole(text: str, lines: list[str], path: str) -> Parsed:
+    """The whole text in one pass when it is well formed. When it is not, Lark stops at the
+    first broken line: the lines before it keep what Lark built of them, the broken line is
+    parsed on its own (for its error in the words of a single line), and the pass goes on
+    after it, so that an error costs about what a clean text does."""
+    lark = parser()
+    statements: list[Statement] = []
+    diagnostics: list[Diagnostic] = []
+    start = passes = 0
+    while start < len(lines):
+        rest = lines[start:] if start else lines
+        passes += 1
+        if passes > MAX_WHOLE_PASSES:
+            for index in range(start, len(lines)):
+                _parse_alone(lines[index], index, path, statements, diagnostics)
+            break
         try:
-            tree = lark.parse(line_text, start="line")
-        except (UnexpectedToken, UnexpectedCharacters, UnexpectedEOF) as err:
-            diagnostics.append(syntax_error(err, line_text, index + 1, path))
-            statements.append(BrokenLine(_line_loc(index + 1, line_text),
-                                         first_word(line_text)))
+            tree = lark.parse("\n".join(rest) if start else text, start="start")
+        except UnexpectedInput as err:
+            failing = _failing_index(err, len(rest))
+            built = None if failing is None else _built_before(err, rest, start, failing)
+            if failing is None:  # it names no line to resume after: every line on its own
+                failing = len(rest) - 1
+            if built is None:
+                for index in range(start, start + failing):
+                    _parse_alone(lines[index], index, path, statements, diagnostics)
+            else:
+                statements.extend(built)
+            _parse_alone(lines[start + failing], start + failing, path, statements,
+                         diagnostics)
+            start += failing + 1
             continue
-        statements.extend(_Statements([line_text], offset=index).transform(tree))
-    return statements, diagnostics
+        statements.extend(_Statements(rest, offset=start).transform(tree))
+        break
+    return Parsed(path, lines, statements, diagnostics)
+
+
+def _failing_index(err: UnexpectedInput, line_count: int) -> int | None:
+    """The index of the line Lark stopped at, among `line_count` lines; None if it names none."""
+    line = getattr(err, "line", None)
+    return line - 1 if isinstance(line, int) and 1 <= line <= line_count else None
+
+
+def _built_before(err: UnexpectedInput, lines: list[str], offset: int,
+                  failing: int) -> list[Statement] | None:
+    """The statements of `lines[:failing]`, from the trees Lark had built when it stopped
+    at `lines[failing]`: its parser state, which it hands over with the error for error
+    recovery. None when they are not all there (the statements found must be exactly one
+    on each line before that holds code), and then those lines are parsed again."""
+    state = getattr(getattr(err, "interactive_parser", None), "parser_state", None)
+    stack = getattr(state, "value_stack", None)
+    if not isinstance(stack, list):
+        return None
+    trees: list[Tree] = []
+    for value in stack:
+        if isinstance(value, Tree):
+            # Lark's own rules for `(statement _NL)*` (named __start_star_0) hold the
+            # statements reduced so far.
+            trees.extend(value.children if value.data.startswith("__") else [value])
+    make = _Statements(lines, offset)
+    built: list = []
+    for tree in trees:
+        first = next(tree.scan_values(lambda v: isinstance(v, Token)), None) \
+            if isinstance(tree, Tree) else None
+        if first is not None and first.line <= failing:  # what the broken line began is left
+            built.append(make.transform(tree))
+    code_lines = [offset + index + 1 for index in range(failing) if _holds_code(lines[index])]
+    if [getattr(st, "loc", Loc(0, 0, 0)).line for st in built] != code_lines:
+        return None
+    return built
+
+
+def _holds_code(line_text: str) -> bool:
+    stripped = line_text.strip()
+    return bool(stripped) and not stripped.startswith("#")
+
+
+def _parse_alone(line_text: str, index: int, path: str, statements: list[Statement],
+                 diagnostics: list[Diagnostic]) -> None:
+    """One line (`index` from 0) parsed on its own: its statement, or a BrokenLine and its
+    syntax error."""
+    if not _holds_code(line_text):
+        return
+    try:
+        tree = parser().parse(line_text, start="line")
+    except (UnexpectedToken, UnexpectedCharacters, UnexpectedEOF) as err:
+        diagnostics.append(syntax_error(err, line_text, index + 1, path))
+        statements.append(BrokenLine(_line_loc(index + 1, line_text), first_word(line_text)))
+        return
+    statements.extend(_Statements([line_text], offset=index).transform(tree))

@@ -37,6 +37,7 @@ LAYERS = [
     ["paths"],
     ["outdir", "capacity"],  # where agendas go, how they are written, and the room they need
     ["loader"],  # the facade: one plan
+    ["warm"],  # the same documents checked again after each edit
     ["checking"],  # many plans
     ["skeleton", "batch", "record", "progress"],  # tools over the facade
     ["render_report"],
