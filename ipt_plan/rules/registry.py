@@ -15,7 +15,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Callable, Iterable, NamedTuple
 
 from .. import codes
-from ..diagnostics import Diagnostic, Severity
+from ..diagnostics import Diagnostic, Fix, Severity
 from ..graph import activity_node, nodes_of
 from ..knowledge import Catalogue, Profile
 from ..model import Activity, Loc, Phase, Plan
@@ -39,6 +39,7 @@ class Finding(NamedTuple):
     loc: Loc | None
     hint: str | None = None
     severity: Severity | None = None  # None: the rule's
+    fixes: tuple[Fix, ...] = ()  # edits that resolve it (an editor's quick fixes)
 
 
 class PlacedActivity(NamedTuple):
@@ -231,7 +232,8 @@ def run(ctx: Context, path: str, profile_usable: bool = True) -> list[Diagnostic
         try:
             for finding in rule_.check(ctx):
                 found.append(Diagnostic.at(rule_.code, finding.severity or rule_.severity,
-                                           finding.message, path, finding.loc, finding.hint))
+                                           finding.message, path, finding.loc, finding.hint,
+                                           finding.fixes))
         except Exception as err:  # noqa: BLE001 - reported, never raised
             found.append(Diagnostic.at(
                 codes.INTERNAL_ERROR, Severity.ERROR,
