@@ -172,12 +172,7 @@ def explain(code: str = typer.Argument(..., help="A rule code, such as IPT203.")
     if r is None:
         say(f"ipt-plan: there is no rule {code}; `ipt-plan rules` lists them", err=True)
         raise typer.Exit(2)
-    indent = lambda text: "\n".join("    " + line for line in text.splitlines())  # noqa: E731
-    day = (f"The examples are checked as on {r.examples_today.isoformat()} (ipt-plan check "
-           f"--today {r.examples_today.isoformat()}).\n\n" if r.examples_today else "")
-    say(f"{r.code} ({r.name}), {r.severity.value} by default\n\n{r.summary}.\n\n"
-               f"Why:\n{indent(r.rationale)}\n\nSource: {r.source}\n\n{day}"
-               f"Fails:\n{indent(r.bad_example)}\n\nPasses:\n{indent(r.good_example)}")
+    say(r.explanation)
 
 
 @app.command()

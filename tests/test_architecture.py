@@ -34,6 +34,7 @@ LAYERS = [
     ["charts"],  # where scores go on a chart: geometry the agendas hand their templates
     ["report", "agenda", "drawing", "formatter"],
     ["renderer", "export"],
+    ["editor"],  # what an editor asks of a plan, as plain data (the language server's)
     ["paths"],
     ["outdir"],  # where agendas go, and how they are written
     ["loader"],  # the facade: one plan

@@ -174,6 +174,19 @@ class Rule(NamedTuple):
     # on it (a log's dates); None: any day
     examples_today: dt.date | None = None
 
+    @property
+    def explanation(self) -> str:
+        """Why the rule exists, its source, and a failing and a passing example: what
+        `ipt-plan explain` prints and an editor links each diagnostic to."""
+        indent = lambda text: "\n".join("    " + line for line in text.splitlines())  # noqa: E731
+        day = (f"The examples are checked as on {self.examples_today.isoformat()} (ipt-plan "
+               f"check --today {self.examples_today.isoformat()}).\n\n"
+               if self.examples_today else "")
+        return (f"{self.code} ({self.name}), {self.severity.value} by default\n\n"
+                f"{self.summary}.\n\nWhy:\n{indent(self.rationale)}\n\nSource: {self.source}"
+                f"\n\n{day}Fails:\n{indent(self.bad_example)}\n\nPasses:\n"
+                f"{indent(self.good_example)}")
+
 
 # The passing example of every rule about the course's shape: a whole acute course that
 # checks clean. Each rule's own examples are whole plans too (`ipt-plan explain` shows them).
