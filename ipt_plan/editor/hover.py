@@ -148,7 +148,7 @@ def _session(plan: Plan, number: int, result: Result) -> str | None:
                                       and number >= 1 else "")
     if session.title:
         text += f": {session.title}"
-    state = session_states(plan, result.today).get(number)
+    state = _states(result).get(number)
     if state is not None and state.date is not None:
         status = "" if plan.log is None else f" ({state.status}"
         if status and state.moved and state.planned is not None:
@@ -161,6 +161,17 @@ def _session(plan: Plan, number: int, result: Result) -> str | None:
     if due:
         text += f"\n\nRated: {joined(due)}"
     return text
+
+
+_last_states: list = [None, {}]  # the last result asked about, and its sessions' states
+
+
+def _states(result: Result) -> dict:
+    """Each session's state (held, projected...) and date, for the last result asked about:
+    a long course's take a while to work out, and hovers come one after another."""
+    if _last_states[0] is not result:
+        _last_states[:] = [result, session_states(result.plan, result.today)]
+    return _last_states[1]
 
 
 def _rule(d: Diagnostic) -> str | None:

@@ -7,7 +7,7 @@ follows, as the formatter reads them); which line opens which block is the parse
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Iterator, NamedTuple
 
 from ..model import Loc, Plan, Word
 from ..statements import code_end, first_word
@@ -104,14 +104,12 @@ def folds(plan: Plan, lines: list[str]) -> list[tuple[int, int]]:
     return [(first, last) for first, last in spans if last > first]
 
 
-def focus_words(plan: Plan) -> list[Word]:
-    """Every focus named where it is worked on (`for sister`), in the order written."""
-    found = []
+def focus_words(plan: Plan) -> Iterator[Word]:
+    """Every focus named where it is worked on (`for sister`)."""
     for phase in plan.phases:
         for activity in (*phase.every, *phase.notes,
                          *(a for s in phase.sessions for a in s.activities)):
-            found.extend(activity.foci)
-    return sorted(found, key=lambda w: (w.loc.line, w.loc.column))
+            yield from activity.foci
 
 
 def _on(word: Word, line: int, column: int) -> bool:
@@ -144,4 +142,4 @@ def references(plan: Plan, line: int, column: int, declaration: bool = True) -> 
         return []
     focus = plan.focus(name)
     found = [focus.id.loc] if declaration and focus else []
-    return found + [word.loc for word in focus_words(plan) if word.text == name]
+    return found + sorted(word.loc for word in focus_words(plan) if word.text == name)
