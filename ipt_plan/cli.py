@@ -915,6 +915,36 @@ def progress_report(
     raise typer.Exit(1 if any(not p.ok for p in plans) else 0)
 
 
+# What `ipt-plan lsp` needs beyond ipt-plan's own dependencies (the `lsp` extra).
+LSP_INSTALL = "pip install 'ipt-plan[lsp]'"
+LSP_LIBRARIES = ("pygls", "lsprotocol", "cattrs", "attrs")  # and what they import
+
+
+@app.command("lsp")
+def language_server(
+    protocols: Optional[List[Path]] = ProtocolDirs,
+    today: Optional[str] = Today,
+) -> None:
+    """Run the language server for editors, over standard input and output.
+
+    Editors start it themselves (see "In your editor" in the README): diagnostics as you
+    type, quick fixes, completion, hover, go to a focus's definition and references, the
+    outline, folding and formatting as `ipt-plan fmt` does it. Configuration and protocol
+    folders are found as `check` finds them. Needs the `lsp` extra:
+
+      pip install 'ipt-plan[lsp]'
+    """
+    try:
+        from . import lsp as server
+    except ImportError as err:
+        if (err.name or "").split(".")[0] not in LSP_LIBRARIES:
+            raise  # not what the extra installs: a bug, to be seen as one
+        say(f"ipt-plan lsp needs pygls 2 and lsprotocol ({err}); install them with:\n\n"
+            f"    {LSP_INSTALL}", err=True)
+        raise typer.Exit(2)
+    server.serve(tuple(protocols or ()), today)
+
+
 class OutputLost(Exception):
     """Standard output took no more: its reader went away, its disk is full, or it was
     closed. Not an OSError, so that neither click (which makes a broken pipe exit 1, read

@@ -41,6 +41,7 @@ LAYERS = [
     ["checking"],  # many plans
     ["skeleton", "batch", "record", "progress"],  # tools over the facade
     ["render_report"],
+    ["lsp"],  # the language server: pygls and lsprotocol over `editor` and a checker
     ["cli"],
     ["__init__", "__main__"],
 ]
