@@ -29,7 +29,7 @@ GRIEF = (PLANS / "grief-husband-death.iptplan").read_text(encoding="utf-8")
 WAIT = 60  # seconds: a shared machine can be slow, and a hang must still end
 
 
-async def start(client: LanguageClient) -> None:
+async def start(client: LanguageClient, editor: str = "visual-studio-code") -> None:
     client.registrations = []
 
     @client.feature(types.CLIENT_REGISTER_CAPABILITY)
@@ -37,12 +37,20 @@ async def start(client: LanguageClient) -> None:
         client.registrations.extend(params.registrations)
 
     await client.initialize_session(types.InitializeParams(
-        capabilities=client_capabilities("visual-studio-code")))
+        capabilities=client_capabilities(editor)))
 
 
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER))
 async def client(lsp_client: LanguageClient):
     await start(lsp_client)
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER))
+async def neovim(lsp_client: LanguageClient):
+    """Neovim 0.11 offers UTF-8 positions first, and does not watch files for servers."""
+    await start(lsp_client, "neovim@v0.11.0")
     yield
     await lsp_client.shutdown_session()
 
@@ -328,6 +336,28 @@ async def test_a_configuration_change_is_picked_up(client, tmp_path):
     assert problem.code == "IPT006" and "ipt-plan.toml" in problem.message
     assert problem.range.start == types.Position(0, 0)
     assert problem.related_information[0].location.uri == config.as_uri()
+
+
+@pytest.mark.asyncio
+async def test_neovim_s_utf8_positions_and_a_configuration_read_on_save(neovim, tmp_path):
+    line_text = '  session 6 "Zo\u00eb \U0001F415" with famly'
+    text = slipped(slipped(CAREGIVER, "  session 6\n", line_text + "\n"),
+                   "  measure PHQ-9 every session\n", "")
+    uri, diagnostics = await opened(neovim, tmp_path / "a.iptplan", text)
+    assert neovim.registrations == []  # it would not say when a file is saved
+    row = text.split("\n").index(line_text)
+    famly = next(d for d in diagnostics if d.code == "IPT002")
+    start = len(line_text[:line_text.index("famly")].encode("utf-8"))
+    assert famly.range == types.Range(types.Position(row, start),
+                                      types.Position(row, start + 5))
+    [action] = await neovim.text_document_code_action_async(types.CodeActionParams(
+        text_document=document(uri), range=famly.range,
+        context=types.CodeActionContext(diagnostics=[famly])))
+    after = await changed(neovim, uri, 2, [_edit(e) for e in action.edit.changes[uri]])
+    assert [d.code for d in after] == ["IPT108"]  # the participant is fixed; no measure yet
+    (tmp_path / "ipt-plan.toml").write_text('ignore = ["IPT108"]\n', encoding="utf-8")
+    neovim.text_document_did_save(types.DidSaveTextDocumentParams(document(uri)))
+    assert await published(neovim, uri) == []
 
 
 # --- never crashes, never stops answering -----------------------------------------------
