@@ -361,7 +361,10 @@ def make_server(protocol_dirs: Iterable[Path] = (), today: dt.date | None = None
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     @answering()
     def did_save(ls: Server, params: types.DidSaveTextDocumentParams) -> None:
-        # Checked again even if unchanged: a profile it names beside it may have changed.
+        # Checked again even if unchanged, with the configuration and profiles looked at
+        # anew: a saved plan is when they are expected to count, also in an editor that
+        # does not say when they are saved.
+        ls.worker.submit(ls.checker.refresh)
         ls.recheck(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
