@@ -21,6 +21,7 @@ import datetime as dt
 import functools
 import importlib
 import logging
+import re
 import shutil
 import sys
 import tempfile
@@ -32,6 +33,7 @@ from typing import Any, Callable, Iterable
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
+from pygls.workspace import TextDocument
 
 from .codes import INTERNAL_ERROR
 from .config import config_for
@@ -53,6 +55,19 @@ DEBOUNCE = 0.25
 # profile folders are found as `check` finds them, so any of them may change the answers).
 WATCHED = ("**/ipt-plan.toml", "**/pyproject.toml", "**/*.toml")
 SOURCE = "ipt-plan"
+
+
+_PROTOCOL_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def _count_lines_as_the_protocol_does() -> None:
+    """The protocol breaks lines at \\r\\n, \\n and \\r only. pygls 2.1 splits its copy of a
+    document with str.splitlines, which also breaks at a form feed, U+2028 and the like, so
+    an editor's change below one would land on the wrong line and the text checked would no
+    longer be the editor's. Every position pygls converts and every change it applies goes
+    through `TextDocument.lines`, so they are counted the protocol's way there."""
+    TextDocument.lines = property(  # type: ignore[method-assign]
+        lambda document: tuple(_PROTOCOL_LINE.findall(document.source)))
 
 
 # --- the checker ------------------------------------------------------------------------
@@ -330,6 +345,7 @@ def answering(default: Any = None) -> Callable:
 
 
 def make_server(protocol_dirs: Iterable[Path] = (), today: dt.date | None = None) -> Server:
+    _count_lines_as_the_protocol_does()
     server = Server(protocol_dirs, today)
 
     @server.feature(types.INITIALIZED)

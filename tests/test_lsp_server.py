@@ -164,6 +164,21 @@ async def test_the_diagnostics_follow_the_edits(client, tmp_path):
     assert await published(client, uri) == []
 
 
+@pytest.mark.asyncio
+async def test_edits_after_a_line_separator_the_protocol_does_not_break_at_land_where_meant(
+        client, tmp_path):
+    # The protocol breaks lines at \r\n, \n and \r only: a form feed or U+2028 in a text
+    # is part of its line, for the editor and so for the server.
+    text = slipped(CAREGIVER, 'goal "Agree a fair rota', 'goal "Agree\u2028a fair\x0crota')
+    uri, diagnostics = await opened(client, tmp_path / "a.iptplan", text)
+    assert diagnostics == []
+    line = '    role_play for sister "Saying no to the Thursday appointment"'
+    row = text.split("\n").index(line)
+    after = await changed(client, uri, 2, [Edit(Span(Position(row, 18), Position(row, 24)),
+                                                "sistr")])
+    assert shown(after) == expected(slipped(text, line, line.replace("sister", "sistr")))
+
+
 # --- quick fixes ------------------------------------------------------------------------
 
 @pytest.mark.asyncio
