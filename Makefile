@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench clean
+.PHONY: run test bench clean editors vsix
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,9 +24,24 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .hypothesis
+	rm -rf $(VENV) build dist .pytest_cache .hypothesis $(VSCODE)/node_modules $(VSCODE)/*.vsix
 
 # Not part of `make test`: timings on a shared machine are noise for a test, so the
 # benchmark reports ratios against baselines measured in the same run.
 bench: $(STAMP)
 	$(BIN)/python bench/bench.py
+
+# The VS Code extension (editors/vscode), not part of `make test`: it needs Node 20 and npm.
+# `make editors` installs its dev dependencies (@vscode/vsce, vscode-tmgrammar-test), after
+# which `make test` also checks the TextMate grammar against the bundled plans; `make vsix`
+# packages the extension into editors/vscode/ipt-plan.vsix.
+VSCODE := editors/vscode
+
+$(VSCODE)/node_modules/.installed: $(VSCODE)/package.json $(VSCODE)/package-lock.json
+	cd $(VSCODE) && npm ci --no-audit --no-fund
+	touch $@
+
+editors: $(VSCODE)/node_modules/.installed
+
+vsix: $(VSCODE)/node_modules/.installed
+	cd $(VSCODE) && npx vsce package --skip-license --allow-missing-repository --out ipt-plan.vsix

@@ -472,10 +472,8 @@ class _CourseBuilder:
         self.focus_labels = {f.id.text: focus_label(f.id.text, self.area_label(f.area.text))
                              for f in plan.foci}
         # What the catalogue's placeholders say for this course (knowledge.CONDITION_WORDS).
-        self.words = condition_words(profile)
-        self.limited_sick_role = profile is not None and profile.sick_role == "limited"
-        self.words["sick_role_note"] = (profile.sick_role_note if profile else None) \
-            or DEFAULT_SICK_ROLE_NOTE
+        self.words = _protocol_words(profile)
+        self.limited_sick_role = _limited_sick_role(profile)
         self.course_words = tuple(self.words.items())
         self._purposes: dict[str, str] = {}
 
@@ -789,6 +787,29 @@ class _At:
 
     first: bool
     words: dict[str, str]
+
+
+def _protocol_words(profile: Profile | None) -> dict[str, str]:
+    """What the catalogue's placeholders say for a protocol: its condition's words and its
+    note on the sick role."""
+    words = condition_words(profile)
+    words["sick_role_note"] = (profile.sick_role_note if profile else None) \
+        or DEFAULT_SICK_ROLE_NOTE
+    return words
+
+
+def _limited_sick_role(profile: Profile | None) -> bool:
+    return profile is not None and profile.sick_role == "limited"
+
+
+def technique_texts(technique: Technique, profile: Profile | None, first: bool = False,
+                    words: dict[str, str] | None = None) -> tuple[str, tuple[str, ...]]:
+    """A technique's description and prompts as an agenda of the protocol says them, for a
+    reader with no course built (an editor's hover). `first`: at the course's first
+    session; `words`: the course's numbers known there (SESSION_WORDS, `measures`); a
+    prompt that needs one not given is left out."""
+    return _said(technique, _limited_sick_role(profile), first,
+                 tuple({**_protocol_words(profile), **(words or {})}.items()))
 
 
 @lru_cache(maxsize=4096)

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 
 from . import statements as lines
 from .codes import DEFINED_TWICE, SYNTAX, UNKNOWN_NAME
-from .diagnostics import Diagnostic, Severity
+from .diagnostics import Diagnostic, Fix, Severity, replacing, suggest
 from .model import (DELIVERIES, FORMATS, HOMEWORK_OUTCOMES, MAX_SESSIONS, STATUSES, Activity, Died,
                     Focus, Goal, HomeworkOutcome, Loc, LogEntry, Measure, Phase, Plan, Schedule,
                     Score, Session, Skip, Stage, Word)
-from .wording import closest, did_you_mean_then
+from .wording import closest
 
 HEADER_KEYWORDS = ("client", "clinician", "protocol", "diagnosis", "delivery", "format",
                    "schedule", "skip", "measure", "id")
@@ -115,8 +115,10 @@ class _Builder:
         self.title_broken = False
         self.in_broken_focus = False  # goals under a focus line that did not parse
 
-    def error(self, code: str, message: str, loc: Loc, hint: str | None = None) -> None:
-        self.diagnostics.append(Diagnostic.at(code, Severity.ERROR, message, self.path, loc, hint))
+    def error(self, code: str, message: str, loc: Loc, hint: str | None = None,
+              fixes: tuple[Fix, ...] = ()) -> None:
+        self.diagnostics.append(Diagnostic.at(code, Severity.ERROR, message, self.path, loc, hint,
+                                              fixes))
 
     def twice(self, what: str, loc: Loc, first: Loc, hint: str | None = None) -> None:
         self.error(DEFINED_TWICE, f"{what} is already defined on line {first.line}", loc,
@@ -274,9 +276,8 @@ class _Builder:
         """Whether the word is one of `allowed`; if not, say so with a did-you-mean."""
         if word.text in allowed:
             return True
-        self.error(UNKNOWN_NAME, f"'{word.text}' is not {what}", word.loc,
-                   did_you_mean_then(word.text, allowed, "write one of: " + ", ".join(allowed),
-                                     cutoff=0.6))
+        hint, fixes = suggest(word, allowed, then="write one of: " + ", ".join(allowed))
+        self.error(UNKNOWN_NAME, f"'{word.text}' is not {what}", word.loc, hint, fixes)
         return False
 
     def on_delivery(self, st: lines.DeliveryLine) -> None:
@@ -608,7 +609,8 @@ class _Builder:
             if close:
                 self.error(SYNTAX, f"'{name}' is not a keyword; did you mean '{close}'?",
                            st.activity.name.loc,
-                           f"{close} lines look like: {lines.LINE_FORMS[close]}")
+                           f"{close} lines look like: {lines.LINE_FORMS[close]}",
+                           (replacing(st.activity.name, close),))
             else:
                 self.error(SYNTAX, f"'{name}' is not a header line", st.activity.name.loc,
                            "header lines are: " + ", ".join(HEADER_KEYWORDS))

@@ -172,12 +172,7 @@ def explain(code: str = typer.Argument(..., help="A rule code, such as IPT203.")
     if r is None:
         say(f"ipt-plan: there is no rule {code}; `ipt-plan rules` lists them", err=True)
         raise typer.Exit(2)
-    indent = lambda text: "\n".join("    " + line for line in text.splitlines())  # noqa: E731
-    day = (f"The examples are checked as on {r.examples_today.isoformat()} (ipt-plan check "
-           f"--today {r.examples_today.isoformat()}).\n\n" if r.examples_today else "")
-    say(f"{r.code} ({r.name}), {r.severity.value} by default\n\n{r.summary}.\n\n"
-               f"Why:\n{indent(r.rationale)}\n\nSource: {r.source}\n\n{day}"
-               f"Fails:\n{indent(r.bad_example)}\n\nPasses:\n{indent(r.good_example)}")
+    say(r.explanation)
 
 
 @app.command()
@@ -940,6 +935,36 @@ def progress_report(
     if any(p.result.path_missing for p in plans):
         raise typer.Exit(2)
     raise typer.Exit(1 if any(not p.ok for p in plans) else 0)
+
+
+# What `ipt-plan lsp` needs beyond ipt-plan's own dependencies (the `lsp` extra).
+LSP_INSTALL = "pip install 'ipt-plan[lsp]'"
+LSP_LIBRARIES = ("pygls", "lsprotocol", "cattrs", "attrs")  # and what they import
+
+
+@app.command("lsp")
+def language_server(
+    protocols: Optional[List[Path]] = ProtocolDirs,
+    today: Optional[str] = Today,
+) -> None:
+    """Run the language server for editors, over standard input and output.
+
+    Editors start it themselves (see "In your editor" in the README): diagnostics as you
+    type, quick fixes, completion, hover, go to a focus's definition and references, the
+    outline, folding and formatting as `ipt-plan fmt` does it. Configuration and protocol
+    folders are found as `check` finds them. Needs the `lsp` extra:
+
+      pip install 'ipt-plan[lsp]'
+    """
+    try:
+        from . import lsp as server
+    except ImportError as err:
+        if (err.name or "").split(".")[0] not in LSP_LIBRARIES:
+            raise  # not what the extra installs: a bug, to be seen as one
+        say(f"ipt-plan lsp needs pygls 2 and lsprotocol ({err}); install them with:\n\n"
+            f"    {LSP_INSTALL}", err=True)
+        raise typer.Exit(2)
+    server.serve(tuple(protocols or ()), today)
 
 
 class OutputLost(Exception):

@@ -49,8 +49,7 @@ class Config:
                 if level == "off":
                     continue
                 if level is not None and level != d.severity.value:
-                    d = Diagnostic(d.code, Severity(level), d.message, d.path, d.line,
-                                   d.column, d.end_column, d.hint)
+                    d = d._replace(severity=Severity(level))
             kept.append(d)
         return kept
 

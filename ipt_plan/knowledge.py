@@ -22,7 +22,7 @@ from .cache import cached
 from .model import MAX_SESSIONS, PHASE_ORDER
 from .resources import KNOWLEDGE_DIR
 from .source import read_regular
-from .wording import (PlaceholderError, did_you_mean_then, fill, joined, placeholders,
+from .wording import (PlaceholderError, closest, did_you_mean_then, fill, joined, placeholders,
                       visible)
 
 BUILTIN_PROTOCOLS = KNOWLEDGE_DIR / "protocols"
@@ -180,6 +180,14 @@ class Catalogue(NamedTuple):
     phases: dict[str, PhaseInfo]
     participants: dict[str, Participant]
     vocabulary: Vocabulary
+
+    @property
+    def names(self) -> frozenset[str]:
+        """Every name a plan may write that the catalogue defines: techniques, problem
+        areas and their stages, rating scales, phases and participants."""
+        stages = (stage for area in self.areas.values() for stage in area.stages)
+        return frozenset((*self.techniques, *self.areas, *stages, *self.measures,
+                          *self.phases, *self.participants))
 
 
 def _read_toml(path: Path) -> dict:
@@ -1074,9 +1082,11 @@ def available_profiles(extra: tuple[Path, ...] = ()) -> dict[str, Profile | Prof
 class ProtocolProblem(LookupError):
     """Why `protocol REF` names no usable profile: a diagnostic's code, message and hint."""
 
-    def __init__(self, code: str, message: str, hint: str | None = None):
+    def __init__(self, code: str, message: str, hint: str | None = None,
+                 suggestion: str | None = None):
         super().__init__(message)
         self.code, self.message, self.hint = code, message, hint
+        self.suggestion = suggestion  # the protocol the hint's "did you mean" offers
 
 
 def _is_profile_file(ref: str) -> bool:
@@ -1110,5 +1120,5 @@ def resolve_profile(ref: str | None, base: Path, extra: tuple[Path, ...] = ()) -
         names = list(available_profiles(extra))
         raise ProtocolProblem(codes.UNKNOWN_NAME, f"'{ref}' is not a protocol ipt-plan knows",
                               did_you_mean_then(ref, names, "the protocols are: " + ", ".join(names),
-                                                cutoff=0.5))
+                                                cutoff=0.5), closest(ref, names, cutoff=0.5))
     return profile

@@ -21,7 +21,7 @@ from . import source as source_stage
 from .builder import build
 from .codes import BAD_PROFILE, INTERNAL_ERROR
 from .config import Config, config_for
-from .diagnostics import Diagnostic, Severity
+from .diagnostics import Diagnostic, Severity, replacing
 from .graph import build_graph
 from .knowledge import (DEFAULT_PROTOCOL, Catalogue, CatalogueError, Profile, ProtocolProblem,
                         catalogue, resolve_profile)
@@ -29,6 +29,7 @@ from .parser import parse
 from .result import Result
 from .rules import Context, run
 from .statements import BrokenLine, Statement
+from .syntax_errors import joined_names
 
 
 class Lookups:
@@ -121,12 +122,15 @@ def _load_text(text: str, path: str, protocol_dirs: Iterable[Path], config: Conf
             "fix that entry (compare it with ipt-plan's own: ipt-plan techniques), or check "
             "without that protocol folder"))
         cat, unreadable = lookups.catalogue(()), True
+    diagnostics = joined_names(diagnostics, text, cat.names)  # `role play` for role_play
     if not unreadable:
         try:
             profile = lookups.profile(word.text if word else None, base, dirs)
         except ProtocolProblem as problem:
+            fixes = (replacing(word, problem.suggestion),) if word and problem.suggestion else ()
             diagnostics.append(Diagnostic.at(problem.code, Severity.ERROR, problem.message,
-                                             path, word.loc if word else None, problem.hint))
+                                             path, word.loc if word else None, problem.hint,
+                                             fixes))
     graph = build_graph(plan, cat)
     if any(not isinstance(st, BrokenLine) for st in statements):  # else nothing to check
         # Rules that need no profile still run against `ipt` when the plan's is unusable.

@@ -5,15 +5,18 @@ Common mistakes are learned from example lines (see COMMON_MISTAKES).
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
+from typing import Collection
 
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from .codes import SYNTAX
-from .diagnostics import Diagnostic, Severity
+from .diagnostics import Diagnostic, Fix, Severity
 from .grammar import parser
+from .model import Loc
 from .statements import KEYWORDS, LINE_FORMS, code_end, first_word
-from .wording import closest, joined
+from .wording import closest, joined, suggestion
 
 
 TERMINAL_WORDS = {
@@ -158,7 +161,34 @@ def _common_mistake(err: UnexpectedInput, line_text: str) -> tuple[str, str] | N
     return message, hint.format(keyword=keyword, rest=rest.strip().strip('"'))
 
 
+def _reads(line_text: str) -> bool:
+    """Whether the line is one the language reads."""
+    try:
+        parser().parse(line_text, start="line")
+    except UnexpectedInput:
+        return False
+    return True
+
+
+# What word processors and phones type for a double quote.
+CURLY_QUOTES = "\u201c\u201d\u201e\u201f"
+
+
+def _straight_quotes(line_text: str, line: int) -> tuple[Fix, ...]:
+    """The fix for texts written in curly quotes: the quotes made straight, offered only
+    where that makes the line one the language reads."""
+    at = [index for index, char in enumerate(line_text) if char in CURLY_QUOTES]
+    if not at:
+        return ()
+    straight = line_text.translate({ord(q): '"' for q in CURLY_QUOTES})
+    if not _reads(straight):
+        return ()
+    return (Fix("Use straight quotes", Loc(line, at[0] + 1, at[-1] + 2),
+                straight[at[0]:at[-1] + 1]),)
+
+
 def syntax_error(err: UnexpectedInput, line_text: str, line: int, path: str) -> Diagnostic:
+    fixes = _straight_quotes(line_text, line)
     first = first_word(line_text)
     form_key = first if first in LINE_FORMS else "activity"
     hint = f"{_article(form_key)} {form_key} line looks like: {LINE_FORMS[form_key]}"
@@ -170,7 +200,7 @@ def syntax_error(err: UnexpectedInput, line_text: str, line: int, path: str) -> 
 
     def located(message: str, hint: str | None, end: int) -> Diagnostic:
         return Diagnostic(SYNTAX, Severity.ERROR, message, path, line, column,
-                          max(end, column + 1), hint)
+                          max(end, column + 1), hint, fixes)
 
     if isinstance(err, UnexpectedCharacters) and line_text[column - 1:column] == '"':
         return located("this text has no closing quote", 'end the text with " on the same line',
@@ -179,6 +209,7 @@ def syntax_error(err: UnexpectedInput, line_text: str, line: int, path: str) -> 
         close = closest(first, KEYWORDS, cutoff=0.75)
         if close and not (token is not None and token.column == 1 + line_text.find(first)):
             column = line_text.find(first) + 1
+            fixes = (Fix(f"Change to '{close}'", Loc(line, column, column + len(first)), close),)
             return located(f"'{first}' is not a keyword; did you mean '{close}'?",
                            f"{_article(close)} {close} line looks like: "
                            f"{LINE_FORMS[close]}",
@@ -201,3 +232,53 @@ def syntax_error(err: UnexpectedInput, line_text: str, line: int, path: str) -> 
         return located(f"this {form_key} line is incomplete: expected "
                        f"{_expected_words(expected)}", hint, column + 1)
     return located(f"expected {_expected_words(expected)}, found '{token}'", hint, token_end)
+
+
+# --- a name written as separate words ---------------------------------------------------
+
+# Words outside quotes, one space or more apart: where a name may have been written apart.
+_STRING = re.compile(r'"([^"\\\n]|\\.)*"')
+_WORD_RUN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?: +[A-Za-z0-9]+)+")
+_LONGEST_NAME = 4  # words: no name of the catalogue has more
+
+
+def joined_names(diagnostics: list[Diagnostic], text: str,
+                 names: Collection[str]) -> list[Diagnostic]:
+    """Each syntax error on a line where words written apart are one of `names` (the
+    catalogue's: `role play` for role_play, `PHQ 9` for PHQ-9) said as that slip, with the
+    fix that joins them, offered only where the joined line is one the language reads.
+    The parser cannot tell this slip from others: it does not know the catalogue."""
+    if not any(d.code == SYNTAX for d in diagnostics):
+        return diagnostics
+    lines = text.split("\n")
+    by_lower = {name.lower(): name for name in names}
+    said = []
+    for d in diagnostics:
+        if d.code == SYNTAX and 1 <= d.line <= len(lines):
+            d = _joined_name(d, lines[d.line - 1], by_lower) or d
+        said.append(d)
+    return said
+
+
+def _joined_name(d: Diagnostic, line_text: str, by_lower: dict[str, str]) -> Diagnostic | None:
+    code = line_text[:code_end(line_text)]
+    outside = _STRING.sub(lambda m: "\0" * len(m.group()), code)  # texts are not names
+    for run in _WORD_RUN.finditer(outside):
+        words = [(m.start() + run.start(), m.end() + run.start())
+                 for m in re.finditer(r"[A-Za-z0-9]+", run.group())]
+        for first in range(len(words)):
+            for last in range(min(len(words), first + _LONGEST_NAME) - 1, first, -1):
+                start, end = words[first][0], words[last][1]
+                parts = [line_text[a:b] for a, b in words[first:last + 1]]
+                name = by_lower.get("_".join(parts).lower()) or by_lower.get("-".join(parts).lower())
+                if name is None or _reads(line_text):
+                    continue
+                if not _reads(line_text[:start] + name + line_text[end:]):
+                    continue
+                written = line_text[start:end]
+                return d._replace(
+                    message=f"'{written}' is not a name ipt-plan knows; {suggestion(name)}",
+                    hint="a name's words are joined by _ (a rating scale's by -), not by spaces",
+                    column=start + 1, end_column=end + 1,
+                    fixes=(Fix(f"Change to '{name}'", Loc(d.line, start + 1, end + 1), name),))
+    return None

@@ -42,7 +42,12 @@ def did_you_mean(word: str, options: Iterable[str], otherwise: str | None = None
                  cutoff: float = 0.6) -> str | None:
     """"did you mean 'x'?" for the closest option; else `otherwise` (say, the options)."""
     option = closest(word, options, cutoff)
-    return f"did you mean '{option}'?" if option is not None else otherwise
+    return suggestion(option) if option is not None else otherwise
+
+
+def suggestion(option: str) -> str:
+    """How every "did you mean" offers its option."""
+    return f"did you mean '{option}'?"
 
 
 def did_you_mean_then(word: str, options: Iterable[str], then: str, cutoff: float = 0.6) -> str:

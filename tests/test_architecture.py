@@ -34,6 +34,7 @@ LAYERS = [
     ["charts"],  # where scores go on a chart: geometry the agendas hand their templates
     ["report", "agenda", "drawing", "formatter"],
     ["renderer", "export"],
+    ["editor"],  # what an editor asks of a plan, as plain data (the language server's)
     ["paths"],
     ["outdir", "capacity"],  # where agendas go, how they are written, and the room they need
     ["loader"],  # the facade: one plan
@@ -41,6 +42,7 @@ LAYERS = [
     ["checking"],  # many plans
     ["skeleton", "batch", "record", "progress"],  # tools over the facade
     ["render_report"],
+    ["lsp"],  # the language server: pygls and lsprotocol over `editor` and a checker
     ["cli"],
     ["__init__", "__main__"],
 ]

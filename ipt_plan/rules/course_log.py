@@ -15,11 +15,12 @@ import datetime as dt
 from typing import Iterator
 
 from .. import codes
+from ..diagnostics import suggest
 from ..measurement import (DETERIORATION, course_sessions, held_entries, missing_ratings,
                            on_track, progress_of, score_problem, unassessed_risks)
 from ..model import LogEntry, Score
 from ..schedule import course_weeks
-from ..wording import did_you_mean_then, joined, plural
+from ..wording import joined, plural
 from .registry import ERROR, WARNING, Context, Finding, rule
 
 EXAMPLES_DAY = dt.date(2026, 3, 2)
@@ -168,9 +169,10 @@ def score_fit(ctx: Context) -> Iterator[Finding]:
             name = score.scale.text
             scale = scales.get(name)
             if scale is None:
+                hint, fixes = suggest(score.scale, scales,
+                                      then="the scales are: " + ", ".join(scales))
                 yield Finding(f"'{name}' is not a rating scale ipt-plan knows",
-                              score.scale.loc, did_you_mean_then(
-                                  name, scales, "the scales are: " + ", ".join(scales)))
+                              score.scale.loc, hint, fixes=fixes)
                 continue
             problem = score_problem(score, scale)
             if problem is None:

@@ -7,9 +7,9 @@ from __future__ import annotations
 from typing import Iterator
 
 from .. import codes
-from ..model import PHASE_ORDER
+from ..diagnostics import suggest
+from ..model import PHASE_ORDER, Word
 from .registry import ERROR, WARNING, Context, Finding, rule
-from ..wording import did_you_mean
 
 
 # --- reported by the stages before the rules ----------------------------------------------
@@ -379,51 +379,51 @@ phase termination sessions 14-16
 def unknown_names(ctx: Context) -> Iterator[Finding]:
     cat, plan = ctx.catalogue, ctx.plan
     focus_ids = [f.id.text for f in plan.foci]
+
+    def unknown(message: str, word: Word, options, otherwise: str) -> Finding:
+        """A name that is none of `options`, with "did you mean" and its fix where one is close."""
+        hint, fixes = suggest(word, options, otherwise)
+        return Finding(message, word.loc, hint, fixes=fixes)
+
     for focus in plan.foci:
         if focus.area.text not in cat.areas:
-            yield Finding(f"'{focus.area.text}' is not a problem area", focus.area.loc,
-                          did_you_mean(focus.area.text, cat.areas,
-                                       "the areas are: " + ", ".join(cat.areas)))
+            yield unknown(f"'{focus.area.text}' is not a problem area", focus.area, cat.areas,
+                          "the areas are: " + ", ".join(cat.areas))
         area = cat.areas.get(focus.area.text)
         if area and area.stages:
             # Every stage line: the stage at the start and each later change.
             for stage in focus.stages:
                 if stage.name.text not in area.stages:
-                    yield Finding(f"'{stage.name.text}' is not a stage of a {area.label.lower()}",
-                                  stage.name.loc, did_you_mean(
-                                      stage.name.text, area.stages,
-                                      "the stages are: " + ", ".join(area.stages)))
+                    yield unknown(f"'{stage.name.text}' is not a stage of a {area.label.lower()}",
+                                  stage.name, area.stages,
+                                  "the stages are: " + ", ".join(area.stages))
     for phase in plan.phases:
         if phase.kind not in PHASE_ORDER:
             # A word the catalogue knows for a phase (an alias) names that phase exactly.
             alias = next((info.name for info in cat.phases.values()
                           if phase.kind.lower() in info.aliases), None)
-            yield Finding(f"'{phase.kind}' is not a phase", phase.name.loc,
-                          did_you_mean(alias or phase.kind, PHASE_ORDER,
-                                       "the phases are: " + ", ".join(PHASE_ORDER)))
+            yield unknown(f"'{phase.kind}' is not a phase",
+                          phase.name._replace(text=alias or phase.kind), PHASE_ORDER,
+                          "the phases are: " + ", ".join(PHASE_ORDER))
     for measure in plan.measures:
         if measure.name.text not in cat.measures:
-            yield Finding(f"'{measure.name.text}' is not a rating scale ipt-plan knows",
-                          measure.name.loc, did_you_mean(measure.name.text, cat.measures,
-                                                         "the scales are: " + ", ".join(cat.measures)))
+            yield unknown(f"'{measure.name.text}' is not a rating scale ipt-plan knows",
+                          measure.name, cat.measures, "the scales are: " + ", ".join(cat.measures))
     known = cat.participants
     for phase in plan.phases:
         for session in phase.sessions:
             for word in session.participants:
                 if word.text not in known:
-                    yield Finding(f"'{word.text}' is not a participant ipt-plan knows",
-                                  word.loc, did_you_mean(
-                                      word.text, known, "the participants are: "
-                                      + ", ".join(known) + " (a clinic adds its own in a "
-                                      "catalogue.toml in its protocol folder)"))
+                    yield unknown(f"'{word.text}' is not a participant ipt-plan knows", word,
+                                  known, "the participants are: " + ", ".join(known)
+                                  + " (a clinic adds its own in a catalogue.toml in its "
+                                  "protocol folder)")
     for activity, _, _ in ctx.activities():
         if activity.kind == "technique" and activity.name.text not in cat.techniques:
-            yield Finding(f"'{activity.name.text}' is not a technique ipt-plan knows",
-                          activity.name.loc, did_you_mean(activity.name.text, cat.techniques,
-                                                          "`ipt-plan techniques` lists them"))
+            yield unknown(f"'{activity.name.text}' is not a technique ipt-plan knows",
+                          activity.name, cat.techniques, "`ipt-plan techniques` lists them")
         for word in activity.foci:
             if word.text not in focus_ids:
-                yield Finding(f"there is no focus called '{word.text}'", word.loc,
-                              did_you_mean(word.text, focus_ids,
-                                           "the foci are: " + ", ".join(focus_ids) if focus_ids
-                                           else 'define it first: focus sister: role_dispute "..."'))
+                yield unknown(f"there is no focus called '{word.text}'", word, focus_ids,
+                              "the foci are: " + ", ".join(focus_ids) if focus_ids
+                              else 'define it first: focus sister: role_dispute "..."')

@@ -8,6 +8,7 @@ import bisect
 from typing import Iterator
 
 from .. import codes
+from ..diagnostics import Fix, inserting_line
 from ..model import Activity, Focus, quoted_span
 from ..wording import joined, plural, span
 from .registry import A_CLEAN_COURSE, ERROR, WARNING, Context, Finding, rule
@@ -311,9 +312,11 @@ def focus_detail(ctx: Context) -> Iterator[Finding]:
     for focus in ctx.plan.foci:
         area = ctx.catalogue.areas.get(focus.area.text)
         if area and area.stages and focus.stage is None:
+            line = f"stage {area.stages[0]}"
             yield Finding(f"the {area.label.lower()} '{focus.id.text}' has no stage",
-                          focus.id.loc, f"add a line under it: stage {area.stages[0]} "
-                          f"(or {joined(list(area.stages[1:]), 'or')})")
+                          focus.id.loc, f"add a line under it: {line} "
+                          f"(or {joined(list(area.stages[1:]), 'or')})",
+                          fixes=(inserting_line(focus.loc, f"  {line}", f"Add '{line}'"),))
         if area and not area.stages and focus.stage is not None:
             yield Finding(f"only a role dispute has a stage; '{focus.id.text}' is a "
                           f"{area.label.lower()}", focus.stage.loc, "remove the stage line")
@@ -321,7 +324,7 @@ def focus_detail(ctx: Context) -> Iterator[Finding]:
             yield Finding(f"the {area.label.lower()} focus '{focus.id.text}' has no date "
                           "of death", focus.id.loc,
                           f"add a line under it: {DIED_EXAMPLE} (or {DIED_MONTH_EXAMPLE} when "
-                          "only the month is known)")
+                          "only the month is known)", fixes=(_died_line(ctx, focus),))
         if area and area.name == GRIEF and focus.died is not None:
             yield from _death_after_start(ctx, focus)
         if area and area.name != GRIEF and focus.died is not None:
@@ -335,6 +338,15 @@ def focus_detail(ctx: Context) -> Iterator[Finding]:
             yield Finding(f"the focus '{focus.id.text}' has no goal", focus.id.loc,
                           f'add one under it, in the patient\'s words: goal "..." '
                           f"(for this area, goals are about: {example})")
+
+
+def _died_line(ctx: Context, focus: Focus) -> Fix:
+    """A died line to fill in: the month of the course's first session (of today without a
+    schedule), which no rule questions, for the clinician to correct to the real date."""
+    start = ctx.dates.get(ctx.plan.first_session)
+    day = start.date() if start else ctx.today
+    line = f"died {day.year:04d}-{day.month:02d}"
+    return inserting_line(focus.loc, f"  {line}", f"Add '{line}' (then correct the date)")
 
 
 def _death_after_start(ctx: Context, focus: Focus) -> Iterator[Finding]:

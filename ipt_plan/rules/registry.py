@@ -15,7 +15,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Callable, Iterable, NamedTuple
 
 from .. import codes
-from ..diagnostics import Diagnostic, Severity
+from ..diagnostics import Diagnostic, Fix, Severity
 from ..graph import activity_node, nodes_of
 from ..knowledge import Catalogue, Profile
 from ..model import Activity, Loc, Phase, Plan
@@ -39,6 +39,7 @@ class Finding(NamedTuple):
     loc: Loc | None
     hint: str | None = None
     severity: Severity | None = None  # None: the rule's
+    fixes: tuple[Fix, ...] = ()  # edits that resolve it (an editor's quick fixes)
 
 
 class PlacedActivity(NamedTuple):
@@ -173,6 +174,19 @@ class Rule(NamedTuple):
     # on it (a log's dates); None: any day
     examples_today: dt.date | None = None
 
+    @property
+    def explanation(self) -> str:
+        """Why the rule exists, its source, and a failing and a passing example: what
+        `ipt-plan explain` prints and an editor links each diagnostic to."""
+        indent = lambda text: "\n".join("    " + line for line in text.splitlines())  # noqa: E731
+        day = (f"The examples are checked as on {self.examples_today.isoformat()} (ipt-plan "
+               f"check --today {self.examples_today.isoformat()}).\n\n"
+               if self.examples_today else "")
+        return (f"{self.code} ({self.name}), {self.severity.value} by default\n\n"
+                f"{self.summary}.\n\nWhy:\n{indent(self.rationale)}\n\nSource: {self.source}"
+                f"\n\n{day}Fails:\n{indent(self.bad_example)}\n\nPasses:\n"
+                f"{indent(self.good_example)}")
+
 
 # The passing example of every rule about the course's shape: a whole acute course that
 # checks clean. Each rule's own examples are whole plans too (`ipt-plan explain` shows them).
@@ -231,7 +245,8 @@ def run(ctx: Context, path: str, profile_usable: bool = True) -> list[Diagnostic
         try:
             for finding in rule_.check(ctx):
                 found.append(Diagnostic.at(rule_.code, finding.severity or rule_.severity,
-                                           finding.message, path, finding.loc, finding.hint))
+                                           finding.message, path, finding.loc, finding.hint,
+                                           finding.fixes))
         except Exception as err:  # noqa: BLE001 - reported, never raised
             found.append(Diagnostic.at(
                 codes.INTERNAL_ERROR, Severity.ERROR,
