@@ -30,7 +30,7 @@ clean:
 # benchmark reports ratios against baselines measured in the same run. Both targets take
 # options through BENCH_ARGS (make bench BENCH_ARGS="--quick", "--memory", "--runs 5").
 # bench: the 2,000-plan batches and the single plans, a few minutes.
-# bench-large: the 20,000-plan batches, about a quarter of an hour and 2 GB of disk.
+# bench-large: the 20,000-plan batches, about 17 minutes, 1.7 GB of disk (README.md).
 BENCH_ARGS ?=
 
 bench: $(STAMP)
