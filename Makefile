@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench clean editors vsix
+.PHONY: run test bench bench-large clean editors vsix
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,9 +27,17 @@ clean:
 	rm -rf $(VENV) build dist .pytest_cache .hypothesis $(VSCODE)/node_modules $(VSCODE)/*.vsix
 
 # Not part of `make test`: timings on a shared machine are noise for a test, so the
-# benchmark reports ratios against baselines measured in the same run.
+# benchmark reports ratios against baselines measured in the same run. Both targets take
+# options through BENCH_ARGS (make bench BENCH_ARGS="--quick", "--memory", "--runs 5").
+# bench: the 2,000-plan batches and the single plans, a few minutes.
+# bench-large: the 20,000-plan batches, about 17 minutes, 1.7 GB of disk (README.md).
+BENCH_ARGS ?=
+
 bench: $(STAMP)
-	$(BIN)/python bench/bench.py
+	$(BIN)/python bench/bench.py $(BENCH_ARGS)
+
+bench-large: $(STAMP)
+	$(BIN)/python bench/bench.py --large $(BENCH_ARGS)
 
 # The VS Code extension (editors/vscode), not part of `make test`: it needs Node 20 and npm.
 # `make editors` installs its dev dependencies (@vscode/vsce, vscode-tmgrammar-test), after
