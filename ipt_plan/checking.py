@@ -48,19 +48,24 @@ def _crashed(chunk: CheckChunk, err: BaseException) -> list[Result]:
 
 
 def iter_check(paths: Iterable[str | os.PathLike], protocol_dirs: Iterable[Path] = (),
-               jobs: int = 1, today: dt.date | None = None) -> Iterator[Result]:
+               jobs: int | None = 1, today: dt.date | None = None) -> Iterator[Result]:
     """Check every plan the paths name, in order, each result handed over as it is ready;
     then one result per path that named nothing (`path_missing`). Every plan is checked
     as on `today` (None: the real date, taken once, so a batch that runs past midnight
     still checks all on one day).
 
-    With `jobs` > 1, a batch of PARALLEL_FROM plans or more is checked in that many
-    processes; its results then carry the diagnostics and the text they point into (the
+    With `jobs` > 1 (None: workers.default_jobs), a batch of PARALLEL_FROM plans or more
+    is checked in that many processes; its results then carry the diagnostics and the text they point into (the
     text only where there is a diagnostic) but not the plans (`plan` is None)."""
     plans = PlanFiles(paths)
     dirs = tuple(Path(d) for d in protocol_dirs)
     today = today or dt.date.today()
-    if jobs > 1 and sum(1 for _ in islice(plans, PARALLEL_FROM)) >= PARALLEL_FROM:
+    large = jobs != 1 and sum(1 for _ in islice(plans, PARALLEL_FROM)) >= PARALLEL_FROM
+    if large and jobs is None:
+        from .workers import default_jobs  # here: a check of a few plans never needs it
+
+        jobs = default_jobs()
+    if large and jobs > 1:
         from .workers import chunks_of, ordered_map
 
         chunks = ((chunk, dirs, today) for chunk in chunks_of(map(str, plans), CHUNK))
@@ -74,6 +79,6 @@ def iter_check(paths: Iterable[str | os.PathLike], protocol_dirs: Iterable[Path]
 
 
 def check(paths: Iterable[str | os.PathLike], protocol_dirs: Iterable[Path] = (),
-          jobs: int = 1, today: dt.date | None = None) -> list[Result]:
+          jobs: int | None = 1, today: dt.date | None = None) -> list[Result]:
     """iter_check's results in a list (see it)."""
     return list(iter_check(paths, protocol_dirs, jobs, today))

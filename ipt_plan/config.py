@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +20,7 @@ from pathlib import Path
 from . import codes
 from .codes import ALWAYS_SHOWN, BAD_CONFIG
 from .diagnostics import Diagnostic, Severity
+from .knowledge import TOMLError, toml_loads
 
 CONFIG_FILES = ("ipt-plan.toml", "pyproject.toml")
 KEYS = ("select", "ignore", "protocols", "severity")
@@ -115,11 +115,11 @@ def parse_config(data: dict, path: Path) -> Config:
 def read_config(path: Path) -> Config | None:
     """The configuration in this file; None for a pyproject.toml without [tool.ipt-plan]."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = toml_loads(path.read_text(encoding="utf-8"))
         path = _shown(path)
     except (OSError, UnicodeDecodeError) as err:
         return Config(str(path), problems=(_problem(path, f"cannot read this file ({err})"),))
-    except tomllib.TOMLDecodeError as err:
+    except TOMLError as err:
         return Config(str(path), problems=(_problem(path, f"this is not valid TOML: {err}"),))
     if path.name == "pyproject.toml":
         tool = data.get("tool", {})

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from functools import lru_cache
 from pathlib import Path, PurePath
 from typing import NamedTuple
@@ -64,6 +63,22 @@ DEFAULT_CONDITION = {"condition": "depression", "condition_noun": "depression",
 # A limited sick role with no `sick_role_note`: what IPT-A's limited sick role keeps
 # (Mufson et al. 2004: the adolescent keeps going to school and doing what they can).
 DEFAULT_SICK_ROLE_NOTE = "usual roles go on as far as they can"
+
+
+
+class TOMLError(ValueError):
+    """A TOML file that does not parse (tomllib's TOMLDecodeError, said the same way)."""
+
+
+def toml_loads(text: str) -> dict:
+    """tomllib.loads, tomllib imported on first use: a check whose knowledge comes from
+    the cache never needs it, and it is a fiftieth of `check`'s start-up."""
+    import tomllib
+
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise TOMLError(str(err)) from None
 
 
 def cadence_words(cadences: tuple[str, ...]) -> str:
@@ -194,7 +209,7 @@ def _read_toml(path: Path) -> dict:
     """A knowledge file's data. tomllib is pure Python and slower than the rest of a
     check together, so the parsed data is cached by the file's content."""
     data = path.read_bytes()
-    return cached("toml", (data,), lambda: tomllib.loads(data.decode("utf-8")), expect=dict)
+    return cached("toml", (data,), lambda: toml_loads(data.decode("utf-8")), expect=dict)
 
 
 # --- the catalogue ---------------------------------------------------------------------
@@ -524,8 +539,8 @@ def _read_catalogue_file(path: Path) -> dict:
         raise CatalogueError(f"{path}: it cannot be read "
                              f"({getattr(err, 'strerror', None) or err})") from None
     try:
-        return cached("toml", (text.encode("utf-8"),), lambda: tomllib.loads(text), expect=dict)
-    except tomllib.TOMLDecodeError as err:
+        return cached("toml", (text.encode("utf-8"),), lambda: toml_loads(text), expect=dict)
+    except TOMLError as err:
         raise CatalogueError(f"{path}: it is not valid TOML ({err})") from None
 
 
@@ -922,8 +937,8 @@ def profile_from_toml(text: str, path: str, cat: Catalogue | None = None) -> Pro
     """The profile a file's text describes, checked against `cat` (ipt-plan's catalogue
     unless a clinic's additions are given); ProfileError says what is wrong."""
     try:
-        data = cached("toml", (text.encode("utf-8"),), lambda: tomllib.loads(text), expect=dict)
-    except tomllib.TOMLDecodeError as err:
+        data = cached("toml", (text.encode("utf-8"),), lambda: toml_loads(text), expect=dict)
+    except TOMLError as err:
         raise ProfileError(f"it is not valid TOML ({err})") from None
     cat = cat or catalogue()
     for key in ("name", "title", "source"):

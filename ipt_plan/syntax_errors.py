@@ -237,8 +237,10 @@ def syntax_error(err: UnexpectedInput, line_text: str, line: int, path: str) -> 
 # --- a name written as separate words ---------------------------------------------------
 
 # Words outside quotes, one space or more apart: where a name may have been written apart.
-_STRING = re.compile(r'"([^"\\\n]|\\.)*"')
-_WORD_RUN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?: +[A-Za-z0-9]+)+")
+# Written as patterns, compiled (and cached by `re`) on first use: only a plan with a
+# syntax error needs them.
+_STRING = r'"([^"\\\n]|\\.)*"'
+_WORD_RUN = r"[A-Za-z][A-Za-z0-9]*(?: +[A-Za-z0-9]+)+"
 _LONGEST_NAME = 4  # words: no name of the catalogue has more
 
 
@@ -262,8 +264,8 @@ def joined_names(diagnostics: list[Diagnostic], text: str,
 
 def _joined_name(d: Diagnostic, line_text: str, by_lower: dict[str, str]) -> Diagnostic | None:
     code = line_text[:code_end(line_text)]
-    outside = _STRING.sub(lambda m: "\0" * len(m.group()), code)  # texts are not names
-    for run in _WORD_RUN.finditer(outside):
+    outside = re.sub(_STRING, lambda m: "\0" * len(m.group()), code)  # texts are not names
+    for run in re.finditer(_WORD_RUN, outside):
         words = [(m.start() + run.start(), m.end() + run.start())
                  for m in re.finditer(r"[A-Za-z0-9]+", run.group())]
         for first in range(len(words)):

@@ -19,14 +19,14 @@ slow as one (bench/RESULTS.md).
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
 from collections import deque
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
-from typing import Callable, Iterable, Iterator, TypeVar
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 Item = TypeVar("Item")
 Out = TypeVar("Out")
@@ -99,6 +99,8 @@ def chunks_of(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
 
 
 def _context():
+    import multiprocessing
+
     # A forked worker starts with everything this process has imported and built (the
     # parser's tables, the catalogue, compiled templates): no import of its own.
     if sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods():
@@ -113,6 +115,10 @@ def ordered_map(func: Callable[[Item], Out], items: Iterable[Item], workers: int
     far as that. An item whose worker died (out of memory, killed) gives on_crash(item,
     error) instead, and the batch goes on. On an early stop (Ctrl-C, the caller stops
     reading), the queued items are dropped and the workers stopped."""
+    # Here, not above: `check` of a few plans never starts a worker, and these imports
+    # would be a tenth of its start-up.
+    from concurrent.futures import ProcessPoolExecutor
+
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context())
     queued: deque[tuple[Item, Future]] = deque()
     try:
@@ -153,6 +159,9 @@ def ordered_map(func: Callable[[Item], Out], items: Iterable[Item], workers: int
 def _submit(pool: ProcessPoolExecutor, func: Callable[[Item], Out], item: Item) -> Future:
     """pool.submit, or a future that failed when the pool is broken already (it is
     started again when this item's turn comes)."""
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
     try:
         return pool.submit(func, item)
     except BrokenProcessPool as err:
