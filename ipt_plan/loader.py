@@ -19,7 +19,7 @@ from typing import Iterable
 from . import collector, suppress
 from . import source as source_stage
 from .builder import build
-from .codes import BAD_PROFILE, INTERNAL_ERROR
+from .codes import BAD_PROFILE, INTERNAL_ERROR, SYNTAX
 from .config import Config, config_for
 from .diagnostics import Diagnostic, Severity, replacing
 from .graph import build_graph
@@ -122,7 +122,8 @@ def _load_text(text: str, path: str, protocol_dirs: Iterable[Path], config: Conf
             "fix that entry (compare it with ipt-plan's own: ipt-plan techniques), or check "
             "without that protocol folder"))
         cat, unreadable = lookups.catalogue(()), True
-    diagnostics = joined_names(diagnostics, text, cat.names)  # `role play` for role_play
+    if any(d.code == SYNTAX for d in diagnostics):  # the names are gathered only then
+        diagnostics = joined_names(diagnostics, text, cat.names)  # `role play` for role_play
     if not unreadable:
         try:
             profile = lookups.profile(word.text if word else None, base, dirs)
