@@ -86,6 +86,9 @@ class BatchOutcome:
     written: int = 0  # files
     unchanged: int = 0
     removed: int = 0
+    # Why the batch stopped before its last plan (no room left on the disk for the rest:
+    # capacity.py); the plans before were rendered whole.
+    stopped: str | None = None
 
     @property
     def rendered(self) -> list[PlanOutcome]:
@@ -101,15 +104,21 @@ class BatchOutcome:
 
     @property
     def exit_code(self) -> int:
-        """0 every plan rendered, 1 some failed, 2 a path that does not exist."""
-        if self.missing:
+        """0 every plan rendered, 1 some failed, 2 a path that does not exist or a batch
+        stopped before its end."""
+        if self.missing or self.stopped:
             return 2
         return 1 if self.failed_plans else 0
 
 
 class UsageError(ValueError):
-    """A batch that cannot start (a bad option, an output folder that cannot be made), or
-    cannot go on (no room left on the disk for the plans left: capacity.py)."""
+    """A batch that cannot start (a bad option, an output folder that cannot be made, no
+    room on the disk for its agendas: capacity.py)."""
+
+
+class _Stop(Exception):
+    """Raised by a check between two plans (capacity.SpaceCheck.watching): the batch ends
+    there, and its outcome says why (BatchOutcome.stopped)."""
 
 
 # --- one plan, in whichever process -----------------------------------------------------
@@ -215,7 +224,8 @@ def run(paths: Iterable[str | os.PathLike], out: str | os.PathLike, fmt: str = "
     then stays flat whatever its size. `jobs`: worker processes (None: workers.default_jobs).
     `layout`: where each plan's folder goes (outdir.LAYOUTS). With `space_check`, a batch
     whose agendas would not fit on OUTDIR's disk raises UsageError before the first plan,
-    or between plans as they are written (capacity.py)."""
+    or stops between plans as they are written, saying why in its outcome's `stopped`
+    (capacity.py)."""
     started = time.monotonic()
     if fmt not in FORMATS:
         raise UsageError(f"there is no format '{fmt}'; the formats are {', '.join(FORMATS)}")
@@ -247,7 +257,7 @@ def run(paths: Iterable[str | os.PathLike], out: str | os.PathLike, fmt: str = "
             dirs)
         if space.problem is not None:
             raise UsageError(space.problem)
-        on_outcome = space.watching(on_outcome, UsageError)
+        on_outcome = space.watching(on_outcome, _Stop)
     jobs_of = plan_jobs(plan_files, out_dir, fmt, template_dir, dirs, today or dt.date.today(),
                         plan_files.may_repeat, layout)
     # What killed runs left in OUTDIR: here, once; the folders below it are cleared as they
@@ -257,23 +267,30 @@ def run(paths: Iterable[str | os.PathLike], out: str | os.PathLike, fmt: str = "
     if on_start:
         on_start(total)
     workers = min(jobs or default_jobs(), max(1, total // CHUNK))
+    pool = None
     if workers <= 1:
         outcomes: Iterable[PlanOutcome] = map(render_plan, jobs_of)
     else:
-        outcomes = (outcome for chunk in ordered_map(render_chunk, chunks_of(jobs_of, CHUNK),
-                                                     workers, _crashed)
-                    for outcome in chunk)
+        pool = ordered_map(render_chunk, chunks_of(jobs_of, CHUNK), workers, _crashed)
+        outcomes = (outcome for chunk in pool for outcome in chunk)
     kept: list[PlanOutcome] = []
     plans = failed = written = unchanged = removed = 0
-    for outcome in outcomes:
-        plans += 1
-        failed += not outcome.rendered
-        written += len(outcome.written)
-        unchanged += len(outcome.unchanged)
-        removed += len(outcome.removed)
-        if keep:
-            kept.append(outcome)
-        if on_outcome:
-            on_outcome(outcome)
+    stopped = None
+    try:
+        for outcome in outcomes:
+            plans += 1
+            failed += not outcome.rendered
+            written += len(outcome.written)
+            unchanged += len(outcome.unchanged)
+            removed += len(outcome.removed)
+            if keep:
+                kept.append(outcome)
+            if on_outcome:
+                on_outcome(outcome)
+    except _Stop as stop:
+        stopped = str(stop)
+    finally:
+        if pool is not None:
+            pool.close()  # the plans not yet begun are dropped, the workers stopped
     return BatchOutcome(tuple(kept), tuple(plan_files.missing), time.monotonic() - started,
-                        plans, failed, written, unchanged, removed)
+                        plans, failed, written, unchanged, removed, stopped)

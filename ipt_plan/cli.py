@@ -376,6 +376,8 @@ def render(
     if report:
         sys.stdout.write(report + "\n")
     sys.stdout.write(render_report.summary_line(outcome) + "\n")
+    if outcome.stopped:
+        say(f"ipt-plan: {outcome.stopped}", err=True)
     raise typer.Exit(outcome.exit_code)
 
 

@@ -252,8 +252,9 @@ def test_a_batch_stops_between_plans_when_the_rest_would_not_fit(monkeypatch, pl
     monkeypatch.setattr(os, "statvfs", shrinking_disk(50 * GB, 20 * GB))
     monkeypatch.setattr(capacity, "RECHECK_EVERY", 1)
     heard = []
-    with pytest.raises(batch.UsageError, match=r"^stopped after 1 of 3 plans"):
-        batch.run([plans], out, jobs=1, on_outcome=heard.append)
+    outcome = batch.run([plans], out, jobs=1, on_outcome=heard.append)
+    assert outcome.stopped.startswith("stopped after 1 of 3 plans")
+    assert outcome.exit_code == 2 and outcome.plans == 1
     assert len(heard) == 1 and heard[0].rendered  # the plan before the stop was told
     assert written(out) == [Path(heard[0].out_dir) / "overview.md"]  # whole, and no other
     assert not list(out.rglob(f"*{TEMP_SUFFIX}"))
@@ -278,8 +279,8 @@ def test_in_worker_processes_the_batch_stops_with_every_folder_whole(monkeypatch
     out = tmp_path / "out"
     monkeypatch.setattr(os, "statvfs", shrinking_disk(50 * GB, 20 * GB))
     monkeypatch.setattr(capacity, "RECHECK_EVERY", 1)
-    with pytest.raises(batch.UsageError, match=r"^stopped after 1 of 3 plans"):
-        batch.run([plans], out, jobs=2)
+    outcome = batch.run([plans], out, jobs=2)
+    assert outcome.stopped.startswith("stopped after 1 of 3 plans") and outcome.exit_code == 2
     folders = [p for p in out.rglob("*.iptplan") if p.is_dir()]
     assert folders  # the plans begun were finished, the others never started
     for folder in folders:

@@ -231,3 +231,26 @@ def test_the_render_report_is_the_same_in_workers_and_in_one_process(tmp_path):
         said[jobs] = result.stdout.rsplit(" in ", 1)[0]  # the time differs
     assert said["1"] == said["2"]
     assert said["1"].count("error[") >= 4 and "16 plans rendered, 4 failed" in said["1"]
+
+
+def test_a_batch_stopped_for_room_says_what_it_rendered_and_why_it_stopped(tmp_path,
+                                                                           monkeypatch):
+    """In worker processes too: the plans begun are finished whole, the summary is
+    printed, then why the batch stopped (exit 2)."""
+    from ipt_plan import capacity
+    from ipt_plan.files import TEMP_SUFFIX
+    from test_capacity import GB, shrinking_disk
+
+    corpus(tmp_path / "c", 40)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(os, "statvfs", shrinking_disk(50 * GB, 20 * GB))
+    monkeypatch.setattr(capacity, "RECHECK_EVERY", 1)
+    result = runner.invoke(app, ["render", "c", "-o", "out", "--jobs", "2"])
+    assert result.exit_code == 2
+    assert result.stdout.startswith("1 plan rendered, 0 failed")
+    assert "\nipt-plan: stopped after 1 of 40 plans" in result.stderr  # after the log
+    folders = [p for p in (tmp_path / "out").rglob("*.iptplan") if p.is_dir()]
+    assert 1 <= len(folders) < 40  # the plans not yet begun were dropped
+    for folder in folders:
+        assert (folder / "overview.md").is_file()
+    assert not list((tmp_path / "out").rglob(f"*{TEMP_SUFFIX}"))
