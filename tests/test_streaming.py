@@ -241,16 +241,16 @@ def test_a_batch_stopped_for_room_says_what_it_rendered_and_why_it_stopped(tmp_p
     from ipt_plan.files import TEMP_SUFFIX
     from test_capacity import GB, shrinking_disk
 
-    corpus(tmp_path / "c", 40)
+    corpus(tmp_path / "c", 120)  # more than the workers are handed at once (48)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(os, "statvfs", shrinking_disk(50 * GB, 20 * GB))
     monkeypatch.setattr(capacity, "RECHECK_EVERY", 1)
     result = runner.invoke(app, ["render", "c", "-o", "out", "--jobs", "2"])
     assert result.exit_code == 2
     assert result.stdout.startswith("1 plan rendered, 0 failed")
-    assert "\nipt-plan: stopped after 1 of 40 plans" in result.stderr  # after the log
+    assert "\nipt-plan: stopped after 1 of 120 plans" in result.stderr  # after the log
     folders = [p for p in (tmp_path / "out").rglob("*.iptplan") if p.is_dir()]
-    assert 1 <= len(folders) < 40  # the plans not yet begun were dropped
+    assert 1 <= len(folders) < 120  # the plans not yet handed over were dropped
     for folder in folders:
         assert (folder / "overview.md").is_file()
     assert not list((tmp_path / "out").rglob(f"*{TEMP_SUFFIX}"))
