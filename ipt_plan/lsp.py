@@ -20,8 +20,10 @@ import atexit
 import datetime as dt
 import functools
 import logging
+import os
 import re
 import shutil
+import signal
 import sys
 import tempfile
 import traceback
@@ -97,7 +99,10 @@ class Explanations:
                 atexit.register(shutil.rmtree, self.folder, True)
             path = self.folder / f"{code}.txt"
             if not path.exists():
-                path.write_text(rule.explanation + "\n", encoding="utf-8")
+                # Private, as every file ipt-plan writes (the folder is 0700 already).
+                with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW,
+                                  0o600), "w", encoding="utf-8") as handle:
+                    handle.write(rule.explanation + "\n")
         except OSError:
             return None
         return from_fs_path(str(path))
@@ -544,4 +549,7 @@ def serve(protocol_dirs: Iterable[Path] = (), today: dt.date | None = None) -> N
                         format="ipt-plan lsp: %(levelname)s: %(message)s")
     stdin, stdout = sys.stdin.buffer, sys.__stdout__.buffer
     sys.stdout = sys.stderr
+    # Ended by a signal (an editor closing it, a supervisor), it still runs its atexit
+    # clean-up: the folder of rule explanations is removed.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     make_server(protocol_dirs, today).start_io(stdin, stdout)

@@ -39,8 +39,7 @@ class PlanFiles:
         self._globbed = False
         for raw in paths:
             arg = os.fspath(raw)
-            path = Path(arg)
-            if path.is_dir() or path.exists() or path.is_symlink():
+            if _names_something(arg):
                 self.args.append(arg)
             elif any(c in arg for c in "*?[") and next(_files_of(arg), None) is not None:
                 self.args.append(arg)
@@ -69,11 +68,25 @@ class PlanFiles:
         return sum(1 for _ in self)
 
 
+def _names_something(arg: str) -> bool:
+    """A file, a folder or a link there; False for a name the system refuses (too long,
+    a NUL byte), which is then said as a path that names nothing, not a traceback."""
+    try:
+        path = Path(arg)
+        return path.is_dir() or path.exists() or path.is_symlink()
+    except (OSError, ValueError):
+        return False
+
+
 def _files_of(arg: str) -> Iterator[Path]:
     path = Path(arg)
-    if path.is_dir():
+    try:
+        folder = path.is_dir()
+    except (OSError, ValueError):  # a name the system refuses: a glob, or nothing
+        folder = False
+    if folder:
         yield from walk(path)
-    elif path.exists() or path.is_symlink():
+    elif _names_something(arg):
         yield path
     elif any(c in arg for c in "*?["):
         import glob

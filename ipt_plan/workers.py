@@ -98,6 +98,23 @@ def chunks_of(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
         yield chunk
 
 
+def _die_with_parent(parent: int) -> None:
+    """In each worker: ended by the kernel when the batch that started it dies (killed,
+    out of memory), instead of waiting for work for ever. Linux only; elsewhere a no-op."""
+    if sys.platform != "linux":
+        return
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # the parent died before the request was made
+            os._exit(1)
+    except (OSError, AttributeError):
+        pass
+
+
 def _context():
     import multiprocessing
 
@@ -115,11 +132,7 @@ def ordered_map(func: Callable[[Item], Out], items: Iterable[Item], workers: int
     far as that. An item whose worker died (out of memory, killed) gives on_crash(item,
     error) instead, and the batch goes on. On an early stop (Ctrl-C, the caller stops
     reading), the queued items are dropped and the workers stopped."""
-    # Here, not above: `check` of a few plans never starts a worker, and these imports
-    # would be a tenth of its start-up.
-    from concurrent.futures import ProcessPoolExecutor
-
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context())
+    pool = _pool(workers)
     queued: deque[tuple[Item, Future]] = deque()
     try:
         iterator = iter(items)
@@ -137,15 +150,14 @@ def ordered_map(func: Callable[[Item], Out], items: Iterable[Item], workers: int
                     # it is unknown: this one runs again alone in new workers; the others
                     # are queued again after it.
                     pool.shutdown(wait=True, cancel_futures=True)
-                    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context())
+                    pool = _pool(workers)
                     try:
                         out = _submit(pool, func, item).result()
                     except Exception as again:  # noqa: BLE001 - it was this one
                         out = on_crash(item, again)
                         if _broken(pool):
                             pool.shutdown(wait=True, cancel_futures=True)
-                            pool = ProcessPoolExecutor(max_workers=workers,
-                                                       mp_context=_context())
+                            pool = _pool(workers)
                     queued = deque((other, done if _succeeded(done) else _submit(pool, func, other))
                                    for other, done in queued)
             following = next(iterator, _END)
@@ -154,6 +166,15 @@ def ordered_map(func: Callable[[Item], Out], items: Iterable[Item], workers: int
             yield out
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    # Imported here, not above: `check` of a few plans never starts a worker, and these
+    # imports would be a tenth of its start-up.
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(max_workers=workers, mp_context=_context(),
+                               initializer=_die_with_parent, initargs=(os.getpid(),))
 
 
 def _submit(pool: ProcessPoolExecutor, func: Callable[[Item], Out], item: Item) -> Future:

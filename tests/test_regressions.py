@@ -115,3 +115,24 @@ def test_did_you_mean_ignores_case():
     assert d.hint == "did you mean 'PHQ-9'?"
     (d,) = check(TEXT.replace("protocol ipt", "protocol IPT"))
     assert d.hint.startswith("did you mean 'ipt'?")
+
+
+def test_a_long_line_of_letters_is_checked_without_trying_each_letter_as_a_start():
+    """The search for names written apart (`role play`) once backtracked from every
+    character of a long word: a line of 30,000 letters took 13 s. The alarm is a guard
+    against that hang, not a measure: the check takes milliseconds."""
+    import signal
+
+    from ipt_plan import load_string
+
+    def hung(*_):
+        raise AssertionError("checking one long line did not finish in 30 s")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(30)
+    try:
+        result = load_string('plan "x"\n' + "a" * 300_000 + "\n")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert [d.code for d in result.diagnostics].count("IPT001") >= 1

@@ -254,3 +254,44 @@ def test_a_batch_stopped_for_room_says_what_it_rendered_and_why_it_stopped(tmp_p
     for folder in folders:
         assert (folder / "overview.md").is_file()
     assert not list((tmp_path / "out").rglob(f"*{TEMP_SUFFIX}"))
+
+
+def test_a_name_the_system_refuses_is_a_path_that_names_nothing(tmp_path):
+    for name in ("a" * 300, str(tmp_path / ("b" * 300)) + "/*.iptplan"):
+        result = runner.invoke(app, ["check", name])
+        assert result.exit_code == 2 and "no such file or folder" in result.stdout
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_a_worker_ends_when_its_batch_dies():
+    """A worker asks the kernel to end it with its parent (killed by a supervisor, out of
+    memory): it does not wait for work for ever."""
+    import signal
+    import subprocess
+    import sys
+    import textwrap
+    import time
+
+    script = textwrap.dedent("""
+        import os, sys, time
+        from ipt_plan import workers
+        def sleep(items):
+            print(os.getpid(), flush=True)
+            time.sleep(60)
+            return items
+        mapped = workers.ordered_map(sleep, ([i] for i in range(2)), 2, lambda i, e: None)
+        next(mapped)
+    """)
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    worker = int(parent.stdout.readline())
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    for _ in range(100):  # the kernel ends it at once; the loop only waits for that
+        try:
+            os.kill(worker, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(worker, signal.SIGKILL)
+        pytest.fail("the worker outlived its batch")
