@@ -8,10 +8,23 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test bench bench-large clean editors vsix
 
+# The stamp is written only when the whole set-up worked; a set-up that fails removes
+# the environment it made, so that the next `make` starts clean instead of failing the
+# same way until `make clean`.
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
+	  echo "ipt-plan needs Python 3.11 or newer, and '$(PYTHON)' is" \
+	       "$$($(PYTHON) --version 2>&1 || echo 'not installed')." >&2; \
+	  echo "Name another one: make run PYTHON=python3.11 (or python3.12, ...)" >&2; exit 2; }
+	@if [ -e $(VENV) ] && ! $(BIN)/python -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then \
+	  echo "Removing $(VENV), made by an older Python or a set-up that failed." >&2; rm -rf $(VENV); fi
+	@$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
+	  echo "Could not make $(VENV) with $(PYTHON) -m venv; on Debian and Ubuntu, install" \
+	       "python3-venv first (sudo apt install python3-venv)." >&2; exit 2; }
+	@$(BIN)/python -m pip install --quiet --upgrade pip && \
+	  $(BIN)/python -m pip install --quiet -e '.[test]' || { rm -rf $(VENV); \
+	  echo "Installing ipt-plan's dependencies into $(VENV) failed (see above); nothing is" \
+	       "left half-made, so run make again once that is fixed." >&2; exit 2; }
 	touch $(STAMP)
 
 run: $(STAMP)
