@@ -276,7 +276,7 @@ def test_a_worker_ends_when_its_batch_dies():
         import os, sys, time
         from ipt_plan import workers
         def sleep(items):
-            print(os.getpid(), flush=True)
+            os.write(1, b"%d\\n" % os.getpid())  # one write: two workers never interleave
             time.sleep(60)
             return items
         mapped = workers.ordered_map(sleep, ([i] for i in range(2)), 2, lambda i, e: None)
