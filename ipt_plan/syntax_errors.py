@@ -205,6 +205,15 @@ def syntax_error(err: UnexpectedInput, line_text: str, line: int, path: str) -> 
     if isinstance(err, UnexpectedCharacters) and line_text[column - 1:column] == '"':
         return located("this text has no closing quote", 'end the text with " on the same line',
                        len(line_text.rstrip()) + 1)
+    if isinstance(err, UnexpectedCharacters) and line_text[column - 1:column] in CURLY_QUOTES:
+        # A word processor's or a phone's quotes: say it, with the line as it should read.
+        fixed = line_text.translate({ord(q): '"' for q in CURLY_QUOTES})
+        straight = fixed[:code_end(fixed)].strip()  # the line's code, without its comment
+        return located('this text is in curly quotes, which a plan does not read as quotes; '
+                       'use straight quotes (")',
+                       f"write: {straight}" if fixes else
+                       'write texts between straight double quotes ("), as a keyboard types '
+                       "them when no word processor changes them", column + 1)
     if first and first not in LINE_FORMS:
         close = closest(first, KEYWORDS, cutoff=0.75)
         if close and not (token is not None and token.column == 1 + line_text.find(first)):
