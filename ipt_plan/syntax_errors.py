@@ -284,7 +284,10 @@ def _joined_name(d: Diagnostic, line_text: str, by_lower: dict[str, str]) -> Dia
             for last in range(min(len(words), first + _LONGEST_NAME) - 1, first, -1):
                 start, end = words[first][0], words[last][1]
                 parts = [line_text[a:b] for a, b in words[first:last + 1]]
-                name = by_lower.get("_".join(parts).lower()) or by_lower.get("-".join(parts).lower())
+                # Joined by _ (role_play), by - (PHQ-9), or by nothing (psycho education).
+                name = next((by_lower[joined] for joined in
+                             (sep.join(parts).lower() for sep in ("_", "-", ""))
+                             if joined in by_lower), None)
                 if name is None or _reads(line_text):
                     continue
                 if not _reads(line_text[:start] + name + line_text[end:]):
@@ -292,7 +295,7 @@ def _joined_name(d: Diagnostic, line_text: str, by_lower: dict[str, str]) -> Dia
                 written = line_text[start:end]
                 return d._replace(
                     message=f"'{written}' is not a name ipt-plan knows; {suggestion(name)}",
-                    hint="a name's words are joined by _ (a rating scale's by -), not by spaces",
+                    hint=f"a name is written as one word, as the catalogue has it: {name}",
                     column=start + 1, end_column=end + 1,
                     fixes=(Fix(f"Change to '{name}'", Loc(d.line, start + 1, end + 1), name),))
     return None

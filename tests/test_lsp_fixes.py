@@ -123,8 +123,18 @@ def test_a_name_written_apart_is_said_as_that_slip():
     text = slipped(CAREGIVER, "    role_play for sister", "    role play for sister")
     [d] = [d for d in load_string(text).diagnostics if d.code == "IPT001"]
     assert d.message == "'role play' is not a name ipt-plan knows; did you mean 'role_play'?"
-    assert d.hint == "a name's words are joined by _ (a rating scale's by -), not by spaces"
+    assert d.hint == "a name is written as one word, as the catalogue has it: role_play"
     assert (d.column, d.end_column) == (5, 14)
+
+
+def test_a_name_written_apart_that_the_catalogue_writes_as_one_word_is_found():
+    """`psycho education` for psychoeducation: the hint was `write: psycho for education`,
+    which made two errors of one."""
+    text = slipped(CAREGIVER, "    psychoeducation", "    psycho education")
+    said = [d for d in load_string(text).diagnostics if d.code == "IPT001"]
+    assert [d.message for d in said] == [
+        "'psycho education' is not a name ipt-plan knows; did you mean 'psychoeducation'?"]
+    assert said[0].fixes[0].text == "psychoeducation"
 
 
 def test_words_apart_that_name_nothing_keep_the_parser_s_message():
