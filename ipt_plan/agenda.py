@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterable
 
 from . import charts
 from .graph import activity_node, build_graph, edges_of
@@ -40,6 +40,13 @@ if TYPE_CHECKING:
 COUNTDOWN_PHASES = ("middle", "termination", "continuation")
 # Sessions after the acute course: not counted in its length, nor in its countdown.
 AFTER_COURSE_PHASES = ("continuation",)
+
+
+def course_total(sessions: Iterable[tuple[Phase, Session]]) -> int:
+    """How many sessions the course itself has ("session 4 of 16"): those numbered from 1,
+    before any continuation sessions after it."""
+    return sum(1 for phase, session in sessions
+               if session.number >= 1 and phase.kind not in AFTER_COURSE_PHASES)
 # Phases where the course's contract is made, so a prompt can say the course's length
 # ({sessions_total}): before and at its start, and for the continuation sessions theirs.
 CONTRACT_PHASES = ("pretreatment", "initial", "continuation")
@@ -464,8 +471,7 @@ class _CourseBuilder:
         for index in reversed(range(len(after))):
             self.later_in_part[index] = counted[after[index]]
             counted[after[index]] += 1
-        self.total = sum(1 for (_, s), later in zip(self.course_sessions, after)
-                         if s.number >= 1 and not later)
+        self.total = course_total(self.course_sessions)
         self.continuation = sum(after)
         self.focus_order = [f.id.text for f in plan.foci]
         self.first_number = plan.first_session  # session 0 where the plan has one, else 1

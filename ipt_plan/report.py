@@ -4,6 +4,7 @@ JSON for scripts, SARIF 2.1.0 for code-scanning tools, and GitHub workflow annot
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import os
 from pathlib import Path
@@ -163,7 +164,7 @@ def write_json(results: Iterable[Result], out: TextIO) -> Tally:
         return tally
 
     def files() -> Iterator[dict]:
-        for r in _chain(first, results):
+        for r in itertools.chain([first], results):
             tally.add(r)
             yield _json_file(r)
 
@@ -171,11 +172,6 @@ def write_json(results: Iterable[Result], out: TextIO) -> Tally:
     _write_array(files(), out, 2)
     out.write(f',\n  "errors": {tally.errors},\n  "warnings": {tally.warnings}\n}}\n')
     return tally
-
-
-def _chain(first: Result, rest: Iterator[Result]) -> Iterator[Result]:
-    yield first
-    yield from rest
 
 
 def format_text(results: Iterable[Result], style: Style = PLAIN) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Iterable, NamedTuple
 
-from ..agenda import AFTER_COURSE_PHASES, long_date, technique_texts
+from ..agenda import AFTER_COURSE_PHASES, course_total, long_date, technique_texts
 from ..diagnostics import Diagnostic
 from ..knowledge import Catalogue, catalogue, in_words_of
 from ..model import Focus, Plan
@@ -142,7 +142,7 @@ def _session(plan: Plan, number: int, result: Result) -> str | None:
         return None
     phase, session = placed
     cat = result.catalogue or catalogue()
-    total = sum(1 for p, s in plan.sessions() if s.number >= 1 and p.kind not in AFTER_COURSE_PHASES)
+    total = course_total(plan.sessions())
     info = cat.phases.get(phase.kind)
     text = f"**Session {number}**" + (f" of {total}" if phase.kind not in AFTER_COURSE_PHASES
                                       and number >= 1 else "")
