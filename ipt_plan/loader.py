@@ -138,9 +138,9 @@ def _load_text(text: str, path: str, protocol_dirs: Iterable[Path], config: Conf
     graph = build_graph(plan, cat)
     if any_read:
         # Rules that need no profile still run against `ipt` when the plan's is unusable.
-        unread = frozenset(st.first_word for st in statements if isinstance(st, BrokenLine))
+        broken = tuple(st for st in statements if isinstance(st, BrokenLine))
         context = Context(plan, profile or lookups.profile(DEFAULT_PROTOCOL, base), cat,
-                          graph, today, unread)
+                          graph, today, broken)
         diagnostics.extend(run(context, path, profile_usable=profile is not None))
     diagnostics = config.apply(suppress.apply(diagnostics, text, path)) + list(config.problems)
     diagnostics.sort(key=lambda d: d.sort_key)

@@ -359,6 +359,13 @@ def _holds_code(line_text: str) -> bool:
     return bool(stripped) and not stripped.startswith("#")
 
 
+def _names(line_text: str) -> tuple[str, ...]:
+    """The words after a line's first that could be names: outside quotes, colons dropped."""
+    code = line_text[:code_end(line_text)].split('"', 1)[0]
+    return tuple(word for word in code.replace(":", " ").replace(",", " ").split()[1:]
+                 if word.replace("_", "a").isalnum())
+
+
 def _parse_alone(line_text: str, index: int, path: str, statements: list[Statement],
                  diagnostics: list[Diagnostic]) -> None:
     """One line (`index` from 0) parsed on its own: its statement, or a BrokenLine and its
@@ -369,7 +376,8 @@ def _parse_alone(line_text: str, index: int, path: str, statements: list[Stateme
         tree = parser().parse(line_text, start="line")
     except (UnexpectedToken, UnexpectedCharacters, UnexpectedEOF) as err:
         diagnostics.append(syntax_error(err, line_text, index + 1, path))
-        statements.append(BrokenLine(_line_loc(index + 1, line_text), first_word(line_text)))
+        statements.append(BrokenLine(_line_loc(index + 1, line_text), first_word(line_text),
+                                     _names(line_text)))
         return
     statements.extend(_Statements([line_text], offset=index).transform(tree))
 

@@ -68,6 +68,7 @@ def _article(word: str) -> str:
 # one kind of token, and any line failing the same way gets the mistake's own message and
 # hint (the idea of Lark's `match_examples`, indexed once instead of re-parsed per error).
 # In hints, {keyword} is the line's first word and {rest} what follows it.
+_FOR_BETWEEN = "write 'for' between the technique and the focus it works on"
 COMMON_MISTAKES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("a session line needs its number", 'write: session 4 "The hospital appointment argument"',
      ("session", 'session "Assessment"', "session four", "session #4")),
@@ -80,6 +81,10 @@ COMMON_MISTAKES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
      ('focus sister: "x"', "focus sister:")),
     ("a focus line starts with a short name for the focus", f"write it like: {LINE_FORMS['focus']}",
      ('focus: role_dispute "x"', 'focus "x"', "focus")),
+    ("a session line is for one session: write each on a line of its own",
+     "write each session on its own line, like: session 5 (with its lines under it), then "
+     "session 6",
+     ("session 5-6", "session 5 - 6", "session 5, 6", "session 5 to 6", "session 5 and 6")),
     ("a phase line needs its sessions", "write it like: phase middle sessions 4-13",
      ("phase middle", "phase middle 4-13", "phase middle sessions", "phase middle sessions 4-",
       'phase middle "x"')),
@@ -117,7 +122,7 @@ COMMON_MISTAKES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
       "homework Visit the centre", "note Mother moved", "plan 2027")),
     ("'for' must be followed by the focus it works on", "write it like: role_play for sister",
      ("role_play for", 'role_play for "x"', "role_play for sister,")),
-    ("write 'for' between the technique and the focus it works on",
+    (_FOR_BETWEEN,
      "write: {keyword} for {rest}",
      ("role_play sister", 'role_play sister "x"', "role_play sister, retirement")),
     ("a skip line needs the date of the session that does not happen",
@@ -143,7 +148,7 @@ def _quoted(code: str) -> str | None:
 
 SURE_FIXES: dict[str, Callable[[str], str | None]] = {
     "a focus needs a colon and its problem area after its name":
-        lambda code: _substituted(r"^(\s*focus\s+[A-Za-z_][A-Za-z0-9_]*)(?=\s+[A-Za-z])", r"\1:",
+        lambda code: None if ":" in code.split('"', 1)[0] else _substituted(r"^(\s*focus\s+[A-Za-z_][A-Za-z0-9_]*)(?=\s+[A-Za-z])", r"\1:",
                                   code),
     "a phase line needs its sessions":
         lambda code: _substituted(r"^(\s*phase\s+[A-Za-z_]+\s+)(?=\d+\s*-\s*\d+\s*$)",
@@ -152,6 +157,8 @@ SURE_FIXES: dict[str, Callable[[str], str | None]] = {
         lambda code: _substituted(r"(sessions\s+\d+)\s*(?:\s|\bto\b)\s*(\d+\s*)$", r"\1-\2",
                                   code),
     "this text needs double quotes around it": _quoted,
+    # Sure only where the first word is a technique: joined_name takes it back otherwise.
+    _FOR_BETWEEN: lambda code: _substituted(r"^(\s*[A-Za-z_]\w*)(?= +[A-Za-z_])", r"\1 for", code),
 }
 
 
@@ -374,10 +381,29 @@ def joined_name(d: Diagnostic, line_text: str, by_lower: dict[str, str]) -> Diag
     said as that slip, with the fix that joins them, offered only where the joined line is
     one the language reads. The parser cannot tell this slip from others: it does not know
     the catalogue. Any other diagnostic is returned as it is."""
-    return (_joined_name(d, line_text, by_lower) if d.code == SYNTAX else None) or d
+    if d.code != SYNTAX:
+        return d
+    joined = _joined_name(d, line_text, by_lower) or _joined_name(d, line_text, by_lower,
+                                                                   near=True)
+    if joined is not None:
+        return joined
+    first = first_word(line_text)
+    if d.message == _FOR_BETWEEN and first.lower() not in by_lower:
+        # `psycho edukation`: a 'for' would make it worse; the first word is no technique.
+        column = line_text.find(first) + 1
+        return d._replace(column=column, end_column=column + len(first),
+                          message=f"'{first}' is not a technique ipt-plan knows; "
+                          + (suggestion(by_lower[near]) if (near := closest(first, by_lower, cutoff=0.75))
+                             else "a technique line has one name"),
+                          hint="`ipt-plan techniques` lists them; a technique line looks "
+                          f"like: {LINE_FORMS['activity']}",
+                          fixes=())
+    return d
 
 
-def _joined_name(d: Diagnostic, line_text: str, by_lower: dict[str, str]) -> Diagnostic | None:
+
+def _joined_name(d: Diagnostic, line_text: str, by_lower: dict[str, str],
+                 near: bool = False) -> Diagnostic | None:
     code = line_text[:code_end(line_text)]
     outside = re.sub(_STRING, lambda m: "\0" * len(m.group()), code)  # texts are not names
     for run in re.finditer(_WORD_RUN, outside):
@@ -388,9 +414,11 @@ def _joined_name(d: Diagnostic, line_text: str, by_lower: dict[str, str]) -> Dia
                 start, end = words[first][0], words[last][1]
                 parts = [line_text[a:b] for a, b in words[first:last + 1]]
                 # Joined by _ (role_play), by - (PHQ-9), or by nothing (psycho education).
-                name = next((by_lower[joined] for joined in
+                # `near`: or close to one (psycho edukation), as a misspelt name is.
+                name = next((by_lower[found] for joined in
                              (sep.join(parts).lower() for sep in ("_", "-", ""))
-                             if joined in by_lower), None)
+                             if (found := closest(joined, by_lower, cutoff=0.85) if near
+                                 else joined if joined in by_lower else None)), None)
                 if name is None or _reads(line_text):
                     continue
                 if not _reads(line_text[:start] + name + line_text[end:]):

@@ -423,7 +423,7 @@ def unknown_names(ctx: Context) -> Iterator[Finding]:
             yield unknown(f"'{activity.name.text}' is not a technique ipt-plan knows",
                           activity.name, cat.techniques, "`ipt-plan techniques` lists them")
         for word in activity.foci:
-            if word.text not in focus_ids:
+            if word.text not in focus_ids and word.text not in ctx.unread_foci:
                 yield unknown(f"there is no focus called '{word.text}'", word, focus_ids,
                               "the foci are: " + ", ".join(focus_ids) if focus_ids
                               else 'define it first: focus sister: role_dispute "..."')
