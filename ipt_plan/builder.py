@@ -675,6 +675,7 @@ class _Builder:
                 for e in self.log),
             delivery=self.delivery,
             format=self.format,
+            header_at=tuple((lines.keyword(st), st.loc) for st in header.values()),
         )
 
 

@@ -688,8 +688,9 @@ def new(
     protocol's phases sized from its profile with the tasks each phase needs, and middle
     sessions using each focus's own techniques (analysis before role play), with the
     ending raised in time. Texts in brackets, like "(write the goal in the patient's
-    words)", are for you to replace; comments say what goes where. The first session is
-    next Monday at 10:00.
+    words)", are for you to replace: `ipt-plan check` warns of each (IPT007) until it is,
+    and is clean then. Comments say what goes where. The first session is next Monday at
+    10:00.
 
     Examples:
 
