@@ -11,6 +11,7 @@ Every fenced block says what it is (```sh, ```iptplan, ```text, ...), and:
   A pipe into a program that is not installed (jq, dot) runs the ipt-plan part alone;
   lines of other programs (make, pip, code) are not run, since they set up or change
   this repository. A block under a `<!-- not run: why -->` comment is not run at all.
+- the ```python blocks run, one after the other, as one script in such a folder.
 - the outputs the README shows are what ipt-plan prints for them.
 """
 
@@ -216,6 +217,13 @@ def test_shell_blocks_run_as_shown(block, folder):
     if block.not_run:
         pytest.skip(f"not run: {block.not_run}")
     run_block(block, folder)
+
+
+def test_python_blocks_run(folder):
+    script = "".join(b.text for b in BLOCKS if b.kind == "python")
+    done = subprocess.run([sys.executable, "-c", script], cwd=folder, env=environment(folder),
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
 
 
 def test_the_check_output_shown_is_what_check_prints(folder):
