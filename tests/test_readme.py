@@ -123,30 +123,29 @@ def test_plan_blocks_check_clean_and_are_formatted(block):
 
 # Running the shell blocks.
 
-def split_comment(command: str) -> tuple[str, str]:
-    """The command and its `# comment`, a # in quotes or inside a word being no comment."""
+def unquoted(text: str):
+    """Each character of a command outside quotes, with its index."""
     quote = None
-    for i, char in enumerate(command):
+    for i, char in enumerate(text):
         if quote:
             quote = None if char == quote else quote
         elif char in "'\"":
             quote = char
-        elif char == "#" and (i == 0 or command[i - 1].isspace()):
+        else:
+            yield i, char
+
+
+def split_comment(command: str) -> tuple[str, str]:
+    """The command and its `# comment`, a # in quotes or inside a word being no comment."""
+    for i, char in unquoted(command):
+        if char == "#" and (i == 0 or command[i - 1].isspace()):
             return command[:i].rstrip(), command[i + 1:].strip()
     return command.rstrip(), ""
 
 
 def split_pipe(code: str) -> list[str]:
-    parts, quote, start = [], None, 0
-    for i, char in enumerate(code):
-        if quote:
-            quote = None if char == quote else quote
-        elif char in "'\"":
-            quote = char
-        elif char == "|":
-            parts.append(code[start:i].strip())
-            start = i + 1
-    return parts + [code[start:].strip()]
+    cuts = [i for i, char in unquoted(code) if char == "|"]
+    return [code[start + 1:end].strip() for start, end in zip([-1, *cuts], [*cuts, len(code)])]
 
 
 def commands(block: Block) -> list[str]:
@@ -159,12 +158,6 @@ def commands(block: Block) -> list[str]:
         found.append(current + line)
         current = ""
     return [c for c in found if c.strip()]
-
-
-@dataclass
-class Ran:
-    command: str
-    done: subprocess.CompletedProcess
 
 
 @pytest.fixture
@@ -190,9 +183,9 @@ def environment(folder: Path) -> dict[str, str]:
             "NO_COLOR": "1", "LC_ALL": "C.UTF-8"}
 
 
-def run_block(block: Block, folder: Path) -> list[Ran]:
+def run_block(block: Block, folder: Path) -> list[str]:
     """Run a shell block's commands as the module's docstring says, in order; each must
-    exit as its comment says."""
+    exit as its comment says. The commands run, as they were run."""
     ran = []
     for command in commands(block):
         code, comment = split_comment(command)
@@ -208,7 +201,7 @@ def run_block(block: Block, folder: Path) -> list[Ran]:
         expected = re.search(r"\bexit (\d) here\b", comment)
         assert done.returncode == (int(expected.group(1)) if expected else 0), (
             f"{line}\n{done.stdout}\n{done.stderr}")
-        ran.append(Ran(line, done))
+        ran.append(line)
     return ran
 
 
@@ -263,12 +256,12 @@ def on_terminal(command: str, folder: Path) -> str:
 def test_the_log_walkthrough_leaves_the_log_and_the_progress_shown(folder):
     walkthrough = next(b for b in SHELL_BLOCKS if "ipt-plan log ms-a.iptplan" in b.text)
     ran = run_block(walkthrough, folder)
-    assert sum(r.command.startswith("ipt-plan log ") for r in ran) == 4
+    assert sum(command.startswith("ipt-plan log ") for command in ran) == 4
     left = block_after(walkthrough, "iptplan")
     plan = (folder / "ms-a.iptplan").read_text(encoding="utf-8")
     assert plan == EXAMPLE + "\n" + left.text
     # As on a terminal, where the trend is drawn in blocks (▆▅).
-    progress = next(r.command for r in ran if r.command.startswith("ipt-plan progress ms-a"))
+    progress = next(command for command in ran if command.startswith("ipt-plan progress ms-a"))
     shown = next(b for b in BLOCKS if b.kind == "text" and b.text.startswith("ms-a.iptplan\n"))
     assert on_terminal(progress, folder) == shown.text
 
