@@ -249,6 +249,15 @@ LINE_FORMS = {
 KEYWORDS = tuple(k for k in LINE_FORMS if k not in ("activity", "entry", "outcome"))
 
 
+def run_on_keyword(word: str) -> str | None:
+    """The keyword `word` begins with when the space after it was left out
+    (`protocolipc`, `goalAgree`); None otherwise."""
+    if "_" in word:  # a name of the catalogue (identify_patterns), not a run-on
+        return None
+    return next((k for k in KEYWORDS if word.startswith(k) and len(word) > len(k)
+                 and word[len(k)].isalnum() and k + word[len(k):] not in KEYWORDS), None)
+
+
 # --- where the code of a line ends -----------------------------------------------------
 
 def comment_start(line_text: str) -> int | None:

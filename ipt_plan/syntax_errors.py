@@ -15,7 +15,7 @@ from .codes import SYNTAX
 from .diagnostics import Diagnostic, Fix, Severity
 from .grammar import parser
 from .model import Loc
-from .statements import KEYWORDS, LINE_FORMS, code_end, first_word
+from .statements import KEYWORDS, LINE_FORMS, code_end, first_word, run_on_keyword
 from .wording import closest, joined, suggestion
 
 
@@ -264,6 +264,16 @@ def syntax_error(err: UnexpectedInput, line_text: str, line: int, path: str) -> 
                        'write texts between straight double quotes ("), as a keyboard types '
                        "them when no word processor changes them", column + 1)
     if first and first not in LINE_FORMS:
+        run_on = run_on_keyword(first)
+        space_at = line_text.find(first) + 1 + len(run_on or "")
+        # Only where the space makes the whole line read: `idd 7f3c` is a misspelt `id`.
+        fix = Fix(f"Put a space after '{run_on}'", Loc(line, space_at, space_at), " ") \
+            if run_on and _reads(line_text[:space_at - 1] + " " + line_text[space_at - 1:]) \
+            else None
+        if fix:  # `measurePHQ-9 every session`: the space after the keyword left out
+            return located(f"'{first}' is the keyword '{run_on}' run into what follows; put a "
+                           "space after it", f"write: {_code_after(line_text, fix)}",
+                           space_at)._replace(column=space_at - len(run_on), fixes=(fix,))
         close = closest(first, KEYWORDS, cutoff=0.75)
         if close and not (token is not None and token.column == 1 + line_text.find(first)):
             column = line_text.find(first) + 1

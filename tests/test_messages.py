@@ -81,3 +81,16 @@ def test_a_broken_focus_line_s_name_is_not_reported_where_it_is_used():
     said = load_string(text, "plan.iptplan").diagnostics
     assert [d.code for d in said if d.line == 2] == ["IPT001"]
     assert not {"IPT002", "IPT201"} & {d.code for d in said}  # not unknown; not "no focus"
+
+
+def test_a_keyword_run_into_its_value_gets_a_space_not_a_new_keyword():
+    """`protocolipc` was 'did you mean protocol?', whose fix dropped the `ipc`."""
+    text = ('plan "x"\n  protocolipc\n  measurePHQ-9 every session\n  idd 7f3c9a2e1b4d\n'
+            "focus sister: grief \"x\"\n")
+    said = {d.line: d for d in load_string(text, "plan.iptplan").diagnostics if d.code == "IPT001"}
+    assert said[2].message == "'protocolipc' is the keyword 'protocol' run into what follows; " \
+                              "put a space after it"
+    assert said[3].hint == "write: measure PHQ-9 every session"
+    assert "did you mean 'id'?" in said[4].message  # a misspelt keyword stays one
+    fixed = with_fixes(text, [said[2], said[3]]).split("\n")
+    assert fixed[1:3] == ["  protocol ipc", "  measure PHQ-9 every session"]
