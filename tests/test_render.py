@@ -62,7 +62,10 @@ def test_the_agenda_says_what_a_clinician_needs(reference_text):
     assert "- [ ] PHQ-9: Patient Health Questionnaire (depression)" in five
     assert ("**Homework to review:**\n\n- Write down each request Anna makes this week and "
             "your answer") in five
-    assert "### Linking mood to events (asked by the protocol)" in five
+    # Where a task comes from is small print at the foot, not part of its heading.
+    assert "### Linking mood to events\n" in five
+    assert five.endswith("*Asked by the protocol, not written in the plan: Linking mood to events. "
+                         "From the plan caregiver-dispute.iptplan, session 5 at line 39.*\n")
     assert "### Decision analysis, for sister" in five and "- What are all the things" in five
     last = render(load_file(REFERENCE))[16].text
     assert "Time limit: this is the last session." in last
@@ -134,7 +137,7 @@ def test_html_is_a_complete_printable_document():
         for external in ("http://", "https://", "<link", "<script", "src=", "@import"):
             assert external not in html, (document.name, external)
     session = render(load_file(REFERENCE), "html")[6].text
-    assert '<article class="session">' in session and ".session + .session { break-before: page; }" in session
+    assert '<article class="session">' in session and "article + article { break-before: page; }" in session
     assert '<p class="time-limit">Time limit: 10 sessions remain after this one.</p>' in session
 
 
