@@ -113,15 +113,19 @@ def _blocks(size: int, block: int) -> int:
     return max(1, math.ceil(size / block)) * block
 
 
-def estimate(plans: int, folders: int, fmt: str, sessions: int, block: int) -> Need:
+def estimate(plans: int, folders: int, fmt: str, sessions: int, block: int,
+             pack: bool = False) -> Need:
     """What `plans` new plans of `sessions` sessions each take in format `fmt`, with
-    `folders` new folders above theirs (mirrored folders, shards)."""
+    `folders` new folders above theirs (mirrored folders, shards), and with `pack` the
+    course in one file besides (at most the overview and the sessions together)."""
     overview = OVERVIEW_BYTES.get(fmt, max(OVERVIEW_BYTES.values()))
     session = SESSION_BYTES.get(fmt, max(SESSION_BYTES.values()))
     # Its folder, the overview, the sessions and the mark.
-    files = 3 + sessions
+    files = 3 + sessions + int(pack)
     size = (block + _blocks(overview, block) + sessions * _blocks(session, block)
             + _blocks(MARK_BYTES, block))
+    if pack:
+        size += _blocks(overview + sessions * session, block)
     return Need(plans, plans * files + folders, plans * size + folders * block)
 
 
@@ -222,7 +226,7 @@ class SpaceCheck:
     """
 
     def __init__(self, out_dirs: Iterable[str], folder: str | os.PathLike, fmt: str,
-                 protocol_dirs: Iterable[str | os.PathLike] = ()):
+                 protocol_dirs: Iterable[str | os.PathLike] = (), pack: bool = False):
         self.folder = folder
         self.plans = 0
         self.start = room(folder)
@@ -235,7 +239,7 @@ class SpaceCheck:
         if self.new:
             most, course = longest_course(protocol_dirs)
             # A session 0 (pre-group, engagement) besides the course's own.
-            need = estimate(self.new, above, fmt, most + 1, self.start.block)
+            need = estimate(self.new, above, fmt, most + 1, self.start.block, pack)
             self.problem = problem(need, self.start, folder, self.plans, most, course)
 
     def watching(self, on_outcome: Callable[[Outcome], None] | None, stop: type[Exception],

@@ -45,8 +45,9 @@ from .renderer import FORMATS, Document
 # In each plan's folder, which plan file it belongs to (see plan_mark).
 PLAN_MARK = ".ipt-plan-source"
 # The files a render owns in a plan's folder; others there (a clinician's own notes) are
-# never removed.
-RENDERED_NAME = re.compile(r"(?:session-\d+|overview)\.(?:%s)" % "|".join(FORMATS))
+# never removed. The pack (course.html) is one: a render without it removes the old one,
+# which would no longer print the course as the plan now has it.
+RENDERED_NAME = re.compile(r"(?:session-\d+|overview|course)\.(?:%s)" % "|".join(FORMATS))
 # Names Windows keeps for devices: a plan called con.iptplan still gets a usable folder.
 WINDOWS_DEVICES = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
                    *(f"LPT{i}" for i in range(1, 10))}
