@@ -210,9 +210,11 @@ def test_a_pack_is_written_in_each_plans_folder_privately_and_removed_when_not_a
     again = invoke(REFERENCE, "-o", out, "-f", "html", "--pack")
     assert again.exit_code == 0 and "0 files written, 18 unchanged" in again.stdout
     # A render without --pack removes the pack it would leave out of date; other formats'
-    # renders leave it be.
+    # renders leave it be, and a course.md, which no render writes, is the clinician's.
+    own = agendas(out, REFERENCE) / "course.md"
+    own.write_text("the clinician's own notes on the course")
     assert invoke(REFERENCE, "-o", out).exit_code == 0
-    assert (agendas(out, REFERENCE) / "course.html").exists()
+    assert (agendas(out, REFERENCE) / "course.html").exists() and own.exists()
     without = invoke(REFERENCE, "-o", out, "-f", "html")
     assert without.exit_code == 0 and "1 removed" in without.stdout
     assert not (agendas(out, REFERENCE) / "course.html").exists()
