@@ -8,6 +8,9 @@ prints as written, and HTML output escapes it.
 
     for document in ipt_plan.render(ipt_plan.load_file("plan.iptplan"), fmt="html"):
         print(document.name)       # overview.html, session-01.html, ...
+
+With `pack=True` (HTML only) the last document is course.html: the overview and every
+session in one file, each on a page of its own when printed.
 """
 
 from __future__ import annotations
