@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from . import capacity, collector, files
-from .codes import INTERNAL_ERROR
+from .codes import BLANK_TEXT, INTERNAL_ERROR
 from .loader import load_file
 from .outdir import LAYOUTS, current_folder, plan_folder, write_documents
 from .paths import PlanFiles
@@ -63,6 +63,9 @@ class PlanOutcome:
     unchanged: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()  # agendas of sessions the plan no longer has
     new_folder: bool = False  # the plan's folder was made by this render
+    # Texts in brackets that `ipt-plan new` wrote and the plan still holds (IPT007): its
+    # agendas print them
+    blanks: int = 0
 
     @property
     def rendered(self) -> bool:
@@ -87,6 +90,7 @@ class BatchOutcome:
     written: int = 0  # files
     unchanged: int = 0
     removed: int = 0
+    with_blanks: int = 0  # plans rendered with texts in brackets still to replace
     # Why the batch stopped before its last plan (no room left on the disk for the rest:
     # capacity.py); the plans before were rendered whole.
     stopped: str | None = None
@@ -150,7 +154,8 @@ def render_plan(job: PlanJob) -> PlanOutcome:
                                    f"({type(err).__name__}: {err}); please report this, with "
                                    "the plan if you can share it")
     return PlanOutcome(job.plan_file, job.out_dir, written=written, unchanged=unchanged,
-                       removed=removed, new_folder=new_folder)
+                       removed=removed, new_folder=new_folder,
+                       blanks=sum(d.code == BLANK_TEXT for d in result.diagnostics))
 
 
 def render_chunk(jobs: list[PlanJob]) -> list[PlanOutcome]:
@@ -281,7 +286,7 @@ def run(paths: Iterable[str | os.PathLike], out: str | os.PathLike, fmt: str = "
         pool = ordered_map(render_chunk, chunks_of(jobs_of, CHUNK), workers, _crashed)
         outcomes = (outcome for chunk in pool for outcome in chunk)
     kept: list[PlanOutcome] = []
-    plans = failed = written = unchanged = removed = 0
+    plans = failed = written = unchanged = removed = with_blanks = 0
     stopped = None
     try:
         for outcome in outcomes:
@@ -290,6 +295,7 @@ def run(paths: Iterable[str | os.PathLike], out: str | os.PathLike, fmt: str = "
             written += len(outcome.written)
             unchanged += len(outcome.unchanged)
             removed += len(outcome.removed)
+            with_blanks += outcome.blanks > 0
             if keep:
                 kept.append(outcome)
             if on_outcome:
@@ -300,4 +306,4 @@ def run(paths: Iterable[str | os.PathLike], out: str | os.PathLike, fmt: str = "
         if pool is not None:
             pool.close()  # the plans not yet begun are dropped, the workers stopped
     return BatchOutcome(tuple(kept), tuple(plan_files.missing), time.monotonic() - started,
-                        plans, failed, written, unchanged, removed, stopped)
+                        plans, failed, written, unchanged, removed, with_blanks, stopped)

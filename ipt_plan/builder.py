@@ -232,9 +232,7 @@ class _Builder:
     def on_broken(self, st: lines.BrokenLine) -> None:
         """Keep the structure around a line that did not parse, so that the lines after
         it are neither misattributed nor reported a second time."""
-        keyword = st.first_word
-        if keyword not in lines.KEYWORDS:
-            keyword = closest(keyword, lines.KEYWORDS, cutoff=0.75) or keyword
+        keyword = st.keyword
         if keyword == "plan" or self.first_statement:
             self.title_broken = True  # the title line is what failed, or what is hidden
         if keyword == "focus":
@@ -677,6 +675,7 @@ class _Builder:
                 for e in self.log),
             delivery=self.delivery,
             format=self.format,
+            header_at=tuple((lines.keyword(st), st.loc) for st in header.values()),
         )
 
 

@@ -69,9 +69,16 @@ def main(version: bool = typer.Option(False, "--version", callback=_version, is_
 
 ProtocolDirs = typer.Option(
     None, "--protocols", metavar="DIR",
-    help="A folder of your clinic's own protocol profiles (*.toml), searched before the "
-         "built-in ones, and of its own techniques, participants and rating scales "
+    help="A folder of your clinic's own protocol profiles (.toml files), searched before "
+         "the built-in ones, and of its own techniques, participants and rating scales "
          "(catalogue.toml). Repeatable.")
+
+# check, render and fmt take many plans at once.
+PlanPaths = typer.Argument(
+    ..., metavar="PATH...",
+    help="Plan files, folders (every .iptplan file in them and in their folders) or "
+         "patterns such as 'clinic/**/*.iptplan', in quotes (** stands for any folders "
+         "between, * for any name).")
 
 
 def _day(value: Optional[str]) -> Optional[dt.date]:
@@ -93,35 +100,37 @@ Today = typer.Option(
          "still owes are dated from it on. Default: today's date.")
 
 
-@app.command()
+@app.command(short_help="Check plans against IPT's structure and their protocol.")
 def check(
-    paths: List[str] = typer.Argument(..., metavar="PATH...",
-                                      help="Plan files, folders (searched for *.iptplan) or globs."),
+    paths: List[str] = PlanPaths,
     output_format: OutputFormat = typer.Option(
         OutputFormat.text, "--format", "-f",
-        help="text for people; json for scripts; sarif for code-scanning tools; github for "
-             "annotations in GitHub Actions."),
+        help="text for people; json for other programs; sarif (SARIF, the format code-review "
+             "tools such as GitHub's code scanning read); github (notes on the plans' lines "
+             "in a GitHub Actions run)."),
     strict: bool = typer.Option(False, "--strict", help="Fail (exit 1) on warnings too."),
     protocols: Optional[List[Path]] = ProtocolDirs,
     colour: Colour = typer.Option(Colour.auto, "--color", "--colour",
-                                  help="Colour the text output: auto (on a terminal, unless "
-                                       "NO_COLOR is set), always or never."),
+                                  help="Colour the text output: auto (in a terminal window, "
+                                       "unless the NO_COLOR environment variable is set), "
+                                       "always or never."),
     jobs: Optional[int] = typer.Option(
         None, "--jobs", "-j", min=1, metavar="N",
-        help="Processes for large batches (64 plans or more). Default: the cores ipt-plan may "
-             "use, less those busy with other programs when the batch starts (at least 1), so "
-             "that a busy machine is not made slower by workers waiting for a core."),
+        help="For 64 plans or more: how many to check at once, each in a program of its own. "
+             "Default: as many as the computer has processor cores free of other programs "
+             "when the check starts (at least 1), so that a busy computer is not made slower."),
     today: Optional[str] = Today,
 ) -> None:
     """Check plans against IPT's structure and their protocol.
 
     Prints nothing and exits 0 when every plan is clean. Otherwise each problem is shown as
-    path:line:col: severity[CODE]: message, with the line and a hint.
+    file:line:column: severity[CODE]: message (which editors can jump to), with the plan's
+    line and a hint.
 
     Silence one rule on one line with a comment: # ipt-plan: ignore[IPT303]
-    or in the whole plan: # ipt-plan: ignore-file[IPT106]. Project settings (select,
-    ignore, severity, protocols) live in [tool.ipt-plan] in pyproject.toml or in
-    ipt-plan.toml, found upward from each plan.
+    or in the whole plan: # ipt-plan: ignore-file[IPT106]. Settings (select, ignore,
+    severity, protocols) live in ipt-plan.toml, or under [tool.ipt-plan] in
+    pyproject.toml: the one nearest above each plan applies.
 
     Examples:
 
@@ -154,7 +163,7 @@ def check(
     raise typer.Exit(tally.exit_code(strict=strict))
 
 
-@app.command()
+@app.command(short_help="List every rule, with its code and what it checks.")
 def rules() -> None:
     """List every rule: code, default severity and what it checks."""
     from .rules import RULES
@@ -163,7 +172,7 @@ def rules() -> None:
         say(f"{r.code}  {r.severity.value:<7}  {r.name:<26} {r.summary}")
 
 
-@app.command()
+@app.command(short_help="Explain one rule, with its reasons and examples.")
 def explain(code: str = typer.Argument(..., help="A rule code, such as IPT203.")) -> None:
     """Explain one rule: why it exists, its source, and a failing and a passing example."""
     from .rules import RULES
@@ -175,7 +184,7 @@ def explain(code: str = typer.Argument(..., help="A rule code, such as IPT203.")
     say(r.explanation)
 
 
-@app.command()
+@app.command(short_help="List the protocol profiles a plan can name.")
 def protocols(
     show: Optional[str] = typer.Option(None, "--show", metavar="NAME",
                                        help="Print one profile: what it asks, then its whole file."),
@@ -259,7 +268,7 @@ def describe_profile(profile, cat) -> str:
     return "\n".join(lines)
 
 
-@app.command()
+@app.command(short_help="List the techniques a session can use.")
 def techniques(dirs: Optional[List[Path]] = ProtocolDirs) -> None:
     """List the techniques a session can use, with the phases and problem area of each."""
     from .knowledge import CatalogueError, catalogue, in_words_of
@@ -286,10 +295,9 @@ class Layout(str, Enum):
     nested = "nested"
 
 
-@app.command()
+@app.command(short_help="Turn plans into the agendas of their sessions.")
 def render(
-    paths: List[str] = typer.Argument(..., metavar="PATH...",
-                                      help="Plan files, folders (searched for *.iptplan) or globs."),
+    paths: List[str] = PlanPaths,
     out: Path = typer.Option(..., "--out", "-o", metavar="OUTDIR",
                              help="Folder for the agendas: one folder per plan, placed as "
                                   "the plan is from the current folder."),
@@ -298,20 +306,22 @@ def render(
         help="md (Markdown), html (printable, one session a page) or txt (plain text)."),
     templates: Optional[Path] = typer.Option(
         None, "--templates", metavar="DIR", exists=True, file_okay=False, dir_okay=True,
-        help="A folder of Jinja2 templates that replace built-in ones of the same name "
-             "(session.md.j2, overview.html.j2...); the others stay built-in."),
+        help="A folder of your own agenda templates, written in Jinja2 (the template "
+             "language of the built-in ones in templates/), that replace the built-in ones "
+             "of the same name (session.md.j2, overview.html.j2...); the others stay."),
     jobs: Optional[int] = typer.Option(
         None, "--jobs", "-j", min=1, metavar="N",
-        help="Plans rendered at once, in separate processes. Default: the cores ipt-plan may "
-             "use, less those busy with other programs when the batch starts (at least 1)."),
+        help="How many plans to render at once, each in a program of its own. Default: as "
+             "many as the computer has processor cores free of other programs when the "
+             "render starts (at least 1)."),
     protocols: Optional[List[Path]] = ProtocolDirs,
     today: Optional[str] = Today,
     layout: Layout = typer.Option(
         Layout.flat, "--layout",
         help="flat: each plan's folder mirrors the plan's path, as above. nested, for very "
-             "large runs: one level deeper, in one of 256 shard folders named by two hex "
-             "digits of a hash of that path and a + (which keeps them apart from every "
-             "other folder there): clinic/smith/plan.iptplan goes to "
+             "large runs: one level deeper, in one of 256 folders named by a code of two "
+             "letters or digits worked out from that path, and a + (which keeps them apart "
+             "from every other folder there): clinic/smith/plan.iptplan goes to "
              "OUTDIR/clinic/smith/2d+/plan.iptplan/, the same every run, and a million plans "
              "in one folder make 256 folders of about 4,000. Switching layout renders into "
              "new folders; the old ones stay until you remove them."),
@@ -323,8 +333,9 @@ def render(
              "course.html, which would no longer match the plan."),
     space_check: bool = typer.Option(
         True, "--space-check/--no-space-check",
-        help="Before the first plan, check that OUTDIR's disk has the space and the inodes "
-             "(files and folders) the agendas need, leaving some free for other programs, "
+        help="Before the first plan, check that OUTDIR's disk has the space and the room "
+             "for as many files and folders (inodes) as the agendas need, leaving some free "
+             "for other programs, "
              "and again every 100 plans at the rate so far; if not, stop (exit 2) with what "
              "is needed and what is free, having written no plan or only whole ones. Plans "
              "already rendered there need no more."),
@@ -411,22 +422,25 @@ def _errors_and_exit(result) -> None:
     raise typer.Exit(1)
 
 
-@app.command()
+@app.command(short_help="Export a plan for a calendar, a health record or a program.")
 def export(
     plan: Path = typer.Argument(..., metavar="PLAN", help="One plan file."),
     export_format: ExportFormat = typer.Option(
         ..., "--format", "-f",
-        help="ics (iCalendar, one event per session), fhir (an HL7 FHIR R4 Bundle: CarePlan "
-             "and Goals) or json (the plan and its schedule, for scripts)."),
+        help="ics (a calendar file, one event per session), fhir (for health record "
+             "systems: an HL7 FHIR R4 Bundle, a CarePlan with its Goals) or json (the plan "
+             "and its schedule, for other programs)."),
     out: Optional[Path] = typer.Option(
         None, "--out", "-o", metavar="FILE",
-        help="Write here instead of to standard output (- is standard output too). A file "
-             "there is replaced whole, never half-written, keeping its owner and mode; a "
-             "new one is readable by you only. Devices, pipes and folders are refused."),
+        help="Write to FILE instead of to standard output (- and /dev/stdout are standard "
+             "output too). A file there is written whole or not at all, keeping who owns "
+             "it and who may read it; a new one is readable by you only. A folder, or "
+             "anything else that is not an ordinary file, is refused."),
     tz: Optional[str] = typer.Option(
         None, "--tz", metavar="ZONE",
-        help="ics and fhir: the time zone of the plan's clock times, an IANA name such as "
-             "Europe/London. Default: this machine's zone (TZ, /etc/localtime), else UTC."),
+        help="ics and fhir: the time zone of the plan's clock times, a time zone name such "
+             "as Europe/London or America/New_York (the IANA names). Default: this "
+             "computer's time zone, else UTC."),
     subject: Optional[str] = typer.Option(
         None, "--subject", metavar="REF",
         help="fhir: the patient's record the CarePlan is for, such as Patient/123. Without "
@@ -440,38 +454,43 @@ def export(
     protocols: Optional[List[Path]] = ProtocolDirs,
     today: Optional[str] = Today,
 ) -> None:
-    """Export a plan for a calendar, a FHIR record system or a script.
+    """Export a plan for a calendar, a health record system or another program.
 
     The plan is checked first; a plan with errors is reported as `check` shows it (on
     standard error) and not exported.
 
-    ics: one event per session of the course at its scheduled date, time and length, skips
-    applied. Each session keeps its UID when the plan is edited, so importing the new file
-    updates the events instead of adding copies (renaming a plan without an `id` line
-    starts new ones). Events carry the phase and whether a scale is due: nothing that
-    identifies the client or their problem (add --label to tell plans apart).
+    ics: a calendar file with one event per session of the course at its scheduled date,
+    time and length, skips applied. Each session keeps its event's identity (its UID)
+    when the plan is edited, so importing the new file updates the events instead of
+    adding copies (renaming a plan without an `id` line starts new ones). Events carry
+    the phase and whether a scale is due: nothing that identifies the client or their
+    problem (add --label to tell plans apart).
 
     With a log, a held session's event is on the day it was held and an owed one at its
-    projected time (from --today on), under the same UID with a higher SEQUENCE; a
-    cancelled appointment is an event with STATUS:CANCELLED.
+    projected time (from --today on), as the same event moved, so that a calendar moves
+    it; a cancelled appointment is an event marked cancelled.
 
-    fhir: a Bundle with a CarePlan (an activity per session, linked to its goals), a
-    Goal per focus goal and a Goal of remission (PHQ-9 below 5) for a measured scale that
-    has one. A log adds an Observation per score (LOINC-coded for the PHQ-9 and GAD-7
+    fhir: for health record systems, in HL7 FHIR, their standard: a Bundle with a
+    CarePlan (an activity per session, linked to its goals), a Goal per focus goal and a
+    Goal of remission (PHQ-9 below 5) for a measured scale that has one. A log adds an
+    Observation per score (with the LOINC code records use for the PHQ-9 and GAD-7
     totals), an Encounter per held session and an Appointment per cancelled or missed
     one. The client ID is never written; name the patient with --subject.
 
-    json: the plan as parsed, every session with its status and its planned and
-    projected date (written out in the plan or not), the log, and each element's line;
-    documented by schemas/plan.schema.json.
+    json: for other programs, the plan as read, every session with its status and its
+    planned and projected date (written out in the plan or not), the log, and each
+    element's line; documented by schemas/plan.schema.json.
 
     Examples:
 
-      ipt-plan export ms-a.iptplan -f ics --tz Europe/London --label "Ms A" -o ms-a.ics
+      \b
+    ipt-plan export plans/ms-a.iptplan -f ics --tz Europe/London --label "Ms A" \\
+        -o ms-a.ics
 
-      ipt-plan export ms-a.iptplan -f fhir --subject Patient/123 -o ms-a.json
+      \b
+    ipt-plan export plans/ms-a.iptplan -f fhir --subject Patient/123 -o ms-a.json
 
-      ipt-plan export ms-a.iptplan -f json | jq '.phases[].sessions[].date'
+      ipt-plan export plans/ms-a.iptplan -f json -o -
 
     Exit codes: 0 exported, 1 the plan has errors (or no schedule, for ics), 2 usage error.
     """
@@ -528,24 +547,25 @@ def export(
         raise usage_error(f"cannot write {out}: {err.strerror or err}")
 
 
-@app.command()
+@app.command(short_help="Lay plans out in the one standard layout.")
 def fmt(
-    paths: List[str] = typer.Argument(..., metavar="PATH...",
-                                      help="Plan files, folders (searched for *.iptplan) or globs."),
+    paths: List[str] = PlanPaths,
     check_only: bool = typer.Option(False, "--check",
                                      help="Change nothing; list the plans that would change "
-                                          "and exit 1 if there are any (for CI and pre-commit)."),
+                                          "and exit 1 if there are any (for checks run on "
+                                          "every commit, such as a pre-commit hook)."),
     diff: bool = typer.Option(False, "--diff",
-                              help="Change nothing; print the changes as a unified diff."),
+                              help="Change nothing; print the changes line by line (a diff: "
+                                   "lines starting - go, lines starting + come)."),
 ) -> None:
-    """Lay plans out the one standard way, like black does for Python code.
+    """Lay plans out the one standard way, whoever wrote them.
 
     Indentation by structure (header lines, goals and sessions under their block by 2
     spaces, activities by 4), one space between words, one blank line before each focus
     and phase, trailing comments lined up within each block, one newline at the end.
     Only the layout changes: every comment is kept and the plan means exactly what it
-    did. A plan with syntax errors is reported and left as it is. Files are rewritten
-    only when they change, and atomically.
+    did. A plan with syntax errors is reported and left as it is. A file is rewritten
+    only when it changes, and then whole or not at all.
 
     Examples:
 
@@ -556,8 +576,9 @@ def fmt(
       ipt-plan fmt plans/ --diff
 
     Exit codes: 0 done (or nothing to change), 1 some plan would change (--check) or has
-    syntax errors, 2 usage error or a plan that could not be written (a hard-linked plan,
-    or one whose owner this user cannot keep, is refused rather than changed).
+    syntax errors, 2 usage error or a plan that could not be written (a plan with a
+    second name on the disk, a hard link, or one owned by another user is refused rather
+    than changed).
     """
     from . import formatter, report
     from .paths import expand
@@ -617,14 +638,16 @@ class GraphFormat(str, Enum):
     dot = "dot"
 
 
-@app.command()
+@app.command(short_help="Draw a plan's phases, sessions and foci as a diagram.")
 def graph(
     plan: Path = typer.Argument(..., metavar="PLAN", exists=True, dir_okay=False,
                                 help="One plan file."),
     graph_format: GraphFormat = typer.Option(
         GraphFormat.mermaid, "--format", "-f",
-        help="mermaid: a flowchart to paste into a ```mermaid block in Markdown (GitHub and "
-             "many note tools draw it); dot: Graphviz, for `dot -Tsvg`."),
+        help="mermaid: a flowchart in Mermaid's text, which GitHub and many note tools draw "
+             "when it is pasted into a ```mermaid block; dot: the text of Graphviz, a "
+             "drawing program installed apart from ipt-plan (such as with sudo apt install "
+             "graphviz), whose `dot -Tsvg` turns it into a picture."),
     protocols: Optional[List[Path]] = ProtocolDirs,
 ) -> None:
     """Draw a plan: its phases, sessions, activities and foci.
@@ -641,6 +664,8 @@ def graph(
       ipt-plan graph plans/ms-a.iptplan > ms-a.mmd
 
       ipt-plan graph plans/ms-a.iptplan --format dot | dot -Tsvg > ms-a.svg
+
+    The second needs Graphviz's dot command, installed apart (graphviz.org).
     """
     from .drawing import draw
     from .loader import load_file
@@ -667,7 +692,7 @@ def _complete_protocols(incomplete: str) -> list[str]:
     return [name for name in available_profiles() if name.startswith(incomplete)]
 
 
-@app.command()
+@app.command(short_help="Write a skeleton plan to start from.")
 def new(
     focus: List[str] = typer.Option(
         ..., "--focus", metavar="AREA", autocompletion=_complete_areas,
@@ -678,7 +703,7 @@ def new(
                                  help="The protocol profile (`ipt-plan protocols` lists them)."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", metavar="FILE",
                                        help="Write the plan to FILE, readable by you only "
-                                            "(default, or -: print it)."),
+                                            "(without -o, or with -o -, it is printed)."),
     force: bool = typer.Option(False, "--force", help="Replace FILE if it already exists."),
     client: Optional[str] = typer.Option(None, "--client", metavar="ID",
                                          help="The client's ID in your records."),
@@ -697,8 +722,9 @@ def new(
     protocol's phases sized from its profile with the tasks each phase needs, and middle
     sessions using each focus's own techniques (analysis before role play), with the
     ending raised in time. Texts in brackets, like "(write the goal in the patient's
-    words)", are for you to replace; comments say what goes where. The first session is
-    next Monday at 10:00.
+    words)", are for you to replace: `ipt-plan check` warns of each (IPT007) until it is,
+    and is clean then. Comments say what goes where. The first session is next Monday at
+    10:00.
 
     Examples:
 
@@ -766,7 +792,7 @@ class HomeworkOutcome(str, Enum):
     not_done = "not_done"
 
 
-@app.command("log")
+@app.command("log", short_help="Record what happened at an appointment in the plan's log.")
 def log_entry(
     plan: Path = typer.Argument(..., metavar="PLAN", help="One plan file."),
     date: str = typer.Argument(..., metavar="DATE",
@@ -806,9 +832,10 @@ def log_entry(
     The plan is checked with the entry before anything is written: if the entry would
     give it an error (a scale the plan does not measure, a score out of the scale's
     range, a line that does not read), the error is shown and the file is left as it
-    was. A plan that has errors already is not changed. The file is replaced whole,
-    keeping its mode, and only if nobody changed it meanwhile; a symbolic link, a
-    hard-linked file or anything but a regular file is refused.
+    was. A plan that has errors already is not changed. The file is written whole or not
+    at all, keeping who may read it, and only if nobody changed it meanwhile; a shortcut
+    to a file (a symbolic link), a file with a second name on the disk (a hard link) or
+    anything but an ordinary file is refused.
 
     Examples:
 
@@ -888,14 +915,16 @@ class ProgressFormat(str, Enum):
     json = "json"
 
 
-@app.command("progress")
+@app.command("progress", short_help="Show how each course is going, from its log.")
 def progress_report(
     paths: List[str] = typer.Argument(..., metavar="PLAN...",
-                                      help="Plan files, or folders (and globs) of plans for "
-                                           "a caseload view."),
+                                      help="Plan files, or folders or patterns (such as "
+                                           "'clinic/**/*.iptplan') of plans for a caseload "
+                                           "view."),
     output_format: ProgressFormat = typer.Option(
         ProgressFormat.text, "--format", "-f",
-        help="text for people; json for scripts (per plan: measures by scale, sessions)."),
+        help="text for people; json for other programs (per plan: measures by scale, "
+             "sessions)."),
     today: Optional[str] = Today,
     protocols: Optional[List[Path]] = ProtocolDirs,
 ) -> None:
@@ -906,7 +935,7 @@ def progress_report(
     score, change, severity band, response (a fall of 50% or more), remission, reliable
     change and a small trend of its scores.
 
-    Given a folder (or a glob), a caseload view: one line per plan, named by its path,
+    Given a folder (or a pattern), a caseload view: one line per plan, named by its path,
     those that need attention first: reliable deterioration or a risk item without a risk
     line, then not on track at mid-course, then a plan that does not check, then two
     missed sessions in a row, then a rating overdue, then nearing the end (3 sessions or
@@ -919,7 +948,7 @@ def progress_report(
 
       ipt-plan progress clinic/ --today 2027-03-01
 
-      ipt-plan progress clinic/ --format json | jq '.plans[].measures["PHQ-9"].latest'
+      ipt-plan progress clinic/ --format json
 
     Nothing is sent anywhere: the output names each plan by its path only, as check does.
     Exit codes: 0 every plan read, 1 a plan does not check, 2 usage error (a path that
@@ -953,12 +982,14 @@ LSP_INSTALL = "pip install 'ipt-plan[lsp]'"
 LSP_LIBRARIES = ("pygls", "lsprotocol", "cattrs", "attrs")  # and what they import
 
 
-@app.command("lsp")
+@app.command("lsp", short_help="Run the language server that editors start.")
 def language_server(
     protocols: Optional[List[Path]] = ProtocolDirs,
     today: Optional[str] = Today,
 ) -> None:
-    """Run the language server for editors, over standard input and output.
+    """Run the language server that editors start, to check plans as you type.
+
+    It talks to the editor over standard input and output, not to a person.
 
     Editors start it themselves (see "In your editor" in the README): diagnostics as you
     type, quick fixes, completion, hover, go to a focus's definition and references, the

@@ -25,11 +25,10 @@ from .diagnostics import Diagnostic, Severity, replacing
 from .graph import build_graph
 from .knowledge import (DEFAULT_PROTOCOL, Catalogue, CatalogueError, Profile, ProtocolProblem,
                         catalogue, resolve_profile)
-from .parser import parse
+from .parser import parse, repair
 from .result import Result
 from .rules import Context, run
 from .statements import BrokenLine, Statement
-from .syntax_errors import joined_names
 
 
 class Lookups:
@@ -104,6 +103,14 @@ def _load_text(text: str, path: str, protocol_dirs: Iterable[Path], config: Conf
                today: dt.date, lookups: Lookups = FRESH) -> Result:
     dirs = tuple(Path(d) for d in protocol_dirs) + config.protocols
     statements, syntax = lookups.parse(text, path)
+    # A text of which no line reads as written is not a plan the rules can judge yet.
+    any_read = any(not isinstance(st, BrokenLine) for st in statements)
+    try:
+        cat, unusable = lookups.catalogue(dirs), None  # with a clinic's additions
+    except CatalogueError as err:
+        cat, unusable = lookups.catalogue(()), err
+    if any(d.code == SYNTAX for d in syntax):  # the catalogue's names are gathered only then
+        statements, syntax = repair(statements, syntax, text, path, cat.names)
     plan, built = build(statements, path)
     diagnostics = [*syntax, *built]
     base = Path(path).parent if path and not path.startswith("<") else Path.cwd()
@@ -112,18 +119,14 @@ def _load_text(text: str, path: str, protocol_dirs: Iterable[Path], config: Conf
     # A plan whose protocol line could not be read has no profile: `ipt` is not assumed.
     unreadable = word is None and any(isinstance(st, BrokenLine) and st.first_word == "protocol"
                                       for st in statements)
-    try:
-        cat = lookups.catalogue(dirs)  # with a clinic's additions from its protocol folders
-    except CatalogueError as err:
+    if unusable is not None:
         # Said once; no profile is checked against a catalogue that cannot be read.
         diagnostics.append(Diagnostic.at(
-            BAD_PROFILE, Severity.ERROR, f"the clinic's catalogue cannot be used: {err}", path,
-            word.loc if word else None,
+            BAD_PROFILE, Severity.ERROR, f"the clinic's catalogue cannot be used: {unusable}",
+            path, word.loc if word else None,
             "fix that entry (compare it with ipt-plan's own: ipt-plan techniques), or check "
             "without that protocol folder"))
-        cat, unreadable = lookups.catalogue(()), True
-    if any(d.code == SYNTAX for d in diagnostics):  # the names are gathered only then
-        diagnostics = joined_names(diagnostics, text, cat.names)  # `role play` for role_play
+        unreadable = True
     if not unreadable:
         try:
             profile = lookups.profile(word.text if word else None, base, dirs)
@@ -133,11 +136,11 @@ def _load_text(text: str, path: str, protocol_dirs: Iterable[Path], config: Conf
                                              path, word.loc if word else None, problem.hint,
                                              fixes))
     graph = build_graph(plan, cat)
-    if any(not isinstance(st, BrokenLine) for st in statements):  # else nothing to check
+    if any_read:
         # Rules that need no profile still run against `ipt` when the plan's is unusable.
-        unread = frozenset(st.first_word for st in statements if isinstance(st, BrokenLine))
+        broken = tuple(st for st in statements if isinstance(st, BrokenLine))
         context = Context(plan, profile or lookups.profile(DEFAULT_PROTOCOL, base), cat,
-                          graph, today, unread)
+                          graph, today, broken)
         diagnostics.extend(run(context, path, profile_usable=profile is not None))
     diagnostics = config.apply(suppress.apply(diagnostics, text, path)) + list(config.problems)
     diagnostics.sort(key=lambda d: d.sort_key)

@@ -285,6 +285,12 @@ class Plan:
     # The `log` section, in the order written; None when the plan has none (a forecast
     # only: its sessions keep their scheduled dates)
     log: tuple[LogEntry, ...] | None = None
+    # Where each header line is, by its keyword (client, clinician, diagnosis...)
+    header_at: tuple[tuple[str, Loc], ...] = ()
+
+    def line_of(self, keyword: str) -> Loc | None:
+        """Where the header line of this keyword is; None when the plan has none."""
+        return next((loc for word, loc in self.header_at if word == keyword), None)
 
     @property
     def schedules(self) -> tuple[Schedule, ...]:

@@ -9,11 +9,12 @@ document that changed since its last parse (the warm re-check of editors, warm.p
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Collection, NamedTuple
 
 from lark import Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
+from .codes import SYNTAX
 from .diagnostics import Diagnostic
 from .grammar import parser
 from .model import Activity, Loc, Word
@@ -22,7 +23,7 @@ from .statements import (ActivityLine, BrokenLine, ClientLine, ClinicianLine, De
                          EntryLine, IdLine, LogLine, MeasureLine, OutcomeLine, PhaseLine, PlanLine,
                          ProtocolLine, RiskLine, ScheduleLine, ScoreLine, SessionLine, SkipLine,
                          StageLine, Statement, code_end, first_word)
-from .syntax_errors import syntax_error
+from .syntax_errors import joined_name, syntax_error
 
 
 # --- tree to statements ---------------------------------------------------------------
@@ -358,6 +359,13 @@ def _holds_code(line_text: str) -> bool:
     return bool(stripped) and not stripped.startswith("#")
 
 
+def _names(line_text: str) -> tuple[str, ...]:
+    """The words after a line's first that could be names: outside quotes, colons dropped."""
+    code = line_text[:code_end(line_text)].split('"', 1)[0]
+    return tuple(word for word in code.replace(":", " ").replace(",", " ").split()[1:]
+                 if word.replace("_", "a").isalnum())
+
+
 def _parse_alone(line_text: str, index: int, path: str, statements: list[Statement],
                  diagnostics: list[Diagnostic]) -> None:
     """One line (`index` from 0) parsed on its own: its statement, or a BrokenLine and its
@@ -368,6 +376,110 @@ def _parse_alone(line_text: str, index: int, path: str, statements: list[Stateme
         tree = parser().parse(line_text, start="line")
     except (UnexpectedToken, UnexpectedCharacters, UnexpectedEOF) as err:
         diagnostics.append(syntax_error(err, line_text, index + 1, path))
-        statements.append(BrokenLine(_line_loc(index + 1, line_text), first_word(line_text)))
+        statements.append(BrokenLine(_line_loc(index + 1, line_text), first_word(line_text),
+                                     _names(line_text)))
         return
     statements.extend(_Statements([line_text], offset=index).transform(tree))
+
+
+# --- broken lines read as they were meant ------------------------------------------------
+
+# Sure fixes made one after another on one line: enough for every mistake a line of the
+# language can hold, few enough that a line of garbage costs nothing.
+MAX_REPAIRS = 4
+
+
+def repair(statements: list[Statement], diagnostics: list[Diagnostic], text: str, path: str,
+           names: Collection[str]) -> tuple[list[Statement], list[Diagnostic]]:
+    """A broken line whose syntax error carries a sure fix (curly quotes, a name of the
+    catalogue written apart, a missing colon: syntax_errors) is read again as fixed, and
+    its statement takes the place of its BrokenLine, placed on the line as written. The
+    builder and the rules then see what the clinician meant, so that one mistake gives one
+    message, and what the rules say of the line is said now, not after the fix. A second
+    mistake the fix reveals on the same line is said too, and fixed in turn if it can be.
+    `names`: the catalogue's, for names written apart. New lists are returned; the ones
+    given are not changed (a warm checker hands them out again)."""
+    if not any(d.code == SYNTAX for d in diagnostics):
+        return statements, diagnostics
+    lines = text.split("\n")
+    by_lower = {name.lower(): name for name in names}
+    said: list[Diagnostic] = []
+    read_as: dict[int, list[Statement]] = {}
+    for d in diagnostics:
+        if d.code != SYNTAX or not 1 <= d.line <= len(lines):
+            said.append(d)
+            continue
+        found, meant = _repaired(joined_name(d, lines[d.line - 1], by_lower), lines[d.line - 1],
+                                 path, by_lower)
+        said.extend(found)
+        if meant is not None:
+            read_as[d.line] = meant
+    if not read_as:
+        return statements, said
+    kept: list[Statement] = []
+    for st in statements:
+        if isinstance(st, BrokenLine) and st.loc.line in read_as:
+            kept.extend(read_as.pop(st.loc.line))
+        else:
+            kept.append(st)
+    return kept, said
+
+
+def _repaired(d: Diagnostic, line_text: str, path: str, by_lower: dict[str, str]
+              ) -> tuple[list[Diagnostic], list[Statement] | None]:
+    """The diagnostics of one broken line (its first, and any a fix revealed), and its
+    statements if sure fixes make it read; None if they do not."""
+    found = [d]
+    fixed, shifts = line_text, []  # each fix made: (column, end, length of its text)
+    for _ in range(MAX_REPAIRS):
+        fixes = d.fixes
+        if not fixes or any(fix.loc.line != d.line for fix in fixes):
+            return found, None
+        for fix in sorted(fixes, key=lambda f: f.loc.column, reverse=True):
+            fixed = fixed[:fix.loc.column - 1] + fix.text + fixed[fix.loc.end_column - 1:]
+            shifts.append((fix.loc.column, fix.loc.end_column, len(fix.text)))
+        written = _as_written(shifts)
+        try:
+            tree = parser().parse(fixed, start="line")
+        except (UnexpectedToken, UnexpectedCharacters, UnexpectedEOF) as err:
+            d = joined_name(syntax_error(err, fixed, d.line, path), fixed, by_lower)
+            found.append(_placed(d, written))
+            continue
+        return found, [_placed(st, written)
+                       for st in _flat(_Statements([fixed], offset=d.line - 1).transform(tree))]
+    return found, None
+
+
+def _flat(made: list[Statement] | Statement) -> list[Statement]:
+    return made if isinstance(made, list) else [made]
+
+
+def _as_written(shifts: list[tuple[int, int, int]]):
+    """The column on the line as written of a column on the line as fixed, for fixes made
+    in this order: a column after a fix moves by what the fix added, one inside it goes
+    to the span it replaced."""
+    def column(at: int) -> int:
+        for start, end, length in reversed(shifts):
+            if at >= start + length:
+                at -= length - (end - start)
+            elif at > start:
+                at = min(at, end)
+        return at
+    return column
+
+
+def _placed(value, column):
+    """`value` (a statement, a diagnostic or a part of one) with every Loc in it moved by
+    `column`; diagnostics' own columns too."""
+    if isinstance(value, Loc):
+        return Loc(value.line, column(value.column), max(column(value.end_column),
+                                                         column(value.column) + 1))
+    if isinstance(value, Diagnostic):
+        moved = value._replace(column=column(value.column),
+                               end_column=max(column(value.end_column), column(value.column) + 1),
+                               fixes=tuple(_placed(fix, column) for fix in value.fixes))
+        return moved
+    if isinstance(value, tuple):
+        items = [_placed(item, column) for item in value]
+        return type(value)(*items) if hasattr(value, "_fields") else tuple(items)
+    return value

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import shlex
 import shutil
 from dataclasses import dataclass, field
 from typing import TextIO
@@ -24,8 +25,13 @@ def outcome_line(outcome: PlanOutcome) -> str:
     changes = f"{len(outcome.written)} written, {len(outcome.unchanged)} unchanged"
     if outcome.removed:
         changes += f", {len(outcome.removed)} removed"
-    return (f"rendered  {plan_file} -> {visible(outcome.out_dir)}{os.sep} "
+    line = (f"rendered  {plan_file} -> {visible(outcome.out_dir)}{os.sep} "
             f"({plural(outcome.files, 'file')}: {changes})")
+    if outcome.blanks:
+        line += (f"; it still has {plural(outcome.blanks, 'text')} in brackets from "
+                 f"ipt-plan new, which its agendas print (ipt-plan check {shlex.quote(plan_file)} shows "
+                 "where)")
+    return line
 
 
 class Failures:
@@ -97,6 +103,9 @@ def summary_line(batch: BatchOutcome) -> str:
     if batch.removed:
         line += f", {batch.removed} removed"
     line += f", in {batch.seconds:.1f} s"
+    if batch.with_blanks:
+        line += (f"; {plural(batch.with_blanks, 'plan')} still {'has' if batch.with_blanks == 1 else 'have'} "
+                 "texts in brackets from ipt-plan new to replace")
     if batch.missing:
         line += f"; {plural(len(batch.missing), 'path')} not found"
     return line

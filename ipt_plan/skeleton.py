@@ -7,10 +7,11 @@ IPT, a maintenance phase for IPT-M), the tasks the first session and the initial
 termination phases must hold, what the protocol forbids (homework in IPT for PTSD), how
 early the ending must be raised, the rating scale it usually uses, who joins the sessions
 and whether its sessions are group sessions; and, from the catalogue, each problem area's
-own techniques, its stages and the goals it works toward. The skeleton is written so that it checks clean as it is (errors,
-warnings and all), and it is laid out as `ipt-plan fmt` would lay it out. Texts to
-replace are in brackets, "(write the goal in the patient's words)", and comments say what
-to fill in.
+own techniques, its stages and the goals it works toward. The skeleton is written so that
+it checks clean as it is (errors, warnings and all) but for its blanks, and it is laid out
+as `ipt-plan fmt` would lay it out. The blanks are texts in brackets, "(write the goal in
+the patient's words)" (wording.BLANKS), which `check` warns of until they are replaced
+(IPT007); comments say what to fill in.
 """
 
 from __future__ import annotations
@@ -23,12 +24,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
+from .codes import BLANK_TEXT
 from .config import Config
 from .diagnostics import Diagnostic
 from .knowledge import (Catalogue, CatalogueError, Profile, ProtocolProblem, cadence_words,
                         catalogue, in_words_of, resolve_profile)
 from .rules.problem_areas import DIED_EXAMPLE, DIED_MONTH_EXAMPLE, GRIEF
-from .wording import did_you_mean_then, joined, plural, span
+from .wording import BLANKS, did_you_mean_then, joined, plural, span
 
 START_TIME = "10:00"
 PREFERRED_MINUTES = 50  # the usual therapy hour, where the profile's range allows it
@@ -48,8 +50,8 @@ CONTRACT = ("formulation", "treatment_contract")
 ANALYSIS_THEN_REHEARSAL = ("communication_analysis", "role_play")
 CLOSING = ("termination_discussion", "recognize_competence", "relapse_prevention",
            "maintenance_planning")
-GOAL_PLACEHOLDER = "(write the goal in the patient's words)"
-HOMEWORK_PLACEHOLDER = "(what the patient will try before the next session)"
+GOAL_PLACEHOLDER = BLANKS["goal"]
+HOMEWORK_PLACEHOLDER = BLANKS["homework"]
 
 SessionPlans = dict[int, tuple[str | None, list[str]]]  # number -> (title, activity lines)
 
@@ -248,17 +250,15 @@ class _Writer:
         if p.format == "group":
             self.lines += _comment("The course's sessions are group sessions; the pre-treatment "
                                    "session 0 is an individual meeting with each member.")
-        self.lines.append("plan " + _quoted(title or "(the client's initials and the problem, "
-                                                     "e.g. Ms. A: conflict with her sister)"))
+        self.lines.append("plan " + _quoted(title or BLANKS["title"]))
         self.lines.append(f"id {plan_id}  # random: calendar exports keep to it; leave it as it is")
         if client and CLIENT_ID.fullmatch(client):
             self.lines.append(f"client {client}")
         else:
-            self.lines.append("client " + _quoted(client or "(the client's ID in your records)"))
-        self.lines.append('clinician "(your name)"')
+            self.lines.append("client " + _quoted(client or BLANKS["client"]))
+        self.lines.append("clinician " + _quoted(BLANKS["clinician"]))
         self.lines.append(f"protocol {p.name}")
-        self.lines.append('diagnosis "(the diagnosis, e.g. Major depressive disorder, single '
-                          'episode, moderate)"')
+        self.lines.append("diagnosis " + _quoted(BLANKS["diagnosis"]))
         cadences = cadence_words(p.cadences)
         length = "" if p.minutes else "; set the session length"
         self.lines.append(f"schedule {_cadence(p)} from {start.isoformat()} at {START_TIME} for "
@@ -294,7 +294,7 @@ class _Writer:
                 self.notes.append("a grief focus needs the date of the death (IPT204); the "
                                   "skeleton marks its focus line with an ignore comment until "
                                   f"you write it: {DIED_EXAMPLE}")
-            description = _quoted(f"(describe the {area.label.lower()} in a few words)")
+            description = _quoted(BLANKS["description"].replace("{area}", area.label.lower()))
             self.lines.append(f"focus {focus_id}: {area_name} {description}{trailing}")
             if area.stages:
                 others = joined(area.stages[1:], "or")
@@ -452,4 +452,6 @@ def skeleton(profile: Profile, areas: Sequence[str], *, title: str | None = None
     if text is None:  # a bug here, never the clinician's doing
         raise SkeletonError("ipt-plan could not write this skeleton; please report this")
     result = load_string(text, path, protocol_dirs, config=Config())
-    return Skeleton(text, result.diagnostics, tuple(writer.notes))
+    # Its blanks are warned of until they are replaced (IPT007): that is what they are for.
+    return Skeleton(text, tuple(d for d in result.diagnostics if d.code != BLANK_TEXT),
+                    tuple(writer.notes))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import NamedTuple, Union
 
 from .model import Activity, Loc, Word
+from .wording import closest
 
 
 # --- statements: one record per kind of line --------------------------------------------
@@ -173,6 +174,21 @@ class BrokenLine(NamedTuple):
 
     loc: Loc
     first_word: str
+    # The line's other words outside quotes, without colons: a focus's name among them
+    names: tuple[str, ...] = ()
+
+    @property
+    def keyword(self) -> str:
+        """The keyword the line begins with, or the one it was near enough to be meant
+        as (`sesion`); otherwise its first word (an activity line's technique)."""
+        if self.first_word in KEYWORDS:
+            return self.first_word
+        return closest(self.first_word, KEYWORDS, cutoff=0.75) or self.first_word
+
+    @property
+    def defines(self) -> tuple[str, ...]:
+        """The names a broken focus line may have been to define, which later lines use."""
+        return self.names if self.keyword == "focus" else ()
 
 
 Statement = Union[PlanLine, IdLine, ClientLine, ClinicianLine, ProtocolLine, DiagnosisLine,

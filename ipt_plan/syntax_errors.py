@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Collection
+from typing import Callable, Collection
 
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
@@ -29,6 +29,7 @@ TERMINAL_WORDS = {
     **{name: f'"{name.lower()}"' for name in ("WITH", "BY", "IN", "PERSON", "GROUP",
                                              "INDIVIDUAL", "MIN")},
     "TIME": "a time written HH:MM, like 10:00",
+    "_MIN": '"min"',
     "MEASURE": "a rating scale such as PHQ-9",
     "CLIENT_ID": "a client ID such as A-0142",
     "PLAN_ID": "the plan's id, 12 to 32 lowercase hexadecimal digits",
@@ -67,6 +68,7 @@ def _article(word: str) -> str:
 # one kind of token, and any line failing the same way gets the mistake's own message and
 # hint (the idea of Lark's `match_examples`, indexed once instead of re-parsed per error).
 # In hints, {keyword} is the line's first word and {rest} what follows it.
+_FOR_BETWEEN = "write 'for' between the technique and the focus it works on"
 COMMON_MISTAKES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("a session line needs its number", 'write: session 4 "The hospital appointment argument"',
      ("session", 'session "Assessment"', "session four", "session #4")),
@@ -79,6 +81,10 @@ COMMON_MISTAKES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
      ('focus sister: "x"', "focus sister:")),
     ("a focus line starts with a short name for the focus", f"write it like: {LINE_FORMS['focus']}",
      ('focus: role_dispute "x"', 'focus "x"', "focus")),
+    ("a session line is for one session: write each on a line of its own",
+     "write each session on its own line, like: session 5 (with its lines under it), then "
+     "session 6",
+     ("session 5-6", "session 5 - 6", "session 5, 6", "session 5 to 6", "session 5 and 6")),
     ("a phase line needs its sessions", "write it like: phase middle sessions 4-13",
      ("phase middle", "phase middle 4-13", "phase middle sessions", "phase middle sessions 4-",
       'phase middle "x"')),
@@ -116,7 +122,7 @@ COMMON_MISTAKES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
       "homework Visit the centre", "note Mother moved", "plan 2027")),
     ("'for' must be followed by the focus it works on", "write it like: role_play for sister",
      ("role_play for", 'role_play for "x"', "role_play for sister,")),
-    ("write 'for' between the technique and the focus it works on",
+    (_FOR_BETWEEN,
      "write: {keyword} for {rest}",
      ("role_play sister", 'role_play sister "x"', "role_play sister, retirement")),
     ("a skip line needs the date of the session that does not happen",
@@ -129,6 +135,36 @@ COMMON_MISTAKES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("a stage line names the dispute's stage: renegotiation, impasse or dissolution",
      "write it like: stage renegotiation", ("stage", 'stage "impasse"')),
 )
+
+
+# The mistakes above whose fix is sure, with that fix: the line (its code, without the
+# comment) as it was meant, or None where the line is not of the form the fix knows. The
+# diagnostic offers it as a fix, and the loader reads the line so fixed (parser.repair):
+# the rules see what the clinician meant, and a second mistake on the line is said at once.
+def _quoted(code: str) -> str | None:
+    indent, keyword, rest = re.match(r"(\s*)(\S+)\s*(.*)", code).groups()
+    return None if not rest or '"' in rest else f'{indent}{keyword} "{rest}"'
+
+
+SURE_FIXES: dict[str, Callable[[str], str | None]] = {
+    "a focus needs a colon and its problem area after its name":
+        lambda code: None if ":" in code.split('"', 1)[0] else _substituted(r"^(\s*focus\s+[A-Za-z_][A-Za-z0-9_]*)(?=\s+[A-Za-z])", r"\1:",
+                                  code),
+    "a phase line needs its sessions":
+        lambda code: _substituted(r"^(\s*phase\s+[A-Za-z_]+\s+)(?=\d+\s*-\s*\d+\s*$)",
+                                  r"\1sessions ", code),
+    "write the range with a dash":
+        lambda code: _substituted(r"(sessions\s+\d+)\s*(?:\s|\bto\b)\s*(\d+\s*)$", r"\1-\2",
+                                  code),
+    "this text needs double quotes around it": _quoted,
+    # Sure only where the first word is a technique: joined_name takes it back otherwise.
+    _FOR_BETWEEN: lambda code: _substituted(r"^(\s*[A-Za-z_]\w*)(?= +[A-Za-z_])", r"\1 for", code),
+}
+
+
+def _substituted(pattern: str, replacement: str, code: str) -> str | None:
+    fixed, count = re.subn(pattern, replacement, code, count=1)
+    return fixed if count else None
 
 
 @lru_cache(maxsize=1)
@@ -167,6 +203,19 @@ def _reads(line_text: str) -> bool:
         parser().parse(line_text, start="line")
     except UnexpectedInput:
         return False
+    return True
+
+
+def _reads_past(line_text: str, column: int) -> bool:
+    """Whether the language reads the line up to `column` at least: all of it, or up to a
+    second mistake after a fix ending there (which is said in turn: parser.repair)."""
+    try:
+        parser().parse(line_text, start="line")
+    except UnexpectedInput as err:
+        token = getattr(err, "token", None)
+        if isinstance(err, UnexpectedToken) and (token is None or token.type in ("_NL", "$END")):
+            return True  # it stops at the end: what the fix wrote was read
+        return isinstance(err.column, int) and err.column >= column
     return True
 
 
@@ -227,8 +276,32 @@ def syntax_error(err: UnexpectedInput, line_text: str, line: int, path: str) -> 
         token_end = token.end_column or column + 1
     else:
         token_end = column + 1
+    expected = set(getattr(err, "expected", None) or getattr(err, "accepts", None) or ())
+    written = line_text[column - 1:token_end - 1] if token_end > column else ""
+    if "TIME" in expected:
+        clock = _clock_time(line_text[column - 1:])
+        if clock is not None and (fix := _fix(line_text, line, column, column + len(clock[0]),
+                                                clock[1], f"Write {clock[1]}")):
+            return located(f"'{clock[0]}' is not a time written HH:MM; on the 24-hour clock it "
+                           f"is {clock[1]}", f"write: {_code_after(line_text, fix)}",
+                           column + len(clock[0]))._replace(fixes=(fix,))
+        return located(f"expected a time written HH:MM on the 24-hour clock, like 10:00 or "
+                       f"14:30, found '{written or line_text[column - 1:column]}'", hint,
+                       token_end)
+    if expected & {"MIN", "_MIN"} and written.isalpha() and \
+            closest(written.lower(), ("min", "mins", "minute", "minutes"), cutoff=0.6):
+        fix = _fix(line_text, line, column, token_end, "min", "Change to 'min'")
+        return located(f"'{written}' is not a length ipt-plan reads; write the minutes as: "
+                       "for 50 min", f"write: {_code_after(line_text, fix)}" if fix else hint,
+                       token_end)._replace(fixes=(fix,) if fix else fixes)
     mistake = _common_mistake(err, line_text)
     if mistake is not None:
+        sure = SURE_FIXES.get(mistake[0])
+        meant = sure(line_text[:code_end(line_text)]) if sure else None
+        fix = _fix_line(line_text, line, meant) if meant else None
+        if fix is not None:
+            return located(mistake[0], f"write: {_code_after(line_text, fix)}",
+                           token_end)._replace(fixes=(fix,))
         return located(mistake[0], mistake[1], token_end)
     if isinstance(err, UnexpectedCharacters):
         char = line_text[column - 1:column]
@@ -236,11 +309,57 @@ def syntax_error(err: UnexpectedInput, line_text: str, line: int, path: str) -> 
         if err.allowed:
             message += f"; expected {_expected_words(err.allowed)}"
         return located(message, hint, column + 1)
-    expected = getattr(err, "expected", None) or getattr(err, "accepts", None) or set()
     if at_end:
         return located(f"this {form_key} line is incomplete: expected "
                        f"{_expected_words(expected)}", hint, column + 1)
     return located(f"expected {_expected_words(expected)}, found '{token}'", hint, token_end)
+
+
+# A time as people write it: 9am, 9 am, 2.30pm, 9.30, 14h30. Without am or pm, the hour is
+# read on the 24-hour clock, and a bare hour (9) is not read at all: it may be the evening.
+_CLOCK = r"(\d{1,2})(?:[:.h](\d{2}))?(?:\s*([AaPp])\.?[Mm]\.?)?(?![\w:.])"
+
+
+def _clock_time(text: str) -> tuple[str, str] | None:
+    """(the time as written at the start of `text`, that time as HH:MM), or None."""
+    match = re.match(_CLOCK, text)
+    if match is None or (match.group(2) is None and match.group(3) is None):
+        return None
+    hour, minute, half = int(match.group(1)), int(match.group(2) or 0), match.group(3)
+    if half:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if half.lower() == "p" else 0)
+    if hour > 23 or minute > 59:
+        return None
+    return match.group(), f"{hour:02d}:{minute:02d}"
+
+
+def _fix(line_text: str, line: int, column: int, end: int, text: str, title: str) -> Fix | None:
+    """The fix writing `text` over columns [column, end) of the line, offered only where
+    the line so fixed is one the language reads."""
+    fixed = line_text[:column - 1] + text + line_text[end - 1:]
+    return Fix(title, Loc(line, column, end), text) \
+        if _reads_past(fixed, column + len(text)) else None
+
+
+def _fix_line(line_text: str, line: int, meant: str) -> Fix | None:
+    """The fix that makes the line's code read `meant`: the part that differs, replaced."""
+    code = line_text[:code_end(line_text)]
+    start = 0
+    while start < min(len(code), len(meant)) and code[start] == meant[start]:
+        start += 1
+    end = 0
+    while end < min(len(code), len(meant)) - start and code[-1 - end] == meant[-1 - end]:
+        end += 1
+    return _fix(line_text, line, start + 1, len(code) - end + 1, meant[start:len(meant) - end],
+                f"Write: {meant.strip()}")
+
+
+def _code_after(line_text: str, fix: Fix) -> str:
+    """The line's code with the fix made: what the hint tells the clinician to write."""
+    fixed = line_text[:fix.loc.column - 1] + fix.text + line_text[fix.loc.end_column - 1:]
+    return fixed[:code_end(fixed)].strip()
 
 
 # --- a name written as separate words ---------------------------------------------------
@@ -256,25 +375,35 @@ _WORD_RUN = r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9]*+(?: ++[A-Za-z0-9]++)+"
 _LONGEST_NAME = 4  # words: no name of the catalogue has more
 
 
-def joined_names(diagnostics: list[Diagnostic], text: str,
-                 names: Collection[str]) -> list[Diagnostic]:
-    """Each syntax error on a line where words written apart are one of `names` (the
-    catalogue's: `role play` for role_play, `PHQ 9` for PHQ-9) said as that slip, with the
-    fix that joins them, offered only where the joined line is one the language reads.
-    The parser cannot tell this slip from others: it does not know the catalogue."""
-    if not any(d.code == SYNTAX for d in diagnostics):
-        return diagnostics
-    lines = text.split("\n")
-    by_lower = {name.lower(): name for name in names}
-    said = []
-    for d in diagnostics:
-        if d.code == SYNTAX and 1 <= d.line <= len(lines):
-            d = _joined_name(d, lines[d.line - 1], by_lower) or d
-        said.append(d)
-    return said
+def joined_name(d: Diagnostic, line_text: str, by_lower: dict[str, str]) -> Diagnostic:
+    """A syntax error on a line where words written apart are one of the catalogue's
+    names (`by_lower`, by their lower case: `role play` for role_play, `PHQ 9` for PHQ-9)
+    said as that slip, with the fix that joins them, offered only where the joined line is
+    one the language reads. The parser cannot tell this slip from others: it does not know
+    the catalogue. Any other diagnostic is returned as it is."""
+    if d.code != SYNTAX:
+        return d
+    joined = _joined_name(d, line_text, by_lower) or _joined_name(d, line_text, by_lower,
+                                                                   near=True)
+    if joined is not None:
+        return joined
+    first = first_word(line_text)
+    if d.message == _FOR_BETWEEN and first.lower() not in by_lower:
+        # `psycho edukation`: a 'for' would make it worse; the first word is no technique.
+        column = line_text.find(first) + 1
+        return d._replace(column=column, end_column=column + len(first),
+                          message=f"'{first}' is not a technique ipt-plan knows; "
+                          + (suggestion(by_lower[near]) if (near := closest(first, by_lower, cutoff=0.75))
+                             else "a technique line has one name"),
+                          hint="`ipt-plan techniques` lists them; a technique line looks "
+                          f"like: {LINE_FORMS['activity']}",
+                          fixes=())
+    return d
 
 
-def _joined_name(d: Diagnostic, line_text: str, by_lower: dict[str, str]) -> Diagnostic | None:
+
+def _joined_name(d: Diagnostic, line_text: str, by_lower: dict[str, str],
+                 near: bool = False) -> Diagnostic | None:
     code = line_text[:code_end(line_text)]
     outside = re.sub(_STRING, lambda m: "\0" * len(m.group()), code)  # texts are not names
     for run in re.finditer(_WORD_RUN, outside):
@@ -285,9 +414,11 @@ def _joined_name(d: Diagnostic, line_text: str, by_lower: dict[str, str]) -> Dia
                 start, end = words[first][0], words[last][1]
                 parts = [line_text[a:b] for a, b in words[first:last + 1]]
                 # Joined by _ (role_play), by - (PHQ-9), or by nothing (psycho education).
-                name = next((by_lower[joined] for joined in
+                # `near`: or close to one (psycho edukation), as a misspelt name is.
+                name = next((by_lower[found] for joined in
                              (sep.join(parts).lower() for sep in ("_", "-", ""))
-                             if joined in by_lower), None)
+                             if (found := closest(joined, by_lower, cutoff=0.85) if near
+                                 else joined if joined in by_lower else None)), None)
                 if name is None or _reads(line_text):
                     continue
                 if not _reads(line_text[:start] + name + line_text[end:]):

@@ -152,3 +152,30 @@ def _pieces(text: str) -> tuple[tuple[str, str | None], ...]:
                                    "(a placeholder is a name in braces, like {condition})")
         pieces.append((literal, name))
     return tuple(pieces)
+
+
+# --- the blanks of a new plan -------------------------------------------------------------
+
+# The texts `ipt-plan new` writes in brackets for the clinician to replace, as a form's
+# blanks, by what each fills. A plan that still holds one is not finished: `check` warns
+# (IPT007) and `render` says so, since its agendas would print "(your name)".
+BLANKS = {
+    "title": "(the client's initials and the problem, e.g. Ms. A: conflict with her sister)",
+    "client": "(the client's ID in your records)",
+    "clinician": "(your name)",
+    "diagnosis": "(the diagnosis, e.g. Major depressive disorder, single episode, moderate)",
+    "description": "(describe the {area} in a few words)",
+    "goal": "(write the goal in the patient's words)",
+    "homework": "(what the patient will try before the next session)",
+}
+
+
+def is_blank(text: str | None, kind: str) -> bool:
+    """Whether `text` is the blank `ipt-plan new` writes for `kind` (a focus's description
+    names its area: "(describe the role dispute in a few words)")."""
+    if not text or not text.startswith("(") or kind not in BLANKS:
+        return False
+    before, _, after = BLANKS[kind].partition("{area}")
+    return text == before if not after else (
+        text.startswith(before) and text.endswith(after) and len(text) > len(before + after))
+

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -39,3 +40,13 @@ def golden_exists(path: Path) -> bool:
         pytest.fail(f"no golden file {path.relative_to(ROOT)}; write it with "
                     "UPDATE_GOLDEN=1 make test, and read it before committing")
     return True
+
+
+# A text in brackets, in quotes: the blanks of a plan from `ipt-plan new` (wording.BLANKS),
+# and a limited sick role's note, which it also writes in brackets.
+BRACKETED = re.compile(r'"\([^"]*\)"')
+
+
+def filled(text: str) -> str:
+    """A plan from `ipt-plan new` with its blanks filled, as a clinician fills them."""
+    return BRACKETED.sub('"Written by the clinician"', text)

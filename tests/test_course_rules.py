@@ -13,6 +13,8 @@ from ipt_plan.knowledge import available_profiles, catalogue, find_profile
 from ipt_plan.skeleton import skeleton
 from ipt_plan.wording import joined
 
+from conftest import filled
+
 NO_CONFIG = Config()
 
 HEADER = '''plan "Ms. A: caregiving conflict with her sister"
@@ -122,11 +124,11 @@ def test_every_stage_line_names_a_stage():
 
 def test_the_skeleton_marks_the_missing_date_of_death_where_it_shows():
     result = skeleton(find_profile("ipt"), ["grief"])
-    line = next(l for l in result.text.split("\n") if l.startswith("focus grief"))
+    line = next(l for l in filled(result.text).split("\n") if l.startswith("focus grief"))
     assert line.endswith("# ipt-plan: ignore[IPT204]")
     assert "died 2026-02-14" in result.text and any("IPT204" in n for n in result.notes)
-    assert found(result.text) == ()
-    unmarked = result.text.replace("  # ipt-plan: ignore[IPT204]", "")
+    assert found(filled(result.text)) == ()
+    unmarked = filled(result.text).replace("  # ipt-plan: ignore[IPT204]", "")
     assert codes(unmarked) == ["IPT204"]
     dated = unmarked.replace(line.replace("  # ipt-plan: ignore[IPT204]", ""),
                              line.replace("  # ipt-plan: ignore[IPT204]", "") + "\n  died 2026-02")

@@ -447,7 +447,7 @@ def test_an_interrupted_write_keeps_the_old_file(tmp_path, monkeypatch):
 def test_help_has_an_example_for_each_format():
     text = runner.invoke(app, ["export", "--help"]).stdout
     for fmt in export.FORMATS:
-        assert f"ipt-plan export ms-a.iptplan -f {fmt}" in text
+        assert f"ipt-plan export plans/ms-a.iptplan -f {fmt}" in text
 
 
 PROBE = """

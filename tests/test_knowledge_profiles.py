@@ -10,7 +10,7 @@ import textwrap
 import pytest
 from typer.testing import CliRunner
 
-from conftest import PLANS, REFERENCE
+from conftest import PLANS, REFERENCE, filled
 from ipt_plan import load_file, load_string
 from ipt_plan import knowledge
 from ipt_plan.agenda import course_from_result
@@ -452,6 +452,7 @@ def test_new_interpersonal_counselling_writes_a_plan_that_checks_clean(tmp_path)
     target = tmp_path / "ipc.iptplan"
     result = invoke("new", "--protocol", "ipc", "--focus", "role_transition", "-o", target)
     assert result.exit_code == 0, result.output
+    target.write_text(filled(target.read_text(encoding="utf-8")), encoding="utf-8")
     assert invoke("check", "--strict", target).exit_code == 0
     plan = load_file(target).plan
     assert plan.protocol_name == "ipc" and 25 <= plan.schedule.minutes <= 35

@@ -628,28 +628,6 @@ def test_progress_help_teaches_by_example():
     assert "--format json" in result.output
 
 
-def test_the_readmes_log_example_runs_and_gives_the_log_it_shows(plan):
-    """The README's `ipt-plan log` commands, run on the reference plan, leave the log its
-    next block shows, and `progress` prints what it says."""
-    import shlex
-
-    readme = (REFERENCE.parent.parent / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Recording sessions and following progress", 1)[1]
-    commands, shown_log, shown_progress = [
-        block.split("\n", 1)[1] for block in section.split("```")[1:6:2]]
-    for line in commands.replace("\\\n", " ").splitlines():
-        args = shlex.split(line.split("  #")[0])
-        if args[:2] == ["ipt-plan", "log"]:
-            result = log(plan, *args[3:])
-            assert result.exit_code == 0, result.output
-    text = plan.read_text(encoding="utf-8")
-    assert text[text.index("\nlog\n") + 1:] == shown_log
-    lines = shown_progress.splitlines()
-    result = ipt("progress", plan, "--today", TODAY)
-    assert result.stdout.splitlines()[1:] == [
-        lines[1], lines[2].replace("▆▅", "+=")]  # not a terminal: ASCII
-
-
 @pytest.mark.parametrize("items", ["", "2 two 1", "2,2,1,1,1,1,0,1"])
 def test_items_that_do_not_make_a_score_are_shown_as_the_plan_would_show_them(plan, items):
     before = plan.read_bytes()

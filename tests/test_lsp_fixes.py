@@ -137,11 +137,21 @@ def test_a_name_written_apart_that_the_catalogue_writes_as_one_word_is_found():
     assert said[0].fixes[0].text == "psychoeducation"
 
 
-def test_words_apart_that_name_nothing_keep_the_parser_s_message():
+def test_words_apart_that_name_nothing_get_no_hint_that_makes_it_worse():
+    """`role sister` names no technique: `write: role for sister` would add two errors."""
     text = slipped(CAREGIVER, "    role_play for sister", "    role sister")
-    [d] = [d for d in load_string(text).diagnostics if d.code == "IPT001"]
+    [d] = load_string(text).diagnostics
+    assert d.message == "'role' is not a technique ipt-plan knows; a technique line has one name"
+    assert "role for" not in d.hint and "ipt-plan techniques" in d.hint
+    assert (d.column, d.end_column) == (5, 9) and d.fixes == ()
+
+
+def test_a_technique_before_a_focus_still_gets_its_for():
+    text = slipped(CAREGIVER, "    role_play for sister", "    role_play sister")
+    [d] = load_string(text).diagnostics
     assert d.message == "write 'for' between the technique and the focus it works on"
-    assert d.fixes == ()
+    assert d.hint == 'write: role_play for sister "Saying no to the Thursday appointment"'
+    assert d.fixes and d.fixes[0].text.strip() == "for"
 
 
 def test_a_configured_severity_keeps_the_fixes(tmp_path):

@@ -31,3 +31,53 @@ def test_a_file_too_large_gives_its_real_size(tmp_path):
     assert d.message == "this file is 10.0 MB; a plan is at most 4 MB"
     (d,) = load_bytes(b"#" * (MAX_BYTES + 1)).diagnostics
     assert d.message == "this file is 4,194,305 bytes; a plan is at most 4,194,304 bytes (4 MB)"
+
+
+# --- one mistake, one message; every mistake on the first run --------------------------
+
+def with_fixes(text: str, diagnostics) -> str:
+    """The text with every fix of these diagnostics made, last first (they do not overlap)."""
+    lines = text.split("\n")
+    fixes = sorted((f for d in diagnostics for f in d.fixes),
+                   key=lambda f: (f.loc.line, f.loc.column), reverse=True)
+    for f in fixes:
+        line = lines[f.loc.line - 1]
+        lines[f.loc.line - 1] = line[:f.loc.column - 1] + f.text + line[f.loc.end_column - 1:]
+    return "\n".join(lines)
+
+
+def test_the_fixes_of_a_line_s_mistakes_said_at_once_make_it_read():
+    from conftest import REFERENCE
+
+    text = REFERENCE.read_text(encoding="utf-8").replace(
+        "at 10:00 for 50 min", "at 2.30pm for 50 minuts")
+    said = load_string(text, "plan.iptplan").diagnostics
+    assert [(d.code, d.column) for d in said] == [("IPT001", 38), ("IPT001", 52)]
+    fixed = with_fixes(text, said)
+    assert "at 14:30 for 50 min\n" in fixed
+    assert load_string(fixed, "plan.iptplan").diagnostics == ()
+
+
+def test_a_line_read_as_fixed_places_what_the_rules_say_on_the_line_as_written():
+    """`goal Agree a rota` is read as the quoted goal; a focus line without its colon is
+    read as meant, and a rule's finding on it points at the words as written."""
+    text = ('plan "x"\nfocus sister role_dispute "Anna"\n  goal Agree a rota\n'
+            'phase initial sessions 1-3\n')
+    said = load_string(text, "plan.iptplan").diagnostics
+    syntax = [d for d in said if d.code == "IPT001"]
+    assert [(d.line, d.message) for d in syntax] == [
+        (2, "a focus needs a colon and its problem area after its name"),
+        (3, "this text needs double quotes around it")]
+    stage = next(d for d in said if d.code == "IPT204")  # the dispute has no stage
+    assert stage.line == 2 and text.split("\n")[1][stage.column - 1:].startswith("sister")
+    assert not [d for d in said if d.code == "IPT002"]
+    assert load_string(with_fixes(text, syntax), "plan.iptplan").diagnostics == tuple(
+        d for d in said if d.code != "IPT001")
+
+
+def test_a_broken_focus_line_s_name_is_not_reported_where_it_is_used():
+    text = ('plan "x"\nfocus the sister: role_dispute "Anna"\nphase middle sessions 1-3\n'
+            "  session 1\n    role_play for sister\n")
+    said = load_string(text, "plan.iptplan").diagnostics
+    assert [d.code for d in said if d.line == 2] == ["IPT001"]
+    assert not {"IPT002", "IPT201"} & {d.code for d in said}  # not unknown; not "no focus"

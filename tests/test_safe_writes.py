@@ -104,6 +104,27 @@ def test_export_to_dash_or_dev_stdout_is_standard_output(tmp_path, monkeypatch, 
     assert list(tmp_path.iterdir()) == []  # no file called "-"
 
 
+@pytest.mark.parametrize("out", ["-", "/dev/stdout"])
+def test_dash_and_dev_stdout_are_standard_output_as_a_shell_runs_them(tmp_path, out):
+    """In a process of its own, into a pipe and into a file the shell opened (> FILE)."""
+    cli = [sys.executable, "-m", "ipt_plan"]
+    piped = subprocess.run([*cli, "export", REFERENCE, "-f", "json", "-o", out],
+                           cwd=tmp_path, capture_output=True)
+    assert piped.returncode == 0 and piped.stdout.startswith(b"{"), piped.stderr
+    with open(tmp_path / "redirected.json", "wb") as redirect:
+        redirected = subprocess.run([*cli, "export", REFERENCE, "-f", "json", "-o", out],
+                                    cwd=tmp_path, stdout=redirect, stderr=subprocess.PIPE)
+    assert redirected.returncode == 0, redirected.stderr
+    assert (tmp_path / "redirected.json").read_bytes() == piped.stdout
+    calendar = subprocess.run([*cli, "export", REFERENCE, "-f", "ics", "--tz", "Europe/London",
+                               "-o", out], cwd=tmp_path, capture_output=True)
+    assert calendar.returncode == 0 and calendar.stdout.startswith(b"BEGIN:VCALENDAR\r\n")
+    skeleton = subprocess.run([*cli, "new", "--focus", "grief", "-o", out], cwd=tmp_path,
+                              capture_output=True)
+    assert skeleton.returncode == 0 and b'\nplan "' in b"\n" + skeleton.stdout
+    assert [p.name for p in tmp_path.iterdir()] == ["redirected.json"]  # no file "-"
+
+
 def test_new_files_are_private_whatever_the_umask(tmp_path, umask_022):
     out = tmp_path / "plan.json"
     assert export_json(out).exit_code == 0

@@ -1,6 +1,7 @@
 """`ipt-plan new`: for every built-in protocol, with one focus and with as many as it
-allows over the problem areas it allows, the skeleton checks clean (warnings too) and
-holds what the protocol needs; impossible requests are refused with a usage error."""
+allows over the problem areas it allows, the skeleton checks clean (warnings too) once its
+blanks are filled, warns of each blank until then, and holds what the protocol needs;
+impossible requests are refused with a usage error."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import re
 
 import pytest
 from typer.testing import CliRunner
+
+from conftest import BRACKETED, filled
 
 from ipt_plan import load_file, load_string
 from ipt_plan.cli import app
@@ -24,6 +27,13 @@ TODAY = dt.date(2026, 11, 25)  # a Wednesday
 
 def invoke(*args):
     return runner.invoke(app, list(map(str, args)))
+
+
+def blanks_said(text: str) -> list[int]:
+    """The lines `check` says hold a blank: every diagnostic must be one (IPT007)."""
+    diagnostics = load_string(text, "new.iptplan", config=Config()).diagnostics
+    assert {(d.code, d.severity.value) for d in diagnostics} <= {("IPT007", "warning")}
+    return [d.line for d in diagnostics]
 
 
 def builtin_protocols() -> list[str]:
@@ -61,8 +71,14 @@ def test_skeleton_checks_clean_and_holds_what_the_protocol_needs(name, areas):
     profile = find_profile(name)
     result = skeleton(profile, areas, today=TODAY)
     assert result.diagnostics == ()
+    # Each blank is said where it is, and nothing else: filled, the plan checks clean
+    # (no errors and no warnings: clean with --strict too).
+    lines = result.text.split("\n")
+    assert blanks_said(result.text) == [
+        number for number, line in enumerate(lines, 1)
+        if BRACKETED.search(line) and "limited sick role" not in line]
+    assert load_string(filled(result.text), "new.iptplan", config=Config()).diagnostics == ()
     checked = load_string(result.text, "new.iptplan", config=Config())
-    assert checked.diagnostics == ()  # no errors and no warnings: clean with --strict too
     assert format_text(result.text) == result.text  # laid out as `ipt-plan fmt` would
     plan = checked.plan
     cat = catalogue()
@@ -130,7 +146,8 @@ def test_a_second_focus_of_interpersonal_deficits_is_marked_not_hidden():
     assert line.endswith("# ipt-plan: ignore[IPT202]")
     assert "ipt-plan explain IPT202" in result.text and "IPT202" in result.notes[0]
     without = result.text.replace("  # ipt-plan: ignore[IPT202]", "")
-    assert [d.code for d in load_string(without, config=Config()).diagnostics] == ["IPT202"]
+    assert [d.code for d in load_string(filled(without), config=Config()).diagnostics] == [
+        "IPT202"]
 
 
 def test_two_foci_of_one_area_get_their_own_names():
@@ -167,6 +184,9 @@ def test_new_writes_a_plan_that_checks_clean_with_strict(tmp_path, name):
     result = invoke(*args)
     assert result.exit_code == 0, result.output
     assert f"wrote {target}" in result.stderr and result.stdout == ""
+    unfilled = invoke("check", "--strict", target)
+    assert unfilled.exit_code == 1 and "[IPT007]" in unfilled.output  # its blanks
+    target.write_text(filled(target.read_text(encoding="utf-8")), encoding="utf-8")
     assert invoke("check", "--strict", target).exit_code == 0
     assert load_file(target).plan.protocol_name == name
 
@@ -225,3 +245,17 @@ def test_shell_completion_offers_areas_and_protocols():
     assert set(_complete_protocols("ipt-")) == {p for p in PROTOCOLS if p.startswith("ipt-")}
     assert "ipc" in _complete_protocols("ip") and "ipc" not in _complete_protocols("ipt")
     assert "--install-completion" in invoke("--help").output
+
+
+def test_render_says_a_plan_still_has_its_blanks(tmp_path):
+    """Its agendas would print "(your name)": render says so, on the plan's line and in
+    the summary, and says nothing once the blanks are filled."""
+    target = tmp_path / "new.iptplan"
+    assert invoke("new", "--focus", "grief", "-o", target).exit_code == 0
+    said = invoke("render", target, "-o", tmp_path / "out")
+    assert said.exit_code == 0
+    assert "it still has 8 texts in brackets from ipt-plan new, which its agendas print" in said.output
+    assert "1 plan still has texts in brackets from ipt-plan new to replace" in said.output
+    target.write_text(filled(target.read_text(encoding="utf-8")), encoding="utf-8")
+    said = invoke("render", target, "-o", tmp_path / "out")
+    assert said.exit_code == 0 and "brackets" not in said.output

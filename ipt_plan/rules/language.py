@@ -8,8 +8,9 @@ from typing import Iterator
 
 from .. import codes
 from ..diagnostics import suggest
-from ..model import PHASE_ORDER, Word
-from .registry import ERROR, WARNING, Context, Finding, rule
+from ..model import PHASE_ORDER, Loc, Word
+from ..wording import BLANKS, is_blank
+from .registry import A_CLEAN_COURSE, ERROR, WARNING, Context, Finding, rule
 
 
 # --- reported by the stages before the rules ----------------------------------------------
@@ -423,7 +424,57 @@ def unknown_names(ctx: Context) -> Iterator[Finding]:
             yield unknown(f"'{activity.name.text}' is not a technique ipt-plan knows",
                           activity.name, cat.techniques, "`ipt-plan techniques` lists them")
         for word in activity.foci:
-            if word.text not in focus_ids:
+            if word.text not in focus_ids and word.text not in ctx.unread_foci:
                 yield unknown(f"there is no focus called '{word.text}'", word, focus_ids,
                               "the foci are: " + ", ".join(focus_ids) if focus_ids
                               else 'define it first: focus sister: role_dispute "..."')
+
+
+# --- the blanks of a new plan ---------------------------------------------------------------
+
+# What each blank is for, as its message names it, and what to write there.
+BLANK_WHAT = {
+    "title": ("the plan's title", 'the client\'s initials and the problem: plan "Ms. A: '
+              'caregiving conflict with her sister"'),
+    "client": ("the client", "the client's ID in your records: client A-0142"),
+    "clinician": ("the clinician", 'your name: clinician "Dr. R. Moreno"'),
+    "diagnosis": ("the diagnosis", 'the diagnosis: diagnosis "Major depressive disorder, single '
+                  'episode, moderate"'),
+    "description": ("the focus's description", "the problem in a few words, as you would tell "
+                    'a colleague: "Sister Anna directs the care of their mother"'),
+    "goal": ("the goal", 'the goal in the patient\'s words: goal "Agree a fair rota for '
+             'mother\'s appointments"'),
+    "homework": ("the homework", "what the patient will try before the next session: "
+                 'homework "Write down each request Anna makes this week"'),
+}
+
+
+@rule(codes.BLANK_TEXT, "blank-text", WARNING,
+      "a text in brackets that `ipt-plan new` wrote for you to replace",
+      rationale="`ipt-plan new` writes a whole plan, with texts in brackets where only the "
+                "clinician can write: the client, your name, the diagnosis, what each focus "
+                "is about, the goals and the homework. Until they are replaced, the plan is "
+                "not this patient's, and its agendas would print \"(your name)\". Each is "
+                "said once, where it is, until it is replaced.",
+      source="ipt-plan",
+      bad=A_CLEAN_COURSE.replace("  protocol ipt\n",
+                                 f'  protocol ipt\n  clinician "{BLANKS["clinician"]}"\n'),
+      good=A_CLEAN_COURSE, uses_profile=False)
+def blank_texts(ctx: Context) -> Iterator[Finding]:
+    plan = ctx.plan
+    header = [("title", plan.title, plan.loc), ("client", plan.client, plan.line_of("client")),
+              ("clinician", plan.clinician, plan.line_of("clinician")),
+              ("diagnosis", plan.diagnosis, plan.line_of("diagnosis"))]
+    texts: list[tuple[str, str | None, Loc | None]] = list(header)
+    for focus in plan.foci:
+        texts.append(("description", focus.description, focus.description_at or focus.loc))
+        texts.extend(("goal", goal.text, goal.loc) for goal in focus.goals)
+    for activity, _, _ in ctx.activities():
+        if activity.kind == "homework":
+            texts.append(("homework", activity.detail, activity.detail_at or activity.loc))
+    for kind, text, loc in texts:
+        if is_blank(text, kind):
+            what, write = BLANK_WHAT[kind]
+            yield Finding(f"{what} is still the text in brackets that `ipt-plan new` wrote for "
+                          "you to replace", loc, f"write {write}")
+

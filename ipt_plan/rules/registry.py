@@ -21,6 +21,7 @@ from ..knowledge import Catalogue, Profile
 from ..model import Activity, Loc, Phase, Plan
 from ..phrases import Found, find
 from ..schedule import Calendar, course_calendar
+from ..statements import KEYWORDS, BrokenLine
 
 if TYPE_CHECKING:  # networkx is imported only when the graph is built
     from ..graph import PlanGraph
@@ -64,13 +65,24 @@ class Context:
     graph: PlanGraph
     today: dt.date = None  # type: ignore[assignment]  # None: the real date, set below
 
-    # The first words of the lines that could not be read (already reported): a plan with
-    # a broken `measure` line meant to have one, and is not told that it has none.
-    unread: frozenset[str] = frozenset()
+    # The lines that could not be read (already reported), in order: what the rules do
+    # not judge while they are broken (see NOT_JUDGED).
+    broken: tuple[BrokenLine, ...] = ()
 
     def __post_init__(self) -> None:
         if self.today is None:
             object.__setattr__(self, "today", dt.date.today())
+
+    @cached_property
+    def unread(self) -> frozenset[str]:
+        """The keywords of the lines that could not be read: a plan with a broken `measure`
+        line meant to have one, and is not told that it has none."""
+        return frozenset(st.keyword for st in self.broken)
+
+    @cached_property
+    def unread_foci(self) -> frozenset[str]:
+        """The names of foci whose line could not be read: their uses are not unknown."""
+        return frozenset(name for st in self.broken for name in st.defines)
 
     @cached_property
     def calendar(self) -> Calendar:
@@ -235,15 +247,69 @@ def rule(code: str, name: str, severity: Severity, summary: str, *, rationale: s
     return register
 
 
+# What the rules do not judge while a line they read is broken (its syntax error is said):
+# one mistake gives one message, not a cascade of findings about what the line was to say.
+# By the broken line's keyword: the rules about the whole plan that read such lines.
+NOT_JUDGED: dict[str, frozenset[str]] = {
+    keyword: frozenset(found) for keyword, found in {
+        "focus": (codes.FOCUS_COUNT, codes.DEFICITS_WITH_ANOTHER),
+        "phase": (codes.PHASE_ORDER, codes.SESSION_NUMBERING, codes.SESSION_COUNT,
+                  codes.INITIAL_LENGTH, codes.TERMINATION_PHASE, codes.SCHEDULE,
+                  codes.FOCUS_NOT_WORKED, codes.STAGE_STRATEGY, codes.LATE_NEW_WORK,
+                  codes.COURSE_OVERRUN),
+        "schedule": (codes.SCHEDULE, codes.CALENDAR_END, codes.COURSE_OVERRUN),
+        "skip": (codes.SCHEDULE,),
+        "measure": (codes.MEASUREMENT, codes.MISSING_SCORE),
+        "stage": (codes.FOCUS_DETAIL, codes.STAGE_STRATEGY),
+        "died": (codes.FOCUS_DETAIL,),
+        "goal": (codes.FOCUS_DETAIL,),
+    }.items()}
+# The rules about what a phase holds. A broken session, `every session` or activity line
+# leaves them unable to judge its phase (findings placed from its phase line to the next),
+# and the foci worked there (findings placed outside every phase).
+PHASE_CONTENT = frozenset((codes.FOCUS_NOT_WORKED, codes.STAGE_STRATEGY, codes.INITIAL_TASKS,
+                           codes.TERMINATION_TASKS, codes.PREREQUISITE, codes.LATE_ENDING,
+                           codes.LATE_NEW_WORK, codes.EXPECTED_PARTICIPANT))
+
+
+def _judged(ctx: Context) -> Callable[[str, Loc | None], bool]:
+    """Whether a finding of a code, at a place, stands, given the plan's broken lines."""
+    if not ctx.broken:
+        return lambda code, loc: True
+    hidden = frozenset().union(*(NOT_JUDGED.get(st.keyword, ()) for st in ctx.broken))
+    starts = sorted(ph.loc.line for ph in ctx.plan.phases)
+    in_phase_block = [st.loc.line for st in ctx.broken
+                      if st.keyword in ("session", "every") or st.keyword not in KEYWORDS]
+
+    def block(line: int) -> int | None:
+        """The line of the phase line whose block holds `line`; None: no phase's."""
+        return next((start for start in reversed(starts) if start <= line), None)
+
+    broken_blocks = {block(line) for line in in_phase_block}
+
+    def judged(code: str, loc: Loc | None) -> bool:
+        if code in hidden:
+            return False
+        if code in PHASE_CONTENT and broken_blocks:
+            place = block(loc.line) if loc else None
+            return place is not None and place not in broken_blocks
+        return True
+    return judged
+
+
 def run(ctx: Context, path: str, profile_usable: bool = True) -> list[Diagnostic]:
-    """Every rule over the plan. A rule that fails on an odd plan is a bug in ipt-plan:
-    it becomes one more diagnostic, so that it never hides what the other rules found."""
+    """Every rule over the plan, but what a broken line leaves them unable to judge. A rule
+    that fails on an odd plan is a bug in ipt-plan: it becomes one more diagnostic, so that
+    it never hides what the other rules found."""
     found: list[Diagnostic] = []
+    judged = _judged(ctx)
     for rule_ in RULES.values():
         if rule_.check is None or (rule_.uses_profile and not profile_usable):
             continue
         try:
             for finding in rule_.check(ctx):
+                if not judged(rule_.code, finding.loc):
+                    continue
                 found.append(Diagnostic.at(rule_.code, finding.severity or rule_.severity,
                                            finding.message, path, finding.loc, finding.hint,
                                            finding.fixes))
