@@ -30,17 +30,17 @@ from .wording import plural
 
 Outcome = TypeVar("Outcome")  # what the batch tells of each plan (batch.PlanOutcome)
 
-# A file's typical size, by format, with the built-in templates: the mean over the 13
-# bundled plans (their 13 overviews and 186 sessions, as ipt_plan.render gives them),
+# A file's typical size, by format, with the built-in templates: the mean over the 14
+# bundled plans (their 14 overviews and 202 sessions, as ipt_plan.render gives them),
 # rounded up to 100 bytes. Measured again when the agendas were laid out for print (one
-# session a page): overview md 3,707.2 bytes (largest 4,667), html 11,300.8 (19,726), txt
-# 3,908.8 (4,952); session md 2,012.4 (largest 3,952), html 7,308.3 (10,726), txt 2,099.8
+# session a page): overview md 3,656.9 bytes (largest 4,667), html 11,144.9 (19,726), txt
+# 3,847.4 (4,952); session md 1,967.0 (largest 3,952), html 7,228.1 (10,726), txt 2,051.5
 # (4,131). HTML carries its own style sheet, so it is three times the others. A pack
 # (render --pack) is at most an overview and its sessions. tests/test_capacity.py
 # measures them again. A clinic's own templates (--templates) may differ: the recheck
 # measures what is written.
-OVERVIEW_BYTES = {"md": 3_800, "html": 11_400, "txt": 4_000}
-SESSION_BYTES = {"md": 2_100, "html": 7_400, "txt": 2_100}
+OVERVIEW_BYTES = {"md": 3_700, "html": 11_200, "txt": 3_900}
+SESSION_BYTES = {"md": 2_000, "html": 7_300, "txt": 2_100}
 # The PLAN_MARK file: a 32-digit digest and a line end.
 MARK_BYTES = 33
 # Sessions assumed when no profile can be read: NICE CG90's 16-20 (ipt-uk), the most of
