@@ -27,7 +27,7 @@ from .codes import BLANK_TEXT, INTERNAL_ERROR
 from .loader import load_file
 from .outdir import LAYOUTS, current_folder, plan_folder, write_documents
 from .paths import PlanFiles
-from .renderer import FORMATS, TemplateProblem, check_templates, render
+from .renderer import FORMATS, TemplateProblem, check_templates, pack_refused, render
 from .result import Result
 from .workers import chunks_of, default_jobs, ordered_map
 
@@ -46,6 +46,7 @@ class PlanJob:
     # The folders above out_dir were made and cleared once for the batch (plan_jobs):
     # the worker does not list them again.
     parents_cleared: bool = False
+    pack: bool = False  # also the whole course in one file, to print (renderer.render)
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,7 @@ def render_plan(job: PlanJob) -> PlanOutcome:
         if result.plan is None or not result.ok:
             # Only what the report needs crosses back to the parent process.
             return PlanOutcome(job.plan_file, job.out_dir, check=result.for_report())
-        documents = render(result, job.fmt, job.templates)
+        documents = render(result, job.fmt, job.templates, job.pack)
         new_folder = not os.path.lexists(job.out_dir)
         written, unchanged, removed = write_documents(
             Path(job.out_dir), documents, job.fmt, Path(job.out_root), job.plan_file,
@@ -178,7 +179,8 @@ CHUNK = 8
 
 def plan_jobs(plan_files: Iterable[Path], out: Path, fmt: str, templates: Path | None,
               protocol_dirs: tuple[Path, ...], today: dt.date | None = None,
-              may_repeat: bool = True, layout: str = "flat") -> Iterator[PlanJob]:
+              may_repeat: bool = True, layout: str = "flat", pack: bool = False
+              ) -> Iterator[PlanJob]:
     """One job per plan, each with its own folder (placed by `layout`, see outdir.py),
     made as the plans are read. Two paths
     that give one folder name one file (`a/x.iptplan` and `a/../a/x.iptplan`): it is
@@ -201,7 +203,8 @@ def plan_jobs(plan_files: Iterable[Path], out: Path, fmt: str, templates: Path |
             _open_once(out, folder.parent)
         yield PlanJob(str(plan_file), str(folder), str(out), fmt,
                       str(templates) if templates is not None else None,
-                      tuple(str(d) for d in protocol_dirs), today, parents_cleared=True)
+                      tuple(str(d) for d in protocol_dirs), today, parents_cleared=True,
+                      pack=pack)
 
 
 def _open_once(out: Path, parent: Path) -> None:
@@ -219,7 +222,7 @@ def run(paths: Iterable[str | os.PathLike], out: str | os.PathLike, fmt: str = "
         on_outcome: Callable[[PlanOutcome], None] | None = None,
         on_start: Callable[[int], None] | None = None,
         today: dt.date | None = None, keep: bool = True, layout: str = "flat",
-        space_check: bool = True) -> BatchOutcome:
+        space_check: bool = True, pack: bool = False) -> BatchOutcome:
     """Render every plan the paths name into `out`, each checked as on `today` (None: the
     real date, taken once for the whole batch). Raises UsageError before starting
     when an option is wrong, and TemplateProblem when a template does not compile;
@@ -227,7 +230,9 @@ def run(paths: Iterable[str | os.PathLike], out: str | os.PathLike, fmt: str = "
     there are and `on_outcome` each plan's outcome, in the order of the plans. With
     `keep` False the outcomes are not kept (only the totals): the memory of the batch
     then stays flat whatever its size. `jobs`: worker processes (None: workers.default_jobs).
-    `layout`: where each plan's folder goes (outdir.LAYOUTS). With `space_check`, a batch
+    `layout`: where each plan's folder goes (outdir.LAYOUTS). With `pack`, each plan's
+    folder also gets the whole course in one file to print (course.html; HTML only, else
+    UsageError). With `space_check`, a batch
     whose agendas would not fit on OUTDIR's disk raises UsageError before the first plan,
     or stops between plans as they are written, saying why in its outcome's `stopped`
     (capacity.py)."""
@@ -238,6 +243,8 @@ def run(paths: Iterable[str | os.PathLike], out: str | os.PathLike, fmt: str = "
         raise UsageError("--jobs must be 1 or more")
     if layout not in LAYOUTS:
         raise UsageError(f"there is no layout '{layout}'; the layouts are {', '.join(LAYOUTS)}")
+    if pack and (refused := pack_refused(fmt)):
+        raise UsageError(refused)
     template_dir = Path(templates).resolve() if templates is not None else None
     if template_dir is not None and not template_dir.is_dir():
         raise UsageError(f"the templates folder {templates} does not exist")
@@ -247,7 +254,7 @@ def run(paths: Iterable[str | os.PathLike], out: str | os.PathLike, fmt: str = "
     except OSError as err:
         raise UsageError(f"cannot make the output folder {out}: {err.strerror or err}") from None
     # Compiled here, before any worker starts: a forked worker has them already.
-    check_templates(fmt, template_dir)
+    check_templates(fmt, template_dir, pack)
 
     plan_files = PlanFiles(paths)
     total = plan_files.count()
@@ -259,12 +266,12 @@ def run(paths: Iterable[str | os.PathLike], out: str | os.PathLike, fmt: str = "
         cwd = current_folder()
         space = capacity.SpaceCheck(
             (str(out_dir / plan_folder(f, cwd, layout)) for f in plan_files), out_dir, fmt,
-            dirs)
+            dirs, pack)
         if space.problem is not None:
             raise UsageError(space.problem)
         on_outcome = space.watching(on_outcome, _Stop)
     jobs_of = plan_jobs(plan_files, out_dir, fmt, template_dir, dirs, today or dt.date.today(),
-                        plan_files.may_repeat, layout)
+                        plan_files.may_repeat, layout, pack)
     # What killed runs left in OUTDIR: here, once; the folders below it are cleared as they
     # are first met (plan_jobs), never through a link.
     files.new_run()

@@ -30,15 +30,17 @@ from .wording import plural
 
 Outcome = TypeVar("Outcome")  # what the batch tells of each plan (batch.PlanOutcome)
 
-# A file's typical size, by format, with the built-in templates: the mean over the 13
-# bundled plans (their 13 overviews and 186 sessions, as ipt_plan.render gives them),
-# rounded up to 100 bytes. Measured at commit e945857: overview md 3,700.2 bytes (largest
-# 4,660), html 9,074.8 (17,427), txt 3,901.8 (4,945); session md 1,999.5 (largest 3,952),
-# html 5,343.0 (8,544), txt 2,087.0 (4,131). HTML carries its own style sheet, so it is
-# about two and a half times the others. tests/test_capacity.py measures them again. A
-# clinic's own templates (--templates) may differ: the recheck measures what is written.
-OVERVIEW_BYTES = {"md": 3_800, "html": 9_100, "txt": 4_000}
-SESSION_BYTES = {"md": 2_000, "html": 5_400, "txt": 2_100}
+# A file's typical size, by format, with the built-in templates: the mean over the 14
+# bundled plans (their 14 overviews and 202 sessions, as ipt_plan.render gives them),
+# rounded up to 100 bytes. Measured again when the agendas were laid out for print (one
+# session a page): overview md 3,656.9 bytes (largest 4,667), html 11,144.9 (19,726), txt
+# 3,847.4 (4,952); session md 1,967.0 (largest 3,952), html 7,228.1 (10,726), txt 2,051.5
+# (4,131). HTML carries its own style sheet, so it is three times the others. A pack
+# (render --pack) is at most an overview and its sessions. tests/test_capacity.py
+# measures them again. A clinic's own templates (--templates) may differ: the recheck
+# measures what is written.
+OVERVIEW_BYTES = {"md": 3_700, "html": 11_200, "txt": 3_900}
+SESSION_BYTES = {"md": 2_000, "html": 7_300, "txt": 2_100}
 # The PLAN_MARK file: a 32-digit digest and a line end.
 MARK_BYTES = 33
 # Sessions assumed when no profile can be read: NICE CG90's 16-20 (ipt-uk), the most of
@@ -113,15 +115,19 @@ def _blocks(size: int, block: int) -> int:
     return max(1, math.ceil(size / block)) * block
 
 
-def estimate(plans: int, folders: int, fmt: str, sessions: int, block: int) -> Need:
+def estimate(plans: int, folders: int, fmt: str, sessions: int, block: int,
+             pack: bool = False) -> Need:
     """What `plans` new plans of `sessions` sessions each take in format `fmt`, with
-    `folders` new folders above theirs (mirrored folders, shards)."""
+    `folders` new folders above theirs (mirrored folders, shards), and with `pack` the
+    course in one file besides (at most the overview and the sessions together)."""
     overview = OVERVIEW_BYTES.get(fmt, max(OVERVIEW_BYTES.values()))
     session = SESSION_BYTES.get(fmt, max(SESSION_BYTES.values()))
     # Its folder, the overview, the sessions and the mark.
-    files = 3 + sessions
+    files = 3 + sessions + int(pack)
     size = (block + _blocks(overview, block) + sessions * _blocks(session, block)
             + _blocks(MARK_BYTES, block))
+    if pack:
+        size += _blocks(overview + sessions * session, block)
     return Need(plans, plans * files + folders, plans * size + folders * block)
 
 
@@ -222,7 +228,7 @@ class SpaceCheck:
     """
 
     def __init__(self, out_dirs: Iterable[str], folder: str | os.PathLike, fmt: str,
-                 protocol_dirs: Iterable[str | os.PathLike] = ()):
+                 protocol_dirs: Iterable[str | os.PathLike] = (), pack: bool = False):
         self.folder = folder
         self.plans = 0
         self.start = room(folder)
@@ -235,7 +241,7 @@ class SpaceCheck:
         if self.new:
             most, course = longest_course(protocol_dirs)
             # A session 0 (pre-group, engagement) besides the course's own.
-            need = estimate(self.new, above, fmt, most + 1, self.start.block)
+            need = estimate(self.new, above, fmt, most + 1, self.start.block, pack)
             self.problem = problem(need, self.start, folder, self.plans, most, course)
 
     def watching(self, on_outcome: Callable[[Outcome], None] | None, stop: type[Exception],

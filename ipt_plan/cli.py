@@ -325,6 +325,12 @@ def render(
              "OUTDIR/clinic/smith/2d+/plan.iptplan/, the same every run, and a million plans "
              "in one folder make 256 folders of about 4,000. Switching layout renders into "
              "new folders; the old ones stay until you remove them."),
+    pack: bool = typer.Option(
+        False, "--pack",
+        help="Also write the whole course in one file to print in one go: course.html in "
+             "each plan's folder, the overview and then every session, each on a page of its "
+             "own. With --format html only. A render without --pack removes an old "
+             "course.html, which would no longer match the plan."),
     space_check: bool = typer.Option(
         True, "--space-check/--no-space-check",
         help="Before the first plan, check that OUTDIR's disk has the space and the room "
@@ -356,6 +362,8 @@ def render(
 
       ipt-plan render plans/ms-a.iptplan -o agendas --format html
 
+      ipt-plan render plans/ -o agendas --format html --pack
+
       ipt-plan render 'clinic/**/*.iptplan' -o out --templates ours/
 
     Exit codes: 0 every plan rendered, 1 some plans failed, 2 usage error.
@@ -377,7 +385,8 @@ def render(
         # Each plan is told as it is done and dropped: a batch's memory stays flat.
         outcome = batch.run(paths, out, agenda_format.value, templates, jobs, protocols or (),
                             on_outcome=heard, on_start=progress.start, today=today,
-                            layout=layout.value, space_check=space_check, keep=False)
+                            layout=layout.value, space_check=space_check, keep=False,
+                            pack=pack)
     except (batch.UsageError, TemplateProblem) as err:
         say(f"ipt-plan: {err}", err=True)
         raise typer.Exit(2)

@@ -40,13 +40,16 @@ from pathlib import Path
 
 from . import files
 from .paths import PLAN_SUFFIX
-from .renderer import FORMATS, Document
+from .renderer import FORMATS, PACK_FORMATS, Document
 
 # In each plan's folder, which plan file it belongs to (see plan_mark).
 PLAN_MARK = ".ipt-plan-source"
 # The files a render owns in a plan's folder; others there (a clinician's own notes) are
-# never removed.
-RENDERED_NAME = re.compile(r"(?:session-\d+|overview)\.(?:%s)" % "|".join(FORMATS))
+# never removed. The pack (course.html) is one: a render without it removes the old one,
+# which would no longer print the course as the plan now has it. A course.md is the
+# clinician's own: no render writes one.
+RENDERED_NAME = re.compile(r"(?:session-\d+|overview)\.(?:%s)|course\.(?:%s)"
+                           % ("|".join(FORMATS), "|".join(PACK_FORMATS)))
 # Names Windows keeps for devices: a plan called con.iptplan still gets a usable folder.
 WINDOWS_DEVICES = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
                    *(f"LPT{i}" for i in range(1, 10))}

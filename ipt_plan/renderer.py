@@ -8,6 +8,9 @@ prints as written, and HTML output escapes it.
 
     for document in ipt_plan.render(ipt_plan.load_file("plan.iptplan"), fmt="html"):
         print(document.name)       # overview.html, session-01.html, ...
+
+With `pack=True` (HTML only) the last document is course.html: the overview and every
+session in one file, each on a page of its own when printed.
 """
 
 from __future__ import annotations
@@ -50,6 +53,11 @@ FORMATS = ("md", "html", "txt")
 # The templates a render uses, by format; everything else in a templates folder (shared
 # layouts and macros) is reached from these.
 TEMPLATE_NAMES = ("overview.{fmt}.j2", "session.{fmt}.j2")
+# The whole course in one file, to print in one go (`render(..., pack=True)`): the
+# overview, then each session on a page of its own. HTML only: the page breaks are its
+# style sheet's, and Markdown and plain text have none a printer keeps.
+PACK_FORMATS = ("html",)
+PACK_TEMPLATE = "course.{fmt}.j2"
 
 
 @dataclass(frozen=True)
@@ -420,11 +428,11 @@ def _render_template(env: SandboxedEnvironment, name: str, fmt: str, **context) 
     return _tidy(text, fmt)
 
 
-def check_templates(fmt: str, templates: Path | None = None) -> None:
+def check_templates(fmt: str, templates: Path | None = None, pack: bool = False) -> None:
     """Compile the templates a render uses, so that a syntax error stops a batch before
     any plan is rendered. Raises TemplateProblem."""
     env = environment(fmt, templates)
-    for pattern in TEMPLATE_NAMES:
+    for pattern in TEMPLATE_NAMES + ((PACK_TEMPLATE,) if pack else ()):
         name = pattern.format(fmt=fmt)
         try:
             env.get_template(name)
@@ -439,13 +447,30 @@ def session_file_name(number: int, last: int, fmt: str) -> str:
     return f"session-{number:0{width}d}.{fmt}"
 
 
+def pack_file_name(fmt: str) -> str:
+    """course.html: the whole course in one file (PACK_FORMATS)."""
+    return f"course.{fmt}"
+
+
+def pack_refused(fmt: str) -> str | None:
+    """Why a pack cannot be made in `fmt` (None: it can)."""
+    if fmt in PACK_FORMATS:
+        return None
+    return (f"a pack (the whole course in one file, to print) is made in HTML only (--format "
+            f"html), not {fmt}, whose files keep no page breaks")
+
+
 def render(source: Result | Course, fmt: str = "md",
-           templates: str | os.PathLike | None = None) -> list[Document]:
-    """The overview and every session's agenda of one plan, in the format asked for.
+           templates: str | os.PathLike | None = None, pack: bool = False) -> list[Document]:
+    """The overview and every session's agenda of one plan, in the format asked for; with
+    `pack`, then the whole course in one file to print (course.html: the overview, then
+    each session on a page of its own; HTML only, else ValueError).
 
     `source` is a checked `Result` (one with errors raises result.PlanHasErrors) or a
     `Course` already built (agenda.build_course). `templates` is a folder whose templates override the
     built-in ones by name. A template that fails raises TemplateProblem."""
+    if pack and (refused := pack_refused(fmt)):
+        raise ValueError(refused)
     template_dir = Path(templates).resolve() if templates is not None else None
     if template_dir is not None and not template_dir.is_dir():
         raise ValueError(f"the templates folder {templates} does not exist")
@@ -460,6 +485,9 @@ def render(source: Result | Course, fmt: str = "md",
                 Document(session_file_name(s.number, last, fmt), _render_template(
                     env, f"session.{fmt}.j2", fmt, course=course, session=s))
                 for s in course.sessions)
+            if pack:
+                documents.append(Document(pack_file_name(fmt), _render_template(
+                    env, PACK_TEMPLATE.format(fmt=fmt), fmt, course=course)))
     except _TimeUp:  # between two templates
         raise _too_slow(str(template_dir or builtin_templates()), None) from None
     return documents

@@ -426,7 +426,7 @@ def test_the_risk_assessment_is_on_the_first_session_only(plan):
             assert "- Have you made any plans? What has stopped you?" in text
         else:  # later, only where the plan writes it
             assert all(i.line is not None for i in risk), agenda.number
-            assert "### Risk assessment (asked by the protocol)" not in text
+            assert "Asked by the protocol, not written in the plan: Risk assessment" not in text
 
 
 def test_a_group_course_assesses_risk_at_its_pre_group_session():

@@ -8,6 +8,7 @@ import io
 import os
 import re
 import shutil
+import stat
 from pathlib import Path
 
 import pytest
@@ -192,6 +193,42 @@ def test_same_stem_in_two_folders_and_hostile_plan_text(tmp_path, reference_text
                                                                   out / "b" / "plan.iptplan"]
     assert {p.name for p in tmp_path.iterdir()} == {"a", "b", "out"}  # nothing written elsewhere
     assert "# ../../escaped" in (out / "a" / "plan.iptplan" / "overview.md").read_text(encoding="utf-8")
+
+
+def test_a_pack_is_written_in_each_plans_folder_privately_and_removed_when_not_asked(tmp_path):
+    out = tmp_path / "out"
+    result = invoke(PLANS, "-o", out, "-f", "html", "--pack")
+    assert result.exit_code == 0, result.output
+    for plan in sorted(PLANS.glob("*.iptplan")):
+        pack = agendas(out, plan) / "course.html"
+        documents = render(load_file(plan), "html", pack=True)
+        assert documents[-1].name == "course.html"
+        assert pack.read_text(encoding="utf-8") == documents[-1].text
+        assert stat.S_IMODE(pack.stat().st_mode) == 0o600
+        # the overview and every session, each its own article (one a printed page)
+        assert pack.read_text(encoding="utf-8").count("<article ") == len(documents) - 1
+    again = invoke(REFERENCE, "-o", out, "-f", "html", "--pack")
+    assert again.exit_code == 0 and "0 files written, 18 unchanged" in again.stdout
+    # A render without --pack removes the pack it would leave out of date; other formats'
+    # renders leave it be, and a course.md, which no render writes, is the clinician's.
+    own = agendas(out, REFERENCE) / "course.md"
+    own.write_text("the clinician's own notes on the course")
+    assert invoke(REFERENCE, "-o", out).exit_code == 0
+    assert (agendas(out, REFERENCE) / "course.html").exists() and own.exists()
+    without = invoke(REFERENCE, "-o", out, "-f", "html")
+    assert without.exit_code == 0 and "1 removed" in without.stdout
+    assert not (agendas(out, REFERENCE) / "course.html").exists()
+
+
+@pytest.mark.parametrize("fmt", ["md", "txt"])
+def test_a_pack_in_markdown_or_text_is_a_usage_error(tmp_path, fmt):
+    result = invoke(REFERENCE, "-o", tmp_path / "out", "-f", fmt, "--pack")
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit)
+    assert (f"ipt-plan: a pack (the whole course in one file, to print) is made in HTML only "
+            f"(--format html), not {fmt}") in result.stderr
+    assert "Traceback" not in result.output and not (tmp_path / "out").exists()
+    with pytest.raises(ValueError, match="HTML only"):
+        render(load_file(REFERENCE), fmt, pack=True)
 
 
 def test_usage_errors_exit_2(tmp_path):

@@ -68,7 +68,11 @@ def test_a_plan_takes_its_folder_overview_sessions_and_mark_each_a_block_at_leas
     html = capacity.estimate(plans=10, folders=0, fmt="html", sessions=21, block=4096)
     assert html.files == 240 and html.bytes > 1.8 * need.bytes  # overview 3 blocks, sessions 2
     small = capacity.estimate(plans=1, folders=0, fmt="md", sessions=1, block=512)
-    assert small.bytes == 512 + 4_096 + 2_048 + 512  # 3,800 and 2,000 bytes in 512-byte blocks
+    assert small.bytes == 512 + 4_096 + 2_048 + 512  # 3,700 and 2,000 bytes in 512-byte blocks
+    # The pack: one file more, as large as the overview and the sessions together.
+    packed = capacity.estimate(plans=10, folders=0, fmt="html", sessions=21, block=4096, pack=True)
+    assert packed.files == html.files + 10
+    assert packed.bytes - html.bytes == 10 * 4096 * -(-(11_200 + 21 * 7_300) // 4096)
 
 
 def test_the_sizes_are_what_the_bundled_plans_give_with_the_built_in_templates():

@@ -6,6 +6,7 @@ with a log, sessions still owed are projected from today on."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -69,8 +70,12 @@ def session_file(number: int, fmt: str) -> str:
 
 
 def flat(text: str) -> str:
-    """The text as one line, however it was wrapped."""
-    return " ".join(text.split())
+    """The text as one line, however it was wrapped, and without the markup that keeps an
+    HTML date on one line."""
+    return " ".join(DATE_SPAN.sub(r"\1", text).split())
+
+
+DATE_SPAN = re.compile(r'<span class="date">([^<]*)</span>')
 
 
 LOOKING_BACK = {"md": "- **Since the last session:**", "html": "<dt>Log</dt>",
@@ -276,6 +281,9 @@ def test_the_date_line_shows_the_projected_date_and_the_planned_one_it_moved_fro
     assert "Monday 4 January 2027 (2027-01-04) at 10:00 (held; planned for 2026-12-21)" in three
     one = flat(docs[session_file(1, fmt)])
     assert "Monday 7 December 2026 (2026-12-07) at 10:00 (held), 50 minutes" in one
+    if fmt == "html":  # no date breaks across two lines
+        assert DATE_SPAN.findall(docs[session_file(6, fmt)]) == [
+            "Monday 1 February 2027", "2027-02-01", "2027-01-18"]
 
 
 def test_owed_sessions_are_never_projected_before_today():
@@ -298,9 +306,12 @@ def test_the_overview_schedule_says_what_happened_to_each_session(fmt):
                "unwell); held |",
                "| 6 | 2027-02-01 | Middle phase | sister | Role play | missed 2027-01-25 |",
                "| 7 | 2027-02-08 | Middle phase |  | the phase's every-session tasks |  |"],
-        "html": ['Treatment contract<br><span class="log">Log: cancelled 2026-12-21 (client '
-                 'unwell); held</span></td></tr>',
-                 '<td>Role play<br><span class="log">Log: missed 2027-01-25</span></td></tr>',
+        # Each date on one line (a date cell that wrapped read "2026-12-" above "21").
+        "html": ['Treatment contract<br><span class="log">Log: cancelled <span class="date">'
+                 '2026-12-21</span> (client unwell); held</span></td></tr>',
+                 '<td>Role play<br><span class="log">Log: missed <span class="date">2027-01-25'
+                 '</span></span></td></tr>',
+                 '<td class="number">6</td><td><span class="date">2027-02-01</span></td>',
                  "<td>the phase's every-session tasks</td></tr>"],
         "txt": [" 3  2027-01-04  Initial phase | sister, retirement",
                 "                Log: cancelled 2026-12-21 (client unwell); held",

@@ -4,6 +4,7 @@ errors a template author sees."""
 from __future__ import annotations
 
 import importlib
+import re
 import shutil
 import subprocess
 import sys
@@ -62,7 +63,10 @@ def test_the_agenda_says_what_a_clinician_needs(reference_text):
     assert "- [ ] PHQ-9: Patient Health Questionnaire (depression)" in five
     assert ("**Homework to review:**\n\n- Write down each request Anna makes this week and "
             "your answer") in five
-    assert "### Linking mood to events (asked by the protocol)" in five
+    # Where a task comes from is small print at the foot, not part of its heading.
+    assert "### Linking mood to events\n" in five
+    assert five.endswith("*Asked by the protocol, not written in the plan: Linking mood to events. "
+                         "From the plan caregiver-dispute.iptplan, session 5 at line 39.*\n")
     assert "### Decision analysis, for sister" in five and "- What are all the things" in five
     last = render(load_file(REFERENCE))[16].text
     assert "Time limit: this is the last session." in last
@@ -124,7 +128,7 @@ class _Balance(HTMLParser):
 
 
 def test_html_is_a_complete_printable_document():
-    for document in render(load_file(REFERENCE), "html"):
+    for document in render(load_file(REFERENCE), "html", pack=True):
         html = document.text
         assert html.startswith("<!DOCTYPE html>\n<html lang=\"en\">")
         parser = _Balance()
@@ -134,8 +138,22 @@ def test_html_is_a_complete_printable_document():
         for external in ("http://", "https://", "<link", "<script", "src=", "@import"):
             assert external not in html, (document.name, external)
     session = render(load_file(REFERENCE), "html")[6].text
-    assert '<article class="session">' in session and ".session + .session { break-before: page; }" in session
+    assert '<article class="session">' in session and "article + article { break-before: page; }" in session
     assert '<p class="time-limit">Time limit: 10 sessions remain after this one.</p>' in session
+
+
+def test_the_pack_holds_the_overview_and_every_session_as_their_own_files_do():
+    *documents, pack = render(load_file(REFERENCE), "html", pack=True)
+    assert pack.name == "course.html" and [d.name for d in documents] == [
+        d.name for d in render(load_file(REFERENCE), "html")]
+
+    def articles(html: str) -> list[str]:
+        return re.findall(r"<article .*?</article>", html, re.S)
+
+    assert articles(pack.text) == [articles(d.text)[0] for d in documents]
+    # one style sheet, whose print rule starts each article after the first on a new page
+    assert pack.text.count("<style>") == 1 and "article + article { break-before: page; }" in pack.text
+    assert "<title>Ms. A: caregiving conflict with her sister: overview and every session</title>" in pack.text
 
 
 def test_user_template_overrides_one_builtin(tmp_path):
