@@ -81,10 +81,16 @@ COMMON_MISTAKES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
      ('focus sister: "x"', "focus sister:")),
     ("a focus line starts with a short name for the focus", f"write it like: {LINE_FORMS['focus']}",
      ('focus: role_dispute "x"', 'focus "x"', "focus")),
+    ("a session's title needs double quotes around it",
+     'write it like: session 4 "The hospital appointment argument"',
+     ("session 4 Assessment", "session 4 The argument")),
     ("a session line is for one session: write each on a line of its own",
      "write each session on its own line, like: session 5 (with its lines under it), then "
      "session 6",
-     ("session 5-6", "session 5 - 6", "session 5, 6", "session 5 to 6", "session 5 and 6")),
+     ("session 5-6", "session 5 - 6", "session 5, 6")),
+    ("a focus's description needs double quotes around it",
+     f"write it like: {LINE_FORMS['focus']}",
+     ("focus sister: role_dispute Sister Anna directs",)),
     ("a phase line needs its sessions", "write it like: phase middle sessions 4-13",
      ("phase middle", "phase middle 4-13", "phase middle sessions", "phase middle sessions 4-",
       'phase middle "x"')),
@@ -146,6 +152,24 @@ def _quoted(code: str) -> str | None:
     return None if not rest or '"' in rest else f'{indent}{keyword} "{rest}"'
 
 
+# What may follow a session's title: its attributes, left out of the quotes.
+_SESSION_ATTRIBUTES = r"(?:\s+(?:with|by|in|for|group|individual)\b.*)?"
+# Names separated by commas: the foci after a technique (`sister, retirement`).
+_NAMES = r"[A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*"
+
+
+def _technique_and_foci(code: str) -> str | None:
+    """`role_play sister` -> `role_play for sister`; `role_play fro sister` -> `... for ...`.
+    A text after the technique is not a focus: None (the line needs quotes instead)."""
+    match = re.match(rf"^(\s*[A-Za-z_]\w*)\s+(?:(\w+)\s+)?({_NAMES})(\s*\"[^\"]*\")?\s*$", code)
+    if match is None:
+        return None
+    technique, slip, foci, detail = match.groups()
+    if slip is not None and not closest(slip, ("for",), cutoff=0.6):
+        return None
+    return f"{technique} for {foci}{detail or ''}"
+
+
 SURE_FIXES: dict[str, Callable[[str], str | None]] = {
     "a focus needs a colon and its problem area after its name":
         lambda code: None if ":" in code.split('"', 1)[0] else _substituted(r"^(\s*focus\s+[A-Za-z_][A-Za-z0-9_]*)(?=\s+[A-Za-z])", r"\1:",
@@ -157,8 +181,13 @@ SURE_FIXES: dict[str, Callable[[str], str | None]] = {
         lambda code: _substituted(r"(sessions\s+\d+)\s*(?:\s|\bto\b)\s*(\d+\s*)$", r"\1-\2",
                                   code),
     "this text needs double quotes around it": _quoted,
+    "a session's title needs double quotes around it":
+        lambda code: _substituted(rf'^(\s*session\s+\d+\s+)([^"]+?)({_SESSION_ATTRIBUTES})$',
+                                  r'\1"\2"\3', code),
+    "a focus's description needs double quotes around it":
+        lambda code: _substituted(r'^(\s*focus\s+\w+\s*:\s*\w+\s+)([^"]+?)$', r'\1"\2"', code),
     # Sure only where the first word is a technique: joined_name takes it back otherwise.
-    _FOR_BETWEEN: lambda code: _substituted(r"^(\s*[A-Za-z_]\w*)(?= +[A-Za-z_])", r"\1 for", code),
+    _FOR_BETWEEN: _technique_and_foci,
 }
 
 
@@ -263,6 +292,14 @@ def syntax_error(err: UnexpectedInput, line_text: str, line: int, path: str) -> 
                        f"write: {straight}" if fixes else
                        'write texts between straight double quotes ("), as a keyboard types '
                        "them when no word processor changes them", column + 1)
+    colon_at = line_text.find(first) + len(first)
+    if first in KEYWORDS and line_text[colon_at:colon_at + 1] == ":" and \
+            _reads(line_text[:colon_at] + line_text[colon_at + 1:]):
+        # `goal: "..."`, `clinician: "..."`, as a form is filled in
+        fix = Fix("Remove the colon", Loc(line, colon_at + 1, colon_at + 2), "")
+        return located(f"a {first} line has no colon after '{first}'",
+                       f"write: {_code_after(line_text, fix)}", colon_at + 2)._replace(
+                           column=colon_at + 1, fixes=(fix,))
     if first and first not in LINE_FORMS:
         run_on = run_on_keyword(first)
         space_at = line_text.find(first) + 1 + len(run_on or "")
@@ -273,7 +310,9 @@ def syntax_error(err: UnexpectedInput, line_text: str, line: int, path: str) -> 
         if fix:  # `measurePHQ-9 every session`: the space after the keyword left out
             return located(f"'{first}' is the keyword '{run_on}' run into what follows; put a "
                            "space after it", f"write: {_code_after(line_text, fix)}",
-                           space_at)._replace(column=space_at - len(run_on), fixes=(fix,))
+                           space_at)._replace(column=space_at - len(run_on),
+                                              end_column=space_at - len(run_on) + len(first),
+                                              fixes=(fix,))
         close = closest(first, KEYWORDS, cutoff=0.75)
         if close and not (token is not None and token.column == 1 + line_text.find(first)):
             column = line_text.find(first) + 1
@@ -288,6 +327,10 @@ def syntax_error(err: UnexpectedInput, line_text: str, line: int, path: str) -> 
         token_end = column + 1
     expected = set(getattr(err, "expected", None) or getattr(err, "accepts", None) or ())
     written = line_text[column - 1:token_end - 1] if token_end > column else ""
+    half = re.match(r"[AaPp]\.?[Mm]\.?(?![\w.])", line_text[column - 1:])
+    before = re.search(r"\d{1,2}:\d{2}\s*$", line_text[:column - 1]) if half else None
+    if before is not None:  # `2:30pm`: the time read, then its pm left over
+        expected, column = {"TIME"}, before.start() + 1
     if "TIME" in expected:
         clock = _clock_time(line_text[column - 1:])
         if clock is not None and (fix := _fix(line_text, line, column, column + len(clock[0]),
@@ -305,6 +348,14 @@ def syntax_error(err: UnexpectedInput, line_text: str, line: int, path: str) -> 
                        "for 50 min", f"write: {_code_after(line_text, fix)}" if fix else hint,
                        token_end)._replace(fixes=(fix,) if fix else fixes)
     mistake = _common_mistake(err, line_text)
+    if mistake is not None and mistake[0] == _FOR_BETWEEN and \
+            _technique_and_foci(line_text[:code_end(line_text)]) is None:
+        # `psychoeducation Depression is common`: a text, not a focus, follows the technique.
+        meant = _quoted(line_text[:code_end(line_text)])
+        fix = _fix_line(line_text, line, meant) if meant else None
+        return located("this text needs double quotes around it",
+                       f"write: {_code_after(line_text, fix)}" if fix else hint,
+                       token_end)._replace(fixes=(fix,) if fix else fixes)
     if mistake is not None:
         sure = SURE_FIXES.get(mistake[0])
         meant = sure(line_text[:code_end(line_text)]) if sure else None
@@ -393,21 +444,28 @@ def joined_name(d: Diagnostic, line_text: str, by_lower: dict[str, str]) -> Diag
     the catalogue. Any other diagnostic is returned as it is."""
     if d.code != SYNTAX:
         return d
-    joined = _joined_name(d, line_text, by_lower) or _joined_name(d, line_text, by_lower,
-                                                                   near=True)
+    joined = _joined_name(d, line_text, by_lower) or (
+        None if "is not a keyword" in d.message else _joined_name(d, line_text, by_lower,
+                                                                  near=True))
     if joined is not None:
         return joined
     first = first_word(line_text)
     if d.message == _FOR_BETWEEN and first.lower() not in by_lower:
         # `psycho edukation`: a 'for' would make it worse; the first word is no technique.
+        # `role_ply sister`: the technique it is near, with its 'for', in one fix.
         column = line_text.find(first) + 1
+        near = closest(first, by_lower, cutoff=0.75)
+        meant = _technique_and_foci(line_text[:code_end(line_text)]) if near else None
+        fix = _fix_line(line_text, d.line, meant.replace(first, by_lower[near], 1)) \
+            if meant else None
         return d._replace(column=column, end_column=column + len(first),
                           message=f"'{first}' is not a technique ipt-plan knows; "
-                          + (suggestion(by_lower[near]) if (near := closest(first, by_lower, cutoff=0.75))
+                          + (suggestion(by_lower[near]) if near
                              else "a technique line has one name"),
-                          hint="`ipt-plan techniques` lists them; a technique line looks "
+                          hint=f"write: {_code_after(line_text, fix)}" if fix else
+                          "`ipt-plan techniques` lists them; a technique line looks "
                           f"like: {LINE_FORMS['activity']}",
-                          fixes=())
+                          fixes=(fix,) if fix else ())
     return d
 
 
@@ -424,11 +482,13 @@ def _joined_name(d: Diagnostic, line_text: str, by_lower: dict[str, str],
                 start, end = words[first][0], words[last][1]
                 parts = [line_text[a:b] for a, b in words[first:last + 1]]
                 # Joined by _ (role_play), by - (PHQ-9), or by nothing (psycho education).
-                # `near`: or close to one (psycho edukation), as a misspelt name is.
+                # `near`: or close to one (psycho edukation), as a misspelt name is, and
+                # about as long: every word written is part of it.
                 name = next((by_lower[found] for joined in
                              (sep.join(parts).lower() for sep in ("_", "-", ""))
                              if (found := closest(joined, by_lower, cutoff=0.85) if near
-                                 else joined if joined in by_lower else None)), None)
+                                 else joined if joined in by_lower else None)
+                             and abs(len(found) - len(joined)) <= 2), None)
                 if name is None or _reads(line_text):
                     continue
                 if not _reads(line_text[:start] + name + line_text[end:]):

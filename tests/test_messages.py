@@ -3,6 +3,8 @@ cut from a phase too long, a calendar that ends, a hint that matches the line.""
 
 from __future__ import annotations
 
+import pytest
+
 from ipt_plan import load_string
 
 
@@ -94,3 +96,66 @@ def test_a_keyword_run_into_its_value_gets_a_space_not_a_new_keyword():
     assert "did you mean 'id'?" in said[4].message  # a misspelt keyword stays one
     fixed = with_fixes(text, [said[2], said[3]]).split("\n")
     assert fixed[1:3] == ["  protocol ipc", "  measure PHQ-9 every session"]
+
+
+def reference() -> str:
+    from conftest import REFERENCE
+    return REFERENCE.read_text(encoding="utf-8")
+
+
+# One slip in the reference plan: the line as slipped, the one message it must give, and
+# the line its fix must give back (the plan then checks clean).
+SLIPS = [
+    ("  schedule weekly from 2026-12-07 at 10:00 for 50 min",
+     "  schedule weekly from 2026-12-07 at 2:30pm for 50 min",
+     "'2:30pm' is not a time written HH:MM; on the 24-hour clock it is 14:30",
+     "  schedule weekly from 2026-12-07 at 14:30 for 50 min"),
+    ("  schedule weekly from 2026-12-07 at 10:00 for 50 min",
+     "  schedule weekly from 2026-12-07 at 10:00 am for 50 min",
+     "'10:00 am' is not a time written HH:MM; on the 24-hour clock it is 10:00", None),
+    ("    psychoeducation\n", "    psychoeducation Depression is common and treatable\n",
+     "this text needs double quotes around it",
+     '    psychoeducation "Depression is common and treatable"\n'),
+    ("    role_play for sister", "    role_play fro sister",
+     "write 'for' between the technique and the focus it works on", None),
+    ("    role_play for sister", "    role_ply sister",
+     "'role_ply' is not a technique ipt-plan knows; did you mean 'role_play'?", None),
+    ('  session 4 "The hospital appointment argument"',
+     "  session 4 The hospital appointment argument",
+     "a session's title needs double quotes around it", None),
+    ("  stage renegotiation", "  stge renegotiation",
+     "'stge' is not a keyword; did you mean 'stage'?", None),
+    ('focus retirement: role_transition "Retired in June after 30 years at the library"',
+     "focus retirement: role_transition Retired in June after 30 years at the library",
+     "a focus's description needs double quotes around it", None),
+    ('  goal "Agree a fair rota', '  goal: "Agree a fair rota',
+     "a goal line has no colon after 'goal'", None),
+    ("  measure PHQ-9", "  measurePHQ-9",
+     "'measurePHQ-9' is the keyword 'measure' run into what follows; put a space after it", None),
+]
+
+
+@pytest.mark.parametrize("right, slip, message, fixed", SLIPS, ids=[s[1].strip() for s in SLIPS])
+def test_one_slip_gives_one_message_whose_fix_gives_the_plan_back(right, slip, message, fixed):
+    text = reference()
+    slipped = text.replace(right, slip, 1)
+    assert slipped != text
+    [d] = load_string(slipped, "plan.iptplan").diagnostics
+    assert (d.code, d.message) == ("IPT001", message)
+    after = with_fixes(slipped, [d])
+    assert after == (text if fixed is None else text.replace(right, fixed, 1))
+    assert load_string(after, "plan.iptplan").diagnostics == ()
+
+
+def test_a_broken_line_hides_only_what_depends_on_it():
+    """A broken line in the initial phase does not hide that no middle-phase session
+    works on a focus; a broken goal under one focus does not hide that another has none."""
+    text = reference()
+    unworked = text[:text.index("  session 9\n")] + text[text.index("phase termination"):]
+    broken = unworked.replace("    sick_role\n", '    sick_role "the patient role\n')
+    assert sorted(d.code for d in load_string(broken, "plan.iptplan").diagnostics) == [
+        "IPT001", "IPT203"]
+    goals = text.replace('  goal "Build two weekly activities with people outside the family"\n',
+                         "").replace('  goal "Agree a fair rota', '  goal "Agree a fair rota" x')
+    assert sorted(d.code for d in load_string(goals, "plan.iptplan").diagnostics) == [
+        "IPT001", "IPT204"]

@@ -252,7 +252,8 @@ def rule(code: str, name: str, severity: Severity, summary: str, *, rationale: s
 # By the broken line's keyword: the rules about the whole plan that read such lines.
 NOT_JUDGED: dict[str, frozenset[str]] = {
     keyword: frozenset(found) for keyword, found in {
-        "focus": (codes.FOCUS_COUNT, codes.DEFICITS_WITH_ANOTHER),
+        "focus": (codes.FOCUS_COUNT, codes.DEFICITS_WITH_ANOTHER,
+                  codes.TECHNIQUE_FOR_OTHER_AREA),
         "phase": (codes.PHASE_ORDER, codes.SESSION_NUMBERING, codes.SESSION_COUNT,
                   codes.INITIAL_LENGTH, codes.TERMINATION_PHASE, codes.SCHEDULE,
                   codes.FOCUS_NOT_WORKED, codes.STAGE_STRATEGY, codes.LATE_NEW_WORK,
@@ -260,16 +261,19 @@ NOT_JUDGED: dict[str, frozenset[str]] = {
         "schedule": (codes.SCHEDULE, codes.CALENDAR_END, codes.COURSE_OVERRUN),
         "skip": (codes.SCHEDULE,),
         "measure": (codes.MEASUREMENT, codes.MISSING_SCORE),
-        "stage": (codes.FOCUS_DETAIL, codes.STAGE_STRATEGY),
-        "died": (codes.FOCUS_DETAIL,),
-        "goal": (codes.FOCUS_DETAIL,),
     }.items()}
+# The rules about what a focus holds: a broken line under a focus leaves them unable to
+# judge that focus (findings placed from its focus line to the next block).
+FOCUS_CONTENT = {"stage": frozenset((codes.FOCUS_DETAIL, codes.STAGE_STRATEGY)),
+                 "died": frozenset((codes.FOCUS_DETAIL,)),
+                 "goal": frozenset((codes.FOCUS_DETAIL,))}
 # The rules about what a phase holds. A broken session, `every session` or activity line
-# leaves them unable to judge its phase (findings placed from its phase line to the next),
-# and the foci worked there (findings placed outside every phase).
+# leaves them unable to judge its phase (findings placed from its phase line to the next);
+# and, in a phase where foci are worked, the foci (findings placed on a focus).
 PHASE_CONTENT = frozenset((codes.FOCUS_NOT_WORKED, codes.STAGE_STRATEGY, codes.INITIAL_TASKS,
                            codes.TERMINATION_TASKS, codes.PREREQUISITE, codes.LATE_ENDING,
                            codes.LATE_NEW_WORK, codes.EXPECTED_PARTICIPANT))
+FOCUS_WORK = frozenset((codes.FOCUS_NOT_WORKED, codes.STAGE_STRATEGY, codes.LATE_NEW_WORK))
 
 
 def _judged(ctx: Context) -> Callable[[str, Loc | None], bool]:
@@ -277,22 +281,31 @@ def _judged(ctx: Context) -> Callable[[str, Loc | None], bool]:
     if not ctx.broken:
         return lambda code, loc: True
     hidden = frozenset().union(*(NOT_JUDGED.get(st.keyword, ()) for st in ctx.broken))
-    starts = sorted(ph.loc.line for ph in ctx.plan.phases)
-    in_phase_block = [st.loc.line for st in ctx.broken
-                      if st.keyword in ("session", "every") or st.keyword not in KEYWORDS]
+    # The blocks of the plan, by the line each starts on: a focus or a phase (and its kind).
+    blocks = sorted([(f.loc.line, "focus") for f in ctx.plan.foci]
+                    + [(ph.loc.line, ph.kind) for ph in ctx.plan.phases]
+                    + [(st.loc.line, "broken") for st in ctx.broken
+                       if st.keyword in ("focus", "phase")])
 
-    def block(line: int) -> int | None:
-        """The line of the phase line whose block holds `line`; None: no phase's."""
-        return next((start for start in reversed(starts) if start <= line), None)
+    def block(line: int) -> tuple[int, str] | None:
+        """The block that holds `line`; None: the header."""
+        return next((b for b in reversed(blocks) if b[0] <= line), None)
 
-    broken_blocks = {block(line) for line in in_phase_block}
+    in_focus = {(block(st.loc.line), code) for st in ctx.broken
+                for code in FOCUS_CONTENT.get(st.keyword, ())}
+    in_phase = {block(st.loc.line) for st in ctx.broken
+                if st.keyword in ("session", "every") or st.keyword not in KEYWORDS}
+    in_phase.discard(None)
+    work_unread = any(kind not in ("focus", "broken", "initial") for _, kind in in_phase)
 
     def judged(code: str, loc: Loc | None) -> bool:
-        if code in hidden:
+        place = block(loc.line) if loc else None
+        if code in hidden or (place, code) in in_focus:
             return False
-        if code in PHASE_CONTENT and broken_blocks:
-            place = block(loc.line) if loc else None
-            return place is not None and place not in broken_blocks
+        if code in PHASE_CONTENT and in_phase:
+            if place is not None and place[1] not in ("focus", "broken"):
+                return place not in in_phase  # a phase's finding
+            return not (code in FOCUS_WORK and work_unread)  # a focus's or the plan's
         return True
     return judged
 
