@@ -604,16 +604,7 @@ class _Builder:
         name = st.activity.name.text
         if not self.phases and st.activity.kind == "technique":
             close = closest(name, lines.KEYWORDS, cutoff=0.7)
-            run_on = lines.run_on_keyword(name)
-            if run_on and len(name) > len(run_on) + 1:  # `protocolipc` (not `idd`)
-                at = st.activity.name.loc
-                self.error(SYNTAX, f"'{name}' is the keyword '{run_on}' run into what follows; "
-                           "put a space after it", at,
-                           f"write: {run_on} {name[len(run_on):]}",
-                           (Fix(f"Put a space after '{run_on}'",
-                                Loc(at.line, at.column + len(run_on), at.column + len(run_on)),
-                                " "),))
-            elif close:
+            if close:
                 self.error(SYNTAX, f"'{name}' is not a keyword; did you mean '{close}'?",
                            st.activity.name.loc,
                            f"{close} lines look like: {lines.LINE_FORMS[close]}",

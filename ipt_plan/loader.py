@@ -25,7 +25,7 @@ from .diagnostics import Diagnostic, Severity, replacing
 from .graph import build_graph
 from .knowledge import (DEFAULT_PROTOCOL, Catalogue, CatalogueError, Profile, ProtocolProblem,
                         catalogue, resolve_profile)
-from .parser import parse, repair
+from .parser import misread_keywords, parse, repair
 from .result import Result
 from .rules import Context, run
 from .statements import BrokenLine, Statement
@@ -109,6 +109,7 @@ def _load_text(text: str, path: str, protocol_dirs: Iterable[Path], config: Conf
         cat, unusable = lookups.catalogue(dirs), None  # with a clinic's additions
     except CatalogueError as err:
         cat, unusable = lookups.catalogue(()), err
+    statements, syntax = misread_keywords(statements, syntax, text, path, cat.names)
     if any(d.code == SYNTAX for d in syntax):  # the catalogue's names are gathered only then
         statements, syntax = repair(statements, syntax, text, path, cat.names)
     plan, built = build(statements, path)

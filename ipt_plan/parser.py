@@ -15,14 +15,15 @@ from lark import Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from .codes import SYNTAX
-from .diagnostics import Diagnostic
+from .diagnostics import Diagnostic, Fix, Severity
 from .grammar import parser
 from .model import Activity, Loc, Word
 from .statements import (ActivityLine, BrokenLine, ClientLine, ClinicianLine, DeliveryLine,
                          DiagnosisLine, DiedLine, EveryLine, FocusLine, FormatLine, GoalLine,
                          EntryLine, IdLine, LogLine, MeasureLine, OutcomeLine, PhaseLine, PlanLine,
                          ProtocolLine, RiskLine, ScheduleLine, ScoreLine, SessionLine, SkipLine,
-                         StageLine, Statement, code_end, first_word)
+                         StageLine, Statement, KEYWORDS, code_end, first_word,
+                         run_on_keyword)
 from .syntax_errors import joined_name, syntax_error
 
 
@@ -383,6 +384,61 @@ def _parse_alone(line_text: str, index: int, path: str, statements: list[Stateme
 
 
 # --- broken lines read as they were meant ------------------------------------------------
+
+def misread_keywords(statements: list[Statement], diagnostics: list[Diagnostic], text: str,
+                     path: str, names: Collection[str]) -> tuple[list[Statement], list[Diagnostic]]:
+    """A keyword line written `Goal "..."` or `stagerenegotiation` reads as a technique's
+    line, which the builder would place, or not, as one. Such a line is a slip of the
+    keyword: it is said as one, with its fix, and left as a broken line for `repair` to
+    read as fixed. `names`: the catalogue's, which are not slips. New lists are returned."""
+    found: dict[int, Diagnostic] = {}
+    by_lower = {name.lower(): name for name in names}
+    for st in statements:
+        if not isinstance(st, ActivityLine) or st.activity.kind != "technique":
+            continue
+        name = st.activity.name
+        slip = _keyword_slip(name.text, by_lower)
+        if slip is None:
+            continue
+        line_text = text.split("\n", name.loc.line)[name.loc.line - 1]
+        fix, message, hint = slip(name.loc)
+        fixed = line_text[:fix.loc.column - 1] + fix.text + line_text[fix.loc.end_column - 1:]
+        try:
+            parser().parse(fixed, start="line")
+        except UnexpectedInput:
+            continue
+        found[name.loc.line] = Diagnostic(SYNTAX, Severity.ERROR, message, path, name.loc.line,
+                                          name.loc.column, name.loc.end_column, hint, (fix,))
+    if not found:
+        return statements, diagnostics
+    kept = [BrokenLine(st.loc, st.activity.name.text)
+            if isinstance(st, ActivityLine) and st.loc.line in found else st for st in statements]
+    return kept, sorted([*diagnostics, *found.values()], key=lambda d: (d.line, d.column))
+
+
+def _keyword_slip(word: str, by_lower: dict[str, str]):
+    """How `word` slipped from a keyword or a name of the catalogue (`by_lower`, by
+    their lower case): `Goal`, `Sick_role`, `stagerenegotiation`. A function of its place
+    giving the fix, the message and the hint; None if it is no slip."""
+    lower = word.lower()
+    if lower in KEYWORDS and word != lower:
+        return lambda at: (Fix(f"Change to '{lower}'", at, lower),
+                           f"'{word}' is not a keyword; did you mean '{lower}'?",
+                           f"keywords are written in lower case: {lower}")
+    if lower in by_lower and word != by_lower[lower]:
+        name = by_lower[lower]
+        return lambda at: (Fix(f"Change to '{name}'", at, name),
+                           f"'{word}' is not a name ipt-plan knows; did you mean '{name}'?",
+                           f"a name is written as the catalogue has it: {name}")
+    keyword = run_on_keyword(word)
+    rest = word[len(keyword):] if keyword else ""
+    if keyword is None or lower in by_lower or (len(rest) == 1 and not rest.isdigit()):
+        return None  # `idd` is a misspelt `id`
+    return lambda at: (Fix(f"Put a space after '{keyword}'",
+                           Loc(at.line, at.column + len(keyword), at.column + len(keyword)), " "),
+                       f"'{word}' is the keyword '{keyword}' run into what follows; put a "
+                       "space after it", f"write: {keyword} {word[len(keyword):]}")
+
 
 # Sure fixes made one after another on one line: enough for every mistake a line of the
 # language can hold, few enough that a line of garbage costs nothing.

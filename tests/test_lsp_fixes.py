@@ -38,7 +38,7 @@ def slipped(base: str, old: str, new: str, count: int = 1) -> str:
 # the text after the fix where it is not the text as written])
 SLIPS = {
     "technique": ("caregiver", "    interpersonal_inventory", "    interpersonal_inventry", "IPT002"),
-    "technique-case": ("caregiver", "    sick_role", "    Sick_role", "IPT002"),
+    "technique-case": ("caregiver", "    sick_role", "    Sick_role", "IPT001"),
     "focus": ("caregiver", "role_play for sister", "role_play for sistr", "IPT002"),
     "protocol": ("caregiver", "protocol ipt\n", "protocol itp\n", "IPT002"),
     "measure": ("caregiver", "measure PHQ-9 every", "measure PHQ9 every", "IPT002"),

@@ -132,6 +132,16 @@ SLIPS = [
      "a goal line has no colon after 'goal'", None),
     ("  measure PHQ-9", "  measurePHQ-9",
      "'measurePHQ-9' is the keyword 'measure' run into what follows; put a space after it", None),
+    # Keyword slips that read as a technique's line
+    ('  goal "Build two', '  Goal "Build two', "'Goal' is not a keyword; did you mean 'goal'?",
+     None),
+    ("  stage renegotiation", "  stagerenegotiation",
+     "'stagerenegotiation' is the keyword 'stage' run into what follows; put a space after it",
+     None),
+    ('  session 1 "Assessment"', '  session1 "Assessment"',
+     "'session1' is the keyword 'session' run into what follows; put a space after it", None),
+    ("    sick_role", "    Sick_role",
+     "'Sick_role' is not a name ipt-plan knows; did you mean 'sick_role'?", None),
 ]
 
 
@@ -159,3 +169,8 @@ def test_a_broken_line_hides_only_what_depends_on_it():
                          "").replace('  goal "Agree a fair rota', '  goal "Agree a fair rota" x')
     assert sorted(d.code for d in load_string(goals, "plan.iptplan").diagnostics) == [
         "IPT001", "IPT204"]
+
+
+def test_an_unknown_technique_is_not_also_missing_from_its_phase():
+    text = reference().replace("    relapse_prevention", "    relapse_prevension")
+    assert [d.code for d in load_string(text, "plan.iptplan").diagnostics] == ["IPT002"]

@@ -278,7 +278,11 @@ FOCUS_WORK = frozenset((codes.FOCUS_NOT_WORKED, codes.STAGE_STRATEGY, codes.LATE
 
 def _judged(ctx: Context) -> Callable[[str, Loc | None], bool]:
     """Whether a finding of a code, at a place, stands, given the plan's broken lines."""
-    if not ctx.broken:
+    # A technique the catalogue does not know (IPT002 says it) is as unread as a broken line.
+    unknown = [item.activity.loc for item in ctx.activities()
+               if item.activity.kind == "technique"
+               and item.activity.name.text not in ctx.catalogue.techniques]
+    if not ctx.broken and not unknown:
         return lambda code, loc: True
     hidden = frozenset().union(*(NOT_JUDGED.get(st.keyword, ()) for st in ctx.broken))
     # The blocks of the plan, by the line each starts on: a focus or a phase (and its kind).
@@ -295,6 +299,7 @@ def _judged(ctx: Context) -> Callable[[str, Loc | None], bool]:
                 for code in FOCUS_CONTENT.get(st.keyword, ())}
     in_phase = {block(st.loc.line) for st in ctx.broken
                 if st.keyword in ("session", "every") or st.keyword not in KEYWORDS}
+    in_phase.update(block(loc.line) for loc in unknown)
     in_phase.discard(None)
     work_unread = any(kind not in ("focus", "broken", "initial") for _, kind in in_phase)
 
