@@ -28,7 +28,7 @@ from .knowledge import (DEFAULT_PROTOCOL, Catalogue, CatalogueError, Profile, Pr
 from .parser import misread_keywords, parse, repair
 from .result import Result
 from .rules import Context, run
-from .statements import BrokenLine, Statement
+from .statements import BrokenLine, Statement, keyword
 
 
 class Lookups:
@@ -139,7 +139,12 @@ def _load_text(text: str, path: str, protocol_dirs: Iterable[Path], config: Conf
     graph = build_graph(plan, cat)
     if any_read:
         # Rules that need no profile still run against `ipt` when the plan's is unusable.
-        broken = tuple(st for st in statements if isinstance(st, BrokenLine))
+        # The lines that did not parse, and those the builder could not use (a date that
+        # does not exist): the rules do not judge what they were to say.
+        rejected = {d.line for d in built if d.code == SYNTAX}
+        broken = tuple(st if isinstance(st, BrokenLine) else BrokenLine(st.loc, keyword(st))
+                       for st in statements
+                       if isinstance(st, BrokenLine) or st.loc.line in rejected)
         context = Context(plan, profile or lookups.profile(DEFAULT_PROTOCOL, base), cat,
                           graph, today, broken)
         diagnostics.extend(run(context, path, profile_usable=profile is not None))

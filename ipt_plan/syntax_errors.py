@@ -181,6 +181,8 @@ SURE_FIXES: dict[str, Callable[[str], str | None]] = {
         lambda code: _substituted(r"(sessions\s+\d+)\s*(?:\s|\bto\b)\s*(\d+\s*)$", r"\1-\2",
                                   code),
     "this text needs double quotes around it": _quoted,
+    "the schedule needs how often: weekly, twice weekly, every N weeks or monthly":
+        lambda code: _cadence(code),
     "a session's title needs double quotes around it":
         lambda code: _substituted(rf'^(\s*session\s+\d+\s+)([^"]+?)({_SESSION_ATTRIBUTES})$',
                                   r'\1"\2"\3', code),
@@ -189,6 +191,18 @@ SURE_FIXES: dict[str, Callable[[str], str | None]] = {
     # Sure only where the first word is a technique: joined_name takes it back otherwise.
     _FOR_BETWEEN: _technique_and_foci,
 }
+
+
+# How often, as people write it and as a schedule line says it.
+_CADENCES = {"fortnightly": "every 2 weeks", "every week": "weekly", "every month": "monthly",
+             "weekly": "weekly", "monthly": "monthly"}
+
+
+def _cadence(code: str) -> str | None:
+    """`schedule weely from ...` -> `schedule weekly from ...`."""
+    match = re.match(r"^(\s*schedule\s+)(.+?)(\s+from\b.*)$", code)
+    said = closest(match.group(2), _CADENCES, cutoff=0.75) if match else None
+    return match.group(1) + _CADENCES[said] + match.group(3) if said else None
 
 
 def _substituted(pattern: str, replacement: str, code: str) -> str | None:

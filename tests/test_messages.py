@@ -174,3 +174,22 @@ def test_a_broken_line_hides_only_what_depends_on_it():
 def test_an_unknown_technique_is_not_also_missing_from_its_phase():
     text = reference().replace("    relapse_prevention", "    relapse_prevension")
     assert [d.code for d in load_string(text, "plan.iptplan").diagnostics] == ["IPT002"]
+
+
+def test_a_line_the_builder_cannot_use_is_not_judged_either():
+    """`died 2027-01-32`: the date is said; the focus is not also told it has no date."""
+    from conftest import PLANS
+
+    text = (PLANS / "grief-husband-death.iptplan").read_text(encoding="utf-8").replace(
+        "  died 2025-06", "  died 2027-01-32")
+    [d] = load_string(text, "plan.iptplan").diagnostics
+    assert d.message == "2027-01-32 is not a date: January 2027 has 31 days"
+
+
+def test_a_misspelt_cadence_is_fixed_and_the_rest_of_its_line_said_at_once():
+    text = reference().replace("schedule weekly from 2026-12-07 at 10:00 for 50 min",
+                               "schedule weely from 2026-12-07 at 9am for 50 minuts")
+    said = load_string(text, "plan.iptplan").diagnostics
+    assert [d.column for d in said] == [12, 37, 48]
+    assert "at 09:00 for 50 min\n" in with_fixes(text, said)
+    assert load_string(with_fixes(text, said), "plan.iptplan").diagnostics == ()

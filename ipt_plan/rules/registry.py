@@ -18,7 +18,7 @@ from .. import codes
 from ..diagnostics import Diagnostic, Fix, Severity
 from ..graph import activity_node, nodes_of
 from ..knowledge import Catalogue, Profile
-from ..model import Activity, Loc, Phase, Plan
+from ..model import PHASE_ORDER, Activity, Loc, Phase, Plan
 from ..phrases import Found, find
 from ..schedule import Calendar, course_calendar
 from ..statements import KEYWORDS, BrokenLine
@@ -273,6 +273,9 @@ FOCUS_CONTENT = {"stage": frozenset((codes.FOCUS_DETAIL, codes.STAGE_STRATEGY)),
 PHASE_CONTENT = frozenset((codes.FOCUS_NOT_WORKED, codes.STAGE_STRATEGY, codes.INITIAL_TASKS,
                            codes.TERMINATION_TASKS, codes.PREREQUISITE, codes.LATE_ENDING,
                            codes.LATE_NEW_WORK, codes.EXPECTED_PARTICIPANT))
+# The rules that read a phase's kind, which an unknown one (IPT002) leaves unread.
+PHASE_KIND = frozenset((codes.PHASE_ORDER, codes.INITIAL_LENGTH, codes.TERMINATION_PHASE,
+                        codes.INITIAL_TASKS, codes.TERMINATION_TASKS))
 FOCUS_WORK = frozenset((codes.FOCUS_NOT_WORKED, codes.STAGE_STRATEGY, codes.LATE_NEW_WORK))
 
 
@@ -282,9 +285,12 @@ def _judged(ctx: Context) -> Callable[[str, Loc | None], bool]:
     unknown = [item.activity.loc for item in ctx.activities()
                if item.activity.kind == "technique"
                and item.activity.name.text not in ctx.catalogue.techniques]
-    if not ctx.broken and not unknown:
+    unknown_kind = any(ph.kind not in PHASE_ORDER for ph in ctx.plan.phases)
+    if not ctx.broken and not unknown and not unknown_kind:
         return lambda code, loc: True
     hidden = frozenset().union(*(NOT_JUDGED.get(st.keyword, ()) for st in ctx.broken))
+    if unknown_kind:
+        hidden |= PHASE_KIND  # `phase midle` (IPT002) is not also a missing middle phase
     # The blocks of the plan, by the line each starts on: a focus or a phase (and its kind).
     blocks = sorted([(f.loc.line, "focus") for f in ctx.plan.foci]
                     + [(ph.loc.line, ph.kind) for ph in ctx.plan.phases]
