@@ -109,7 +109,7 @@ def _load_text(text: str, path: str, protocol_dirs: Iterable[Path], config: Conf
         cat, unusable = lookups.catalogue(dirs), None  # with a clinic's additions
     except CatalogueError as err:
         cat, unusable = lookups.catalogue(()), err
-    statements, syntax = misread_keywords(statements, syntax, text, path, cat.names)
+    statements, syntax = misread_keywords(statements, syntax, text, path, cat.techniques)
     if any(d.code == SYNTAX for d in syntax):  # the catalogue's names are gathered only then
         statements, syntax = repair(statements, syntax, text, path, cat.names)
     plan, built = build(statements, path)

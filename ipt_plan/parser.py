@@ -390,13 +390,17 @@ def misread_keywords(statements: list[Statement], diagnostics: list[Diagnostic],
     """A keyword line written `Goal "..."` or `stagerenegotiation` reads as a technique's
     line, which the builder would place, or not, as one. Such a line is a slip of the
     keyword: it is said as one, with its fix, and left as a broken line for `repair` to
-    read as fixed. `names`: the catalogue's, which are not slips. New lists are returned."""
+    read as fixed; so is a technique in the wrong case (`Sick_role`). `names`: the
+    catalogue's techniques, which are not slips (a set or a dict: each line asks it once,
+    which is all a clean plan costs). New lists are returned."""
     found: dict[int, Diagnostic] = {}
-    by_lower = {name.lower(): name for name in names}
+    by_lower: dict[str, str] | None = None  # made only for a name the catalogue lacks
     for st in statements:
-        if not isinstance(st, ActivityLine) or st.activity.kind != "technique":
+        if not isinstance(st, ActivityLine) or st.activity.kind != "technique" \
+                or st.activity.name.text in names:
             continue
         name = st.activity.name
+        by_lower = by_lower or {known.lower(): known for known in names}
         slip = _keyword_slip(name.text, by_lower)
         if slip is None:
             continue
