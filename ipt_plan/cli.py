@@ -329,8 +329,8 @@ def render(
         False, "--pack",
         help="Also write the whole course in one file to print in one go: course.html in "
              "each plan's folder, the overview and then every session, each on a page of its "
-             "own. With --format html only. A render without --pack removes an old "
-             "course.html, which would no longer match the plan."),
+             "own. With --format html only. An HTML render without --pack removes an "
+             "old course.html, which would no longer match the plan."),
     space_check: bool = typer.Option(
         True, "--space-check/--no-space-check",
         help="Before the first plan, check that OUTDIR's disk has the space and the room "
