@@ -436,7 +436,7 @@ def _keyword_slip(word: str, by_lower: dict[str, str]):
                            f"a name is written as the catalogue has it: {name}")
     keyword = run_on_keyword(word)
     rest = word[len(keyword):] if keyword else ""
-    if keyword is None or lower in by_lower or (len(rest) == 1 and not rest.isdigit()):
+    if keyword is None or (len(rest) == 1 and not rest.isdigit()):
         return None  # `idd` is a misspelt `id`
     return lambda at: (Fix(f"Put a space after '{keyword}'",
                            Loc(at.line, at.column + len(keyword), at.column + len(keyword)), " "),
