@@ -170,29 +170,6 @@ def _technique_and_foci(code: str) -> str | None:
     return f"{technique} for {foci}{detail or ''}"
 
 
-SURE_FIXES: dict[str, Callable[[str], str | None]] = {
-    "a focus needs a colon and its problem area after its name":
-        lambda code: None if ":" in code.split('"', 1)[0] else _substituted(r"^(\s*focus\s+[A-Za-z_][A-Za-z0-9_]*)(?=\s+[A-Za-z])", r"\1:",
-                                  code),
-    "a phase line needs its sessions":
-        lambda code: _substituted(r"^(\s*phase\s+[A-Za-z_]+\s+)(?=\d+\s*-\s*\d+\s*$)",
-                                  r"\1sessions ", code),
-    "write the range with a dash":
-        lambda code: _substituted(r"(sessions\s+\d+)\s*(?:\s|\bto\b)\s*(\d+\s*)$", r"\1-\2",
-                                  code),
-    "this text needs double quotes around it": _quoted,
-    "the schedule needs how often: weekly, twice weekly, every N weeks or monthly":
-        lambda code: _cadence(code),
-    "a session's title needs double quotes around it":
-        lambda code: _substituted(rf'^(\s*session\s+\d+\s+)([^"]+?)({_SESSION_ATTRIBUTES})$',
-                                  r'\1"\2"\3', code),
-    "a focus's description needs double quotes around it":
-        lambda code: _substituted(r'^(\s*focus\s+\w+\s*:\s*\w+\s+)([^"]+?)$', r'\1"\2"', code),
-    # Sure only where the first word is a technique: joined_name takes it back otherwise.
-    _FOR_BETWEEN: _technique_and_foci,
-}
-
-
 # How often, as people write it and as a schedule line says it.
 _CADENCES = {"fortnightly": "every 2 weeks", "every week": "weekly", "every month": "monthly",
              "weekly": "weekly", "monthly": "monthly"}
@@ -203,6 +180,34 @@ def _cadence(code: str) -> str | None:
     match = re.match(r"^(\s*schedule\s+)(.+?)(\s+from\b.*)$", code)
     said = closest(match.group(2), _CADENCES, cutoff=0.75) if match else None
     return match.group(1) + _CADENCES[said] + match.group(3) if said else None
+
+
+def _focus_colon(code: str) -> str | None:
+    """`focus sister role_dispute` -> `focus sister: role_dispute` (not a line that has a
+    colon elsewhere, such as `focus my sister: ...`)."""
+    if ":" in code.split('"', 1)[0]:
+        return None
+    return _substituted(r"^(\s*focus\s+[A-Za-z_][A-Za-z0-9_]*)(?=\s+[A-Za-z])", r"\1:", code)
+
+
+SURE_FIXES: dict[str, Callable[[str], str | None]] = {
+    "a focus needs a colon and its problem area after its name": _focus_colon,
+    "a phase line needs its sessions":
+        lambda code: _substituted(r"^(\s*phase\s+[A-Za-z_]+\s+)(?=\d+\s*-\s*\d+\s*$)",
+                                  r"\1sessions ", code),
+    "write the range with a dash":
+        lambda code: _substituted(r"(sessions\s+\d+)\s*(?:\s|\bto\b)\s*(\d+\s*)$", r"\1-\2",
+                                  code),
+    "this text needs double quotes around it": _quoted,
+    "the schedule needs how often: weekly, twice weekly, every N weeks or monthly": _cadence,
+    "a session's title needs double quotes around it":
+        lambda code: _substituted(rf'^(\s*session\s+\d+\s+)([^"]+?)({_SESSION_ATTRIBUTES})$',
+                                  r'\1"\2"\3', code),
+    "a focus's description needs double quotes around it":
+        lambda code: _substituted(r'^(\s*focus\s+\w+\s*:\s*\w+\s+)([^"]+?)$', r'\1"\2"', code),
+    # Sure only where the first word is a technique: joined_name takes it back otherwise.
+    _FOR_BETWEEN: _technique_and_foci,
+}
 
 
 def _substituted(pattern: str, replacement: str, code: str) -> str | None:
@@ -290,9 +295,13 @@ def syntax_error(err: UnexpectedInput, line_text: str, line: int, path: str) -> 
     if at_end:
         column = code_end(line_text) + 1
 
-    def located(message: str, hint: str | None, end: int) -> Diagnostic:
-        return Diagnostic(SYNTAX, Severity.ERROR, message, path, line, column,
-                          max(end, column + 1), hint, fixes)
+    def located(message: str, hint: str | None, end: int, fix: Fix | None = None,
+                start: int | None = None) -> Diagnostic:
+        """The diagnostic from `start` (default: where the parser stopped) to `end`, with
+        `fix` as its one fix, or the line's own (curly quotes) without one."""
+        begin = column if start is None else start
+        return Diagnostic(SYNTAX, Severity.ERROR, message, path, line, begin,
+                          max(end, begin + 1), hint, (fix,) if fix else fixes)
 
     if isinstance(err, UnexpectedCharacters) and line_text[column - 1:column] == '"':
         return located("this text has no closing quote", 'end the text with " on the same line',
@@ -312,8 +321,7 @@ def syntax_error(err: UnexpectedInput, line_text: str, line: int, path: str) -> 
         # `goal: "..."`, `clinician: "..."`, as a form is filled in
         fix = Fix("Remove the colon", Loc(line, colon_at + 1, colon_at + 2), "")
         return located(f"a {first} line has no colon after '{first}'",
-                       f"write: {_code_after(line_text, fix)}", colon_at + 2)._replace(
-                           column=colon_at + 1, fixes=(fix,))
+                       f"write: {_code_after(line_text, fix)}", colon_at + 2, fix, colon_at + 1)
     if first and first not in LINE_FORMS:
         run_on = run_on_keyword(first)
         space_at = line_text.find(first) + 1 + len(run_on or "")
@@ -322,11 +330,10 @@ def syntax_error(err: UnexpectedInput, line_text: str, line: int, path: str) -> 
             if run_on and _reads(line_text[:space_at - 1] + " " + line_text[space_at - 1:]) \
             else None
         if fix:  # `measurePHQ-9 every session`: the space after the keyword left out
+            start = space_at - len(run_on)
             return located(f"'{first}' is the keyword '{run_on}' run into what follows; put a "
                            "space after it", f"write: {_code_after(line_text, fix)}",
-                           space_at)._replace(column=space_at - len(run_on),
-                                              end_column=space_at - len(run_on) + len(first),
-                                              fixes=(fix,))
+                           start + len(first), fix, start)
         close = closest(first, KEYWORDS, cutoff=0.75)
         if close and not (token is not None and token.column == 1 + line_text.find(first)):
             column = line_text.find(first) + 1
@@ -351,7 +358,7 @@ def syntax_error(err: UnexpectedInput, line_text: str, line: int, path: str) -> 
                                                 clock[1], f"Write {clock[1]}")):
             return located(f"'{clock[0]}' is not a time written HH:MM; on the 24-hour clock it "
                            f"is {clock[1]}", f"write: {_code_after(line_text, fix)}",
-                           column + len(clock[0]))._replace(fixes=(fix,))
+                           column + len(clock[0]), fix)
         return located(f"expected a time written HH:MM on the 24-hour clock, like 10:00 or "
                        f"14:30, found '{written or line_text[column - 1:column]}'", hint,
                        token_end)
@@ -360,7 +367,7 @@ def syntax_error(err: UnexpectedInput, line_text: str, line: int, path: str) -> 
         fix = _fix(line_text, line, column, token_end, "min", "Change to 'min'")
         return located(f"'{written}' is not a length ipt-plan reads; write the minutes as: "
                        "for 50 min", f"write: {_code_after(line_text, fix)}" if fix else hint,
-                       token_end)._replace(fixes=(fix,) if fix else fixes)
+                       token_end, fix)
     mistake = _common_mistake(err, line_text)
     if mistake is not None and mistake[0] == _FOR_BETWEEN and \
             _technique_and_foci(line_text[:code_end(line_text)]) is None:
@@ -368,15 +375,13 @@ def syntax_error(err: UnexpectedInput, line_text: str, line: int, path: str) -> 
         meant = _quoted(line_text[:code_end(line_text)])
         fix = _fix_line(line_text, line, meant) if meant else None
         return located("this text needs double quotes around it",
-                       f"write: {_code_after(line_text, fix)}" if fix else hint,
-                       token_end)._replace(fixes=(fix,) if fix else fixes)
+                       f"write: {_code_after(line_text, fix)}" if fix else hint, token_end, fix)
     if mistake is not None:
         sure = SURE_FIXES.get(mistake[0])
         meant = sure(line_text[:code_end(line_text)]) if sure else None
         fix = _fix_line(line_text, line, meant) if meant else None
         if fix is not None:
-            return located(mistake[0], f"write: {_code_after(line_text, fix)}",
-                           token_end)._replace(fixes=(fix,))
+            return located(mistake[0], f"write: {_code_after(line_text, fix)}", token_end, fix)
         return located(mistake[0], mistake[1], token_end)
     if isinstance(err, UnexpectedCharacters):
         char = line_text[column - 1:column]
