@@ -742,7 +742,7 @@ def measurement(ctx: Context) -> Iterator[Finding]:
     plan = ctx.plan
     if not plan.phases:
         return  # no course written yet (IPT101 says so): nothing to measure
-    if not plan.measures and "measure" not in ctx.unread:
+    if not plan.measures:  # a broken measure line: not judged (registry.NOT_JUDGED)
         usual = (ctx.profile.usual_measures or tuple(ctx.catalogue.measures))[:1]
         yield Finding("this plan has no measure line, so no rating scale follows the "
                       "depression", plan.loc,

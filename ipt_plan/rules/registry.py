@@ -74,12 +74,6 @@ class Context:
             object.__setattr__(self, "today", dt.date.today())
 
     @cached_property
-    def unread(self) -> frozenset[str]:
-        """The keywords of the lines that could not be read: a plan with a broken `measure`
-        line meant to have one, and is not told that it has none."""
-        return frozenset(st.keyword for st in self.broken)
-
-    @cached_property
     def unread_foci(self) -> frozenset[str]:
         """The names of foci whose line could not be read: their uses are not unknown."""
         return frozenset(name for st in self.broken for name in st.defines)
